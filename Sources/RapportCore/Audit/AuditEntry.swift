@@ -1,0 +1,58 @@
+/// Who did a security-relevant action.
+public struct AuditActor: Sendable, Equatable {
+    public enum Kind: String, Sendable, Codable { case user, apiKey = "api_key", system }
+
+    public var type: Kind
+    public var id: String?
+    public var label: String?
+
+    public init(type: Kind, id: String?, label: String?) {
+        self.type = type
+        self.id = id
+        self.label = label
+    }
+
+    public static let system = AuditActor(type: .system, id: nil, label: "rapport")
+}
+
+/// The security-relevant actions Rapport records.
+public enum AuditAction: String, Sendable, CaseIterable {
+    case login = "user.login"
+    case loginFailed = "user.login_failed"
+    case logout = "user.logout"
+    case userCreated = "user.created"
+    case memberAdded = "member.added"
+    case memberRoleChanged = "member.role_changed"
+    case memberRemoved = "member.removed"
+    case apiKeyCreated = "api_key.created"
+    case apiKeyRevoked = "api_key.revoked"
+    case workspaceCreated = "workspace.created"
+    case workspaceRenamed = "workspace.renamed"
+    case setupCompleted = "setup.completed"
+}
+
+/// One line of a workspace's audit log.
+public struct AuditEntry: Sendable, Equatable {
+    public var id: String
+    public var workspaceId: String
+    public var occurredAt: Int64
+    public var actor: AuditActor
+    public var action: String
+    public var targetType: String?
+    public var targetId: String?
+    public var ip: String?
+    public var details: [String: String]
+
+    public init(id: String, workspaceId: String, occurredAt: Int64, actor: AuditActor, action: String,
+                targetType: String?, targetId: String?, ip: String?, details: [String: String]) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.occurredAt = occurredAt
+        self.actor = actor
+        self.action = action
+        self.targetType = targetType
+        self.targetId = targetId
+        self.ip = ip
+        self.details = details
+    }
+}

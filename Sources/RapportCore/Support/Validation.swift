@@ -1,0 +1,57 @@
+import Foundation
+
+/// Input rules shared by the API, the UI and the CLI.
+public enum Validation {
+    public static let nameMaxLength = 100
+    public static let passwordMinLength = 10
+    public static let passwordMaxLength = 128
+    public static let emailMaxLength = 254
+
+    /// A display name: trimmed, 1–100 characters, no control characters.
+    public static func name(_ raw: String?, field: String = "name") throws(RapportError) -> String {
+        let value = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !value.isEmpty else { throw .invalid(field, "\(field) must not be empty.") }
+        guard value.count <= nameMaxLength else {
+            throw .invalid(field, "\(field) must be at most \(nameMaxLength) characters.")
+        }
+        guard !value.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) else {
+            throw .invalid(field, "\(field) must not contain control characters.")
+        }
+        return value
+    }
+
+    /// An email address, lower-cased: one `@`, a dot in the domain, no spaces.
+    public static func email(_ raw: String?, field: String = "email") throws(RapportError) -> String {
+        let value = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
+        guard value.count <= emailMaxLength, parts.count == 2, !parts[0].isEmpty,
+              parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+              !value.contains(where: { $0.isWhitespace || $0.isNewline }) else {
+            throw .invalid(field, "\(field) must be an email address like name@example.com.")
+        }
+        return value
+    }
+
+    /// A password: 10–128 characters.
+    public static func password(_ raw: String?, field: String = "password") throws(RapportError) -> String {
+        let value = raw ?? ""
+        guard value.count >= passwordMinLength else {
+            throw .invalid(field, "\(field) must be at least \(passwordMinLength) characters.")
+        }
+        guard value.count <= passwordMaxLength else {
+            throw .invalid(field, "\(field) must be at most \(passwordMaxLength) characters.")
+        }
+        return value
+    }
+
+    /// A value of a string enumeration, named in the error when unknown.
+    public static func oneOf<T: RawRepresentable & CaseIterable>(
+        _ raw: String?, field: String, as type: T.Type
+    ) throws(RapportError) -> T where T.RawValue == String {
+        guard let raw, let value = T(rawValue: raw) else {
+            let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw .invalid(field, "\(field) must be one of: \(allowed).")
+        }
+        return value
+    }
+}

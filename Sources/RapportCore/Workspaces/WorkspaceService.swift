@@ -1,0 +1,114 @@
+import Foundation
+
+/// Creates, finds and renames workspaces, and sets up the first owner.
+public struct WorkspaceService: Sendable {
+    let deps: CoreDependencies
+    let audit: AuditLog
+
+    public init(_ deps: CoreDependencies) {
+        self.deps = deps
+        self.audit = AuditLog(deps)
+    }
+
+    /// True until the first user exists; `/setup` is offered only then.
+    public func needsSetup() async throws -> Bool {
+        try await deps.store.read { try await $0.users.count() } == 0
+    }
+
+    /// Creates the first workspace and its owner. Refused once any user exists.
+    public func setUp(workspaceName: String, ownerEmail: String, ownerName: String?, password: String,
+                      ip: String? = nil) async throws -> (Workspace, User) {
+        let name = try Validation.name(workspaceName, field: "workspace")
+        let email = try Validation.email(ownerEmail)
+        let personName = try ownerName.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+            .map { raw throws(RapportError) in try Validation.name(raw, field: "name") }
+        let password = try Validation.password(password)
+        let hash = try await deps.passwords.hash(password)
+        let now = deps.clock.nowMillis
+        let workspace = Workspace(id: deps.ids.next(), name: name, createdAt: now)
+        let user = User(id: deps.ids.next(), email: email, name: personName, passwordHash: hash, createdAt: now)
+        try await deps.store.write { repos in
+            guard try await repos.users.count() == 0 else {
+                throw RapportError(.conflict, code: "conflict", message: "Rapport is already set up; sign in instead.")
+            }
+            try await repos.workspaces.insert(workspace)
+            try await repos.users.insert(user)
+            try await repos.memberships.add(workspaceId: workspace.id, userId: user.id, role: .owner, at: now)
+            let actor = AuditActor(type: .user, id: user.id, label: user.email)
+            try await audit.record(in: repos, workspaceId: workspace.id, actor: actor, action: .setupCompleted,
+                                   targetType: "workspace", targetId: workspace.id, ip: ip, details: ["name": name])
+        }
+        return (workspace, user)
+    }
+
+    /// Creates a workspace; a signed-in creator becomes its owner (the CLI passes no creator).
+    public func create(name rawName: String, creator: Principal?, ip: String? = nil) async throws -> Workspace {
+        if let creator, creator.user == nil {
+            throw RapportError(.forbidden, code: "users_only",
+                               message: "Only a signed-in person can create a workspace; API keys belong to one workspace.")
+        }
+        let name = try Validation.name(rawName)
+        let now = deps.clock.nowMillis
+        let workspace = Workspace(id: deps.ids.next(), name: name, createdAt: now)
+        try await deps.store.write { repos in
+            guard try await repos.workspaces.find(name: name) == nil else { throw Self.nameTaken(name) }
+            try await repos.workspaces.insert(workspace)
+            if let user = creator?.user {
+                try await repos.memberships.add(workspaceId: workspace.id, userId: user.id, role: .owner, at: now)
+            }
+            try await audit.record(in: repos, workspaceId: workspace.id, actor: creator?.actor ?? .system,
+                                   action: .workspaceCreated, targetType: "workspace", targetId: workspace.id,
+                                   ip: ip, details: ["name": name])
+        }
+        return workspace
+    }
+
+    /// A workspace the caller can see, else `not_found`.
+    public func get(_ principal: Principal, id: String) async throws -> Workspace {
+        let (workspace, _) = try await visible(principal, id: id)
+        return workspace
+    }
+
+    /// Renames a workspace in which the caller is admin or owner.
+    public func rename(_ principal: Principal, id: String, to rawName: String, ip: String? = nil) async throws -> Workspace {
+        let (workspace, role) = try await visible(principal, id: id)
+        guard role.satisfies(Permission.manageWorkspace.leastRole) else {
+            throw RapportError.forbidden("Renaming a workspace needs the admin role or higher.")
+        }
+        let name = try Validation.name(rawName)
+        try await deps.store.write { repos in
+            if let other = try await repos.workspaces.find(name: name), other.id != id { throw Self.nameTaken(name) }
+            try await repos.workspaces.rename(id: id, to: name)
+            try await audit.record(in: repos, workspaceId: id, actor: principal.actor, action: .workspaceRenamed,
+                                   targetType: "workspace", targetId: id, ip: ip,
+                                   details: ["from": workspace.name, "to": name])
+        }
+        return Workspace(id: id, name: name, createdAt: workspace.createdAt)
+    }
+
+    /// Finds a workspace by name, for the CLI.
+    public func find(name: String) async throws -> Workspace {
+        guard let workspace = try await deps.store.read({ try await $0.workspaces.find(name: name) }) else {
+            throw RapportError(.notFound, code: "not_found", message: "No workspace is named \"\(name)\".")
+        }
+        return workspace
+    }
+
+    private func visible(_ principal: Principal, id: String) async throws -> (Workspace, Role) {
+        let lowered = id.lowercased()
+        if lowered == principal.workspaceId { return (principal.workspace, principal.role) }
+        guard let user = principal.user else { throw RapportError.notFound("workspace") }
+        let found = try await deps.store.read { repos -> (Workspace, Role)? in
+            guard let member = try await repos.memberships.member(workspaceId: lowered, userId: user.id),
+                  let workspace = try await repos.workspaces.find(id: lowered) else { return nil }
+            return (workspace, member.role)
+        }
+        guard let found else { throw RapportError.notFound("workspace") }
+        return found
+    }
+
+    static func nameTaken(_ name: String) -> RapportError {
+        RapportError(.conflict, code: "name_taken", message: "A workspace named \"\(name)\" already exists.",
+                     details: ["field": "name"])
+    }
+}

@@ -1,0 +1,51 @@
+import Hummingbird
+import RapportCore
+
+/// Registers `/api/v1` routes, each with the least role it needs declared beside it.
+struct APIRoutes {
+    let group: RouterGroup<AppRequestContext>
+
+    typealias Handler = @Sendable (Request, AppRequestContext, Principal) async throws -> Response
+
+    func get(_ path: RouterPath, least role: Role, _ handler: @escaping Handler) { on(path, .get, role, handler) }
+    func post(_ path: RouterPath, least role: Role, _ handler: @escaping Handler) { on(path, .post, role, handler) }
+    func patch(_ path: RouterPath, least role: Role, _ handler: @escaping Handler) { on(path, .patch, role, handler) }
+    func delete(_ path: RouterPath, least role: Role, _ handler: @escaping Handler) { on(path, .delete, role, handler) }
+
+    private func on(_ path: RouterPath, _ method: HTTPRequest.Method, _ role: Role, _ handler: @escaping Handler) {
+        group.on(path, method: method) { request, context in
+            let principal = try context.requirePrincipal()
+            try principal.require(role)
+            return try await handler(request, context, principal)
+        }
+    }
+}
+
+extension Request {
+    /// `?limit=&cursor=` as a page request.
+    func pageRequest() throws(RapportError) -> PageRequest {
+        try PageRequest.parse(limit: uri.queryParameters.get("limit"), cursor: uri.queryParameters.get("cursor"))
+    }
+}
+
+extension AppRequestContext {
+    /// A path parameter that must be a UUID; anything else cannot name a record, so it is `not_found`.
+    func id(_ name: String, of what: String) throws(RapportError) -> String {
+        guard let raw = parameters.get(name), IDGenerator.isUUID(raw) else { throw RapportError.notFound(what) }
+        return raw.lowercased()
+    }
+}
+
+/// JSON responses.
+enum JSONResponse {
+    static func make(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: value.encoded())))
+    }
+
+    static func page<T>(_ page: Page<T>, _ transform: (T) -> JSONValue) -> Response {
+        make(["data": .array(page.items.map(transform)), "next_cursor": JSONValue(page.nextCursor)])
+    }
+
+    static let noContent = Response(status: .noContent)
+}

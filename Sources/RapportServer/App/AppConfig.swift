@@ -1,0 +1,114 @@
+import SystemPackage
+import Configuration
+import Foundation
+import Logging
+import RapportCore
+import RapportStore
+
+/// Everything `rapport serve` is configured with, read once and validated at start-up.
+/// Sources, first match wins: command-line flags (passed in as overrides), environment, the JSON file named by
+/// `RAPPORT_CONFIG_FILE`, defaults.
+public struct AppConfig: Sendable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    public var database: DatabaseURL = .sqlite(path: "./rapport-data/rapport.sqlite")
+    public var logLevel: Logger.Level = .info
+    public var access = AccessPolicy()
+    public var maxBodyBytes: Int = 1 << 20
+    public var cookieSecure = false
+    public var bootstrapAdmin: BootstrapAdmin?
+    /// Bcrypt cost; tests lower it to keep suites fast.
+    public var bcryptCost: UInt8 = 12
+
+    public struct BootstrapAdmin: Sendable, Equatable {
+        public var email: String
+        public var password: String
+        public var workspace: String
+    }
+
+    public init() {}
+
+    /// Reads and validates configuration; `overrides` are the command-line values (`http.port`, …).
+    public static func load(overrides: [String: String] = [:],
+                            environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> AppConfig {
+        var providers: [any ConfigProvider] = [
+            InMemoryProvider(name: "command line", values: Dictionary(uniqueKeysWithValues: overrides.map {
+                (AbsoluteConfigKey($0.key.split(separator: ".").map(String.init)), ConfigValue(.string($0.value), isSecret: false))
+            })),
+            EnvironmentVariablesProvider(environmentVariables: environment),
+        ]
+        if let file = environment["RAPPORT_CONFIG_FILE"], !file.isEmpty {
+            do {
+                providers.append(try await FileProvider<JSONSnapshot>(filePath: .init(file)))
+            } catch {
+                throw ConfigError("RAPPORT_CONFIG_FILE: cannot read \(file) as JSON (\(error))")
+            }
+        }
+        return try AppConfig(reader: ConfigReader(providers: providers))
+    }
+
+    init(reader: ConfigReader) throws {
+        host = reader.string(forKey: "http.host", default: host)
+        guard !host.isEmpty else { throw ConfigError("HTTP_HOST must not be empty") }
+        port = try Self.int(reader, "http.port", env: "HTTP_PORT", default: port, range: 0...65535)
+        let rawDatabase = reader.string(forKey: "database.url", isSecret: true, default: DatabaseURL.defaultValue)
+        do { database = try DatabaseURL(parsing: rawDatabase) } catch { throw ConfigError("DATABASE_URL: \(error.message)") }
+        let rawLevel = reader.string(forKey: "log.level", default: "info").lowercased()
+        guard let level = Logger.Level(rawValue: rawLevel) else {
+            throw ConfigError("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical (got \(rawLevel))")
+        }
+        logLevel = level
+        access = AccessPolicy(
+            sessionTTLHours: try Self.int(reader, "session.ttl.hours", env: "SESSION_TTL_HOURS", default: 12, range: 1...8760),
+            maxLoginFailures: try Self.int(reader, "login.max.failures", env: "LOGIN_MAX_FAILURES", default: 5, range: 1...1000),
+            lockoutMinutes: try Self.int(reader, "login.lockout.minutes", env: "LOGIN_LOCKOUT_MINUTES", default: 15, range: 1...10080))
+        maxBodyBytes = try Self.int(reader, "http.max.body.bytes", env: "HTTP_MAX_BODY_BYTES", default: maxBodyBytes,
+                                    range: 1024...(256 << 20))
+        cookieSecure = try Self.bool(reader, "cookie.secure", env: "COOKIE_SECURE", default: false)
+        let email = reader.string(forKey: "rapport.admin.email")
+        let password = reader.string(forKey: "rapport.admin.password", isSecret: true)
+        switch (email, password) {
+        case (nil, nil): bootstrapAdmin = nil
+        case (let email?, let password?):
+            bootstrapAdmin = BootstrapAdmin(email: email, password: password,
+                                            workspace: reader.string(forKey: "rapport.admin.workspace", default: "Default"))
+        default:
+            throw ConfigError("RAPPORT_ADMIN_EMAIL and RAPPORT_ADMIN_PASSWORD must be set together")
+        }
+    }
+
+    private static func int(_ reader: ConfigReader, _ key: ConfigKey, env: String, default value: Int,
+                            range: ClosedRange<Int>) throws -> Int {
+        let problem = ConfigError("\(env) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        let number: Int
+        if let value = reader.int(forKey: key) {
+            number = value
+        } else if let raw = reader.string(forKey: key) {
+            guard let parsed = Int(raw.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigError("\(problem.message) (got \(raw))")
+            }
+            number = parsed
+        } else {
+            return value
+        }
+        guard range.contains(number) else { throw ConfigError("\(problem.message) (got \(number))") }
+        return number
+    }
+
+    private static func bool(_ reader: ConfigReader, _ key: ConfigKey, env: String, default value: Bool) throws -> Bool {
+        if let flag = reader.bool(forKey: key) { return flag }
+        guard let raw = reader.string(forKey: key) else { return value }
+        switch raw.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw ConfigError("\(env) must be true or false (got \(raw))")
+        }
+    }
+}
+
+/// A configuration value that fails validation; the message names the setting.
+public struct ConfigError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,31 @@
+import Logging
+import RapportCore
+import RapportStore
+import RapportWeb
+
+/// Everything handlers call, built once in `buildApplication`.
+public struct AppServices: Sendable {
+    public let config: AppConfig
+    public let database: DatabaseClient
+    public let core: CoreDependencies
+    public let access: AccessService
+    public let workspaces: WorkspaceService
+    public let team: TeamService
+    public let apiKeys: ApiKeyService
+    public let audit: AuditLog
+    public let web: WebRenderer
+
+    public init(config: AppConfig, database: DatabaseClient, clock: WallClock = .system, web: WebRenderer) {
+        self.config = config
+        self.database = database
+        let core = CoreDependencies(store: SQLDataStore(database: database), clock: clock, ids: .uuidV7(clock: clock),
+                                    passwords: BcryptPasswordHasher(cost: config.bcryptCost), digest: SHA256Digest())
+        self.core = core
+        self.access = AccessService(core, policy: config.access)
+        self.workspaces = WorkspaceService(core)
+        self.team = TeamService(core)
+        self.apiKeys = ApiKeyService(core)
+        self.audit = AuditLog(core)
+        self.web = web
+    }
+}

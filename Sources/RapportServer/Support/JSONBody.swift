@@ -1,0 +1,65 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import RapportCore
+
+/// A JSON request body, read whole (up to the configured limit) and checked field by field.
+struct JSONBody: Sendable {
+    let fields: [String: JSONValue]
+
+    /// Reads the body as a JSON object whose keys are all in `allowed`.
+    static func read(_ request: Request, context: AppRequestContext, allowed: Set<String>) async throws -> JSONBody {
+        let contentType = request.headers[.contentType] ?? ""
+        guard contentType.lowercased().hasPrefix("application/json") else {
+            throw RapportError(.unsupportedMediaType, code: "unsupported_media_type",
+                               message: "Send the body as JSON with 'Content-Type: application/json'.")
+        }
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: context.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw RapportError.payloadTooLarge(limit: context.maxBodyBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw RapportError.payloadTooLarge(limit: context.maxBodyBytes)
+        }
+        let data = Data(buffer.readableBytesView)
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw RapportError(.badRequest, code: "invalid_json", message: "The request body is not valid JSON.")
+        }
+        guard case .object(let fields) = value else {
+            throw RapportError(.badRequest, code: "invalid_json", message: "The request body must be a JSON object.")
+        }
+        if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw RapportError.invalid(unknown, "\(unknown) is not a field of this request; allowed: \(allowed.sorted().joined(separator: ", ")).")
+        }
+        return JSONBody(fields: fields)
+    }
+
+    func has(_ key: String) -> Bool { fields[key] != nil }
+
+    /// A required string.
+    func string(_ key: String) throws(RapportError) -> String {
+        guard let value = fields[key], value != .null else { throw RapportError.invalid(key, "\(key) is required.") }
+        guard case .string(let string) = value else { throw RapportError.invalid(key, "\(key) must be a string.") }
+        return string
+    }
+
+    /// An optional string: nil when absent or null.
+    func optionalString(_ key: String) throws(RapportError) -> String? {
+        guard let value = fields[key], value != .null else { return nil }
+        guard case .string(let string) = value else { throw RapportError.invalid(key, "\(key) must be a string or null.") }
+        return string
+    }
+}
+
+extension RapportError {
+    static func payloadTooLarge(limit: Int) -> RapportError {
+        RapportError(.payloadTooLarge, code: "payload_too_large",
+                     message: "The request body is larger than the limit of \(limit) bytes.",
+                     details: ["limit_bytes": String(limit)])
+    }
+}

@@ -1,0 +1,189 @@
+import Dispatch
+import Foundation
+@preconcurrency import AsyncKit
+import Logging
+import Metrics
+import NIOCore
+import NIOConcurrencyHelpers
+import NIOPosix
+import PostgresKit
+import RapportCore
+import SQLKit
+import SQLiteKit
+
+/// The one gateway to the database. SQLite: one writer connection (writes are serialised, as SQLite allows only
+/// one writer) and a pool of readers (WAL lets them read while a write runs). PostgreSQL: one pool for both.
+public final class DatabaseClient: Sendable {
+    public let kind: DatabaseKind
+    public let url: DatabaseURL
+    let logger: Logger
+    private let backend: Backend
+    private let counter = InUseCounter()
+
+    private enum Backend: @unchecked Sendable {
+        case sqlite(writer: EventLoopGroupConnectionPool<SQLiteTunedSource>,
+                    readers: EventLoopGroupConnectionPool<SQLiteTunedSource>)
+        case postgres(EventLoopGroupConnectionPool<PostgresConnectionSource>)
+    }
+
+    private init(url: DatabaseURL, backend: Backend, logger: Logger) {
+        self.url = url
+        self.kind = url.kind
+        self.backend = backend
+        var quiet = logger
+        quiet.logLevel = .critical
+        self.logger = quiet
+    }
+
+    /// Opens the database and checks that it answers; failures come back as one readable line.
+    public static func connect(_ url: DatabaseURL, logger: Logger) async throws -> DatabaseClient {
+        // The pool logs every failed connection attempt at error level; callers see the failure anyway.
+        var poolLogger = logger
+        poolLogger.logLevel = .critical
+        let client: DatabaseClient
+        switch url {
+        case .sqlite(let path):
+            let fileURL = URL(fileURLWithPath: path)
+            do {
+                try FileManager.default.createDirectory(at: fileURL.deletingLastPathComponent(),
+                                                        withIntermediateDirectories: true)
+            } catch {
+                throw DatabaseConnectError(message: "cannot create the folder of \(path): \(error.localizedDescription)")
+            }
+            let source = SQLiteTunedSource(base: SQLiteConnectionSource(
+                configuration: .init(storage: .file(path: fileURL.path), enableForeignKeys: true)))
+            let group = MultiThreadedEventLoopGroup.singleton
+            let writer = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 1,
+                                                      requestTimeout: .seconds(30), pruneInterval: nil,
+                                                      logger: poolLogger, on: group.next())
+            let readers = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 4,
+                                                       requestTimeout: .seconds(30), pruneInterval: nil,
+                                                       logger: poolLogger, on: group)
+            client = DatabaseClient(url: url, backend: .sqlite(writer: writer, readers: readers), logger: logger)
+        case .postgres(let raw, let searchPath):
+            var configuration: SQLPostgresConfiguration
+            do {
+                configuration = try SQLPostgresConfiguration(url: raw)
+            } catch {
+                throw DatabaseConnectError(message: "invalid PostgreSQL URL \(url)")
+            }
+            configuration.searchPath = searchPath
+            configuration.coreConfiguration.options.connectTimeout = .seconds(5)
+            let pool = EventLoopGroupConnectionPool(
+                source: PostgresConnectionSource(sqlConfiguration: configuration), maxConnectionsPerEventLoop: 4,
+                requestTimeout: .seconds(10), pruneInterval: .seconds(60), logger: poolLogger,
+                on: MultiThreadedEventLoopGroup.singleton)
+            client = DatabaseClient(url: url, backend: .postgres(pool), logger: logger)
+        }
+        do {
+            try await client.read { try await $0.raw("SELECT 1").run() }
+            if case .sqlite = url { try await client.write { _ in } }
+        } catch {
+            await client.shutdown()
+            throw DatabaseConnectError(message: "cannot reach the database at \(url): \(Self.describe(error))")
+        }
+        return client
+    }
+
+    /// Runs `body` on a reading connection.
+    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(_, let readers):
+            return try await withConnection(readers) { try await body($0.sql(queryLogLevel: .trace)) }
+        case .postgres(let pool):
+            return try await withConnection(pool) { try await body($0.sql(queryLogLevel: .trace)) }
+        }
+    }
+
+    /// Runs `body` in one transaction on the writer; it commits only if `body` returns.
+    public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(let writer, _):
+            return try await withConnection(writer) { connection in
+                try await Self.transaction(connection.sql(queryLogLevel: .trace), begin: "BEGIN IMMEDIATE", body)
+            }
+        case .postgres(let pool):
+            return try await withConnection(pool) { connection in
+                try await Self.transaction(connection.sql(queryLogLevel: .trace), begin: "BEGIN", body)
+            }
+        }
+    }
+
+    /// Closes every connection.
+    public func shutdown() async {
+        switch backend {
+        case .sqlite(let writer, let readers):
+            try? await writer.shutdownAsync()
+            try? await readers.shutdownAsync()
+        case .postgres(let pool):
+            try? await pool.shutdownAsync()
+        }
+    }
+
+    private static func transaction<T>(_ db: any SQLDatabase, begin: String,
+                                       _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await db.raw(SQLQueryString(begin)).run()
+        do {
+            let result = try await body(db)
+            try await db.raw("COMMIT").run()
+            return result
+        } catch {
+            try? await db.raw("ROLLBACK").run()
+            throw translate(error)
+        }
+    }
+
+    private func withConnection<Source: ConnectionPoolSource, T>(
+        _ pool: EventLoopGroupConnectionPool<Source>, _ body: (Source.Connection) async throws -> T
+    ) async throws -> T {
+        let start = DispatchTime.now()
+        let connection = try await pool.requestConnection(logger: logger).get()
+        // Made per use (the metrics factory caches them) so they bind to the backend bootstrapped later.
+        let dimensions = [("database", kind.rawValue)]
+        Metrics.Timer(label: "rapport_db_acquire_duration", dimensions: dimensions, preferredDisplayUnit: .seconds)
+            .recordInterval(since: start)
+        let inUse = Gauge(label: "rapport_db_connections_in_use", dimensions: dimensions)
+        inUse.record(counter.add(1))
+        defer {
+            pool.releaseConnection(connection, logger: logger)
+            inUse.record(counter.add(-1))
+        }
+        return try await body(connection)
+    }
+
+    /// Unique-key violations become a 409 instead of a 500: a concurrent writer got there first.
+    static func translate(_ error: any Error) -> any Error {
+        if error is RapportError { return error }
+        let text = String(reflecting: error)
+        if text.contains("UNIQUE constraint failed") || text.contains("23505") || text.contains("uniqueViolation") {
+            return RapportError(.conflict, code: "conflict", message: "That record already exists.")
+        }
+        return error
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let psql = error as? PSQLError {
+            if let message = psql.serverInfo?[.message] { return message }
+            if let underlying = psql.underlying {
+                let text = String(describing: underlying)
+                for known in ["Connection refused", "timed out", "No such file", "Network is unreachable"] where text.contains(known) {
+                    return known.lowercased()
+                }
+                return text
+            }
+            return "\(psql.code)"
+        }
+        return String(describing: error).split(separator: "\n").first.map(String.init) ?? "unknown error"
+    }
+}
+
+/// The database could not be opened or reached.
+public struct DatabaseConnectError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { message }
+}
+
+private final class InUseCounter: Sendable {
+    private let value = NIOLockedValueBox(0)
+    func add(_ delta: Int) -> Int { value.withLockedValue { $0 += delta; return $0 } }
+}

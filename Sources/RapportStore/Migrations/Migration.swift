@@ -1,0 +1,28 @@
+/// One numbered, append-only schema change. Never edit one that has shipped; add the next number.
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    /// Statements in order; `kind` lets a migration differ where the dialects must.
+    public let statements: @Sendable (DatabaseKind) -> [String]
+
+    public init(version: Int, name: String, statements: @escaping @Sendable (DatabaseKind) -> [String]) {
+        self.version = version
+        self.name = name
+        self.statements = statements
+    }
+
+    /// `0001_platform`: how it is printed and recorded.
+    public var label: String {
+        let number = String(version)
+        return String(repeating: "0", count: max(0, 4 - number.count)) + number + "_" + name
+    }
+}
+
+/// Every migration Rapport knows, in order.
+public enum Migrations {
+    public static let all: [Migration] = [
+        platform0001,
+    ]
+
+    public static var latestVersion: Int { all.map(\.version).max() ?? 0 }
+}

@@ -1,0 +1,29 @@
+import RapportCore
+import SQLKit
+
+/// The SQL implementation of the domain's `DataStore`: one set of repositories per connection.
+public struct SQLDataStore: DataStore {
+    public let database: DatabaseClient
+
+    public init(database: DatabaseClient) { self.database = database }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any Repositories) async throws -> T) async throws -> T {
+        try await database.read { try await body(SQLRepositories(db: $0)) }
+    }
+
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any Repositories) async throws -> T) async throws -> T {
+        try await database.write { try await body(SQLRepositories(db: $0)) }
+    }
+}
+
+struct SQLRepositories: Repositories {
+    let db: any SQLDatabase
+
+    var workspaces: any WorkspaceRepository { SQLWorkspaceRepository(db: db) }
+    var users: any UserRepository { SQLUserRepository(db: db) }
+    var memberships: any MembershipRepository { SQLMembershipRepository(db: db) }
+    var apiKeys: any ApiKeyRepository { SQLApiKeyRepository(db: db) }
+    var sessions: any SessionRepository { SQLSessionRepository(db: db) }
+    var loginThrottle: any LoginThrottleRepository { SQLLoginThrottleRepository(db: db) }
+    var auditLog: any AuditLogRepository { SQLAuditLogRepository(db: db) }
+}

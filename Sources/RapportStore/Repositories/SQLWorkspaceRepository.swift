@@ -1,0 +1,33 @@
+import RapportCore
+import SQLKit
+
+struct SQLWorkspaceRepository: WorkspaceRepository {
+    let db: any SQLDatabase
+
+    func insert(_ workspace: Workspace) async throws {
+        try await db.raw("""
+            INSERT INTO workspaces (id, name, name_key, created_at)
+            VALUES (\(bind: workspace.id), \(bind: workspace.name), \(bind: Workspace.nameKey(workspace.name)),
+                    \(bind: workspace.createdAt))
+            """).run()
+    }
+
+    func find(id: String) async throws -> Workspace? {
+        try await db.raw("SELECT id, name, created_at FROM workspaces WHERE id = \(bind: id)").first().map(Self.workspace)
+    }
+
+    func find(name: String) async throws -> Workspace? {
+        try await db.raw("SELECT id, name, created_at FROM workspaces WHERE name_key = \(bind: Workspace.nameKey(name))")
+            .first().map(Self.workspace)
+    }
+
+    func rename(id: String, to name: String) async throws {
+        try await db.raw("""
+            UPDATE workspaces SET name = \(bind: name), name_key = \(bind: Workspace.nameKey(name)) WHERE id = \(bind: id)
+            """).run()
+    }
+
+    static func workspace(_ row: any SQLRow) throws -> Workspace {
+        Workspace(id: try row.string("id"), name: try row.string("name"), createdAt: try row.int64("created_at"))
+    }
+}

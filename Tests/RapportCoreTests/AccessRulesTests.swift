@@ -1,0 +1,53 @@
+import RapportCore
+import Testing
+
+@Suite("Roles, scopes and input rules")
+struct AccessRulesTests {
+    @Test func rolesAreOrderedAndPermissionsGrowWithThem() {
+        #expect(Role.owner > Role.admin && Role.admin > Role.agent && Role.agent > Role.analyst)
+        #expect(Role.analyst.permissions == [.readData])
+        #expect(Role.agent.permissions == [.readData, .writeData])
+        #expect(!Role.admin.permissions.contains(.manageOwners))
+        #expect(Role.owner.permissions == Permission.allCases)
+    }
+
+    @Test(arguments: [(ApiKeyScope.read, Role?.some(.analyst)), (.write, .agent), (.admin, .admin), (.track, nil)])
+    func apiKeyScopesActWithARole(scope: ApiKeyScope, role: Role?) {
+        #expect(scope.actingRole == role)
+    }
+
+    @Test(arguments: ["ann@example.com", " Ann@Example.COM ", "a.b+tag@sub.example.org"])
+    func validEmailsAreAcceptedLowerCased(email: String) throws {
+        let value = try Validation.email(email)
+        #expect(value == value.lowercased())
+        #expect(!value.hasPrefix(" "))
+    }
+
+    @Test(arguments: ["", "ann", "ann@", "@example.com", "ann@example", "ann example@x.com", "a@b@c.com", "ann@.com"])
+    func invalidEmailsNameTheField(email: String) {
+        #expect(throws: RapportError.invalid("email", "email must be an email address like name@example.com.")) {
+            try Validation.email(email)
+        }
+    }
+
+    @Test func namesAreTrimmedAndBounded() throws {
+        #expect(try Validation.name("  Acme  ") == "Acme")
+        #expect(throws: RapportError.self) { try Validation.name("   ") }
+        #expect(throws: RapportError.self) { try Validation.name(String(repeating: "x", count: 101)) }
+        #expect(throws: RapportError.self) { try Validation.name("a\u{0}b") }
+        #expect(try Validation.name(String(repeating: "é", count: 100)).count == 100)
+    }
+
+    @Test func passwordsNeedTenToOneHundredTwentyEightCharacters() throws {
+        #expect(throws: RapportError.self) { try Validation.password("short") }
+        #expect(try Validation.password("ten chars!") == "ten chars!")
+        #expect(throws: RapportError.self) { try Validation.password(String(repeating: "p", count: 129)) }
+    }
+
+    @Test func secretTokensAreLongAndDistinct() {
+        let keys = (0..<100).map { _ in SecretToken.apiKey() }
+        #expect(Set(keys).count == 100)
+        #expect(keys.allSatisfy { $0.hasPrefix("rk_") && $0.count == 46 })
+        #expect(keys.allSatisfy { $0.dropFirst(3).allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } })
+    }
+}

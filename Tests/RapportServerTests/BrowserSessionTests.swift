@@ -1,0 +1,158 @@
+import RapportServer
+import Foundation
+import Hummingbird
+import RapportCore
+import Testing
+
+/// The sign-in flow as a browser does it: cookies carried by hand, forms with their CSRF tokens.
+@Suite("Browser sessions")
+struct BrowserSessionTests {
+    struct Browser {
+        let http: TestHTTP
+        var cookies: [String: String] = [:]
+
+        var cookieHeader: HTTPFields {
+            cookies.isEmpty ? [:] : [.cookie: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")]
+        }
+
+        mutating func request(_ method: HTTPRequest.Method, _ uri: String, form: [String: String]? = nil,
+                              headers: HTTPFields = [:], json: Any? = nil) async throws -> TestHTTP.Reply {
+            var all = cookieHeader
+            for field in headers { all.append(field) }
+            var raw: String?
+            if let form {
+                all[.contentType] = "application/x-www-form-urlencoded"
+                raw = form.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+                    .joined(separator: "&")
+            }
+            let reply = try await http.call(method, uri, json: json, raw: raw, headers: all)
+            for setCookie in reply.headers[values: .setCookie] {
+                let pair = setCookie.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
+                let value = pair.count > 1 ? String(pair[1]) : ""
+                if value.isEmpty { cookies[String(pair[0])] = nil } else { cookies[String(pair[0])] = value }
+            }
+            return reply
+        }
+
+        static func hidden(_ name: String, in html: String) -> String? {
+            guard let range = html.range(of: "name=\"\(name)\" value=\"") else { return nil }
+            return String(html[range.upperBound...].prefix { $0 != "\"" })
+        }
+
+        static func meta(_ html: String) -> String? {
+            guard let range = html.range(of: "name=\"csrf-token\" content=\"") else { return nil }
+            return String(html[range.upperBound...].prefix { $0 != "\"" })
+        }
+    }
+
+    @Test func setupCreatesTheOwnerOnceThenSignsIn() async throws {
+        try await TestApp.run { http, _ in
+            var browser = Browser(http: http)
+            let root = try await browser.request(.get, "/")
+            #expect(root.status == .seeOther)
+            #expect(root.headers[.location] == "/setup")
+            let form = try await browser.request(.get, "/setup")
+            #expect(form.status == .ok)
+            let csrf = try #require(Browser.hidden("_csrf", in: form.text))
+            let mismatch = try await browser.request(.post, "/setup", form: [
+                "_csrf": csrf, "workspace": "Acme", "email": "owner@acme.test", "password": "correct horse battery",
+                "password_confirm": "different password"])
+            #expect(mismatch.status == .unprocessableContent)
+            #expect(mismatch.text.contains("role=\"alert\""))
+            let forged = try await browser.request(.post, "/setup", form: [
+                "_csrf": "forged-token-value-000000", "workspace": "Acme", "email": "owner@acme.test",
+                "password": "correct horse battery", "password_confirm": "correct horse battery"])
+            #expect(forged.status == .forbidden)
+            let done = try await browser.request(.post, "/setup", form: [
+                "_csrf": csrf, "workspace": "Acme", "name": "Olive Owner", "email": "owner@acme.test",
+                "password": "correct horse battery", "password_confirm": "correct horse battery"])
+            #expect(done.status == .seeOther)
+            #expect(done.headers[.location] == "/")
+            let setCookie = try #require(done.headers[values: .setCookie].first { $0.hasPrefix("rapport_session=") })
+            #expect(setCookie.contains("HttpOnly"))
+            #expect(setCookie.contains("SameSite=Lax"))
+            let dashboard = try await browser.request(.get, "/")
+            #expect(dashboard.status == .ok)
+            #expect(dashboard.text.contains("data-testid=\"workspace-name\">Acme<"))
+            #expect(dashboard.text.contains("owner@acme.test"))
+            let again = try await browser.request(.get, "/setup")
+            #expect(again.status == .seeOther)
+            #expect(again.headers[.location] == "/login")
+        }
+    }
+
+    @Test func sessionCallsNeedTheCsrfTokenForWrites() async throws {
+        try await TestApp.run { http, services in
+            _ = try await Fixture.make(services)
+            var browser = Browser(http: http)
+            let login = try await browser.request(.get, "/login")
+            let csrf = try #require(Browser.hidden("_csrf", in: login.text))
+            let signedIn = try await browser.request(.post, "/login", form: [
+                "_csrf": csrf, "email": "OWNER@acme.test", "password": "correct horse battery"])
+            #expect(signedIn.status == .seeOther)
+            let me = try await browser.request(.get, "/api/v1/me")
+            #expect(me.status == .ok)
+            #expect((me.json["caller"] as? [String: Any])?["type"] as? String == "user")
+            #expect(me.string("role") == "owner")
+            let withoutToken = try await browser.request(.post, "/api/v1/api-keys", json: ["name": "k", "scope": "read"])
+            #expect(withoutToken.status == .forbidden)
+            #expect(withoutToken.errorCode == "csrf_failed")
+            let page = try await browser.request(.get, "/")
+            let token = try #require(Browser.meta(page.text))
+            let withToken = try await browser.request(.post, "/api/v1/api-keys", headers: [.init("X-CSRF-Token")!: token],
+                                                      json: ["name": "k", "scope": "read"])
+            #expect(withToken.status == .created)
+            let created = try await browser.request(.post, "/api/v1/workspaces", headers: [.init("X-CSRF-Token")!: token],
+                                                    json: ["name": "Second"])
+            #expect(created.status == .created)
+            let mine = try await browser.request(.get, "/api/v1/workspaces")
+            #expect(Set(mine.data.compactMap { $0["name"] as? String }) == ["Acme", "Second"])
+
+            let logout = try await browser.request(.post, "/logout", form: ["_csrf": token])
+            #expect(logout.status == .seeOther)
+            #expect(try await browser.request(.get, "/api/v1/me").status == .unauthorized)
+            #expect(try await browser.request(.get, "/").headers[.location] == "/login")
+        }
+    }
+
+    @Test func repeatedWrongPasswordsLockTheAccountForThatAddress() async throws {
+        try await TestApp.run { http, services in
+            _ = try await Fixture.make(services)
+            var browser = Browser(http: http)
+            let login = try await browser.request(.get, "/login")
+            let csrf = try #require(Browser.hidden("_csrf", in: login.text))
+            for _ in 1...5 {
+                let wrong = try await browser.request(.post, "/login", form: [
+                    "_csrf": csrf, "email": "owner@acme.test", "password": "wrong password!"])
+                #expect(wrong.status == .unauthorized)
+                #expect(wrong.text.contains("Wrong email or password"))
+            }
+            let locked = try await browser.request(.post, "/login", form: [
+                "_csrf": csrf, "email": "owner@acme.test", "password": "correct horse battery"])
+            #expect(locked.status == .tooManyRequests)
+            #expect(locked.text.contains("Too many failed sign-in attempts"))
+            #expect(browser.cookies["rapport_session"] == nil)
+            let audit = try await services.core.store.read { repos in
+                try await repos.auditLog.list(workspaceId: try #require(try await repos.workspaces.find(name: "Acme")).id,
+                                              action: "user.login_failed", page: PageRequest())
+            }
+            #expect(audit.items.count == 5)
+        }
+    }
+
+    @Test func expiredSessionsAreRejected() async throws {
+        try await TestApp.run { http, services in
+            _ = try await Fixture.make(services)
+            let signedIn = try await services.access.signIn(email: "owner@acme.test", password: "correct horse battery", ip: nil)
+            let cookie: HTTPFields = [.cookie: "rapport_session=\(signedIn.token)"]
+            #expect(try await http.get("/api/v1/me", headers: cookie).status == .ok)
+            try await services.core.store.write { repos in
+                try await repos.sessions.delete(tokenHash: signedIn.session.tokenHash)
+                var expired = signedIn.session
+                expired.expiresAt = 1
+                try await repos.sessions.insert(expired)
+            }
+            #expect(try await http.get("/api/v1/me", headers: cookie).status == .unauthorized)
+        }
+    }
+}
