@@ -10,7 +10,8 @@ struct Rapport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rapport",
         abstract: "Rapport: self-hosted customer experience management.",
-        subcommands: [Serve.self, Migrate.self, WorkspaceCommand.self, UserCommand.self, ApiKeyCommand.self, Version.self]
+        subcommands: [Serve.self, Migrate.self, WorkspaceCommand.self, UserCommand.self, ApiKeyCommand.self, ImportCommand.self,
+                      Version.self]
     )
 }
 

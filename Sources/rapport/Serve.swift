@@ -35,7 +35,8 @@ struct Serve: AsyncParsableCommand {
                 let services = try await makeServices(config: config, database: database)
                 try await Bootstrap.run(services, demo: demo, logger: logger)
                 let app = try buildApplication(services: services, logger: logger)
-                let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint],
+                let refresher = SegmentRefresher(services: services, logger: logger)
+                let group = ServiceGroup(configuration: .init(services: [app, refresher], gracefulShutdownSignals: [.sigterm, .sigint],
                                                               logger: logger))
                 logger.notice("Rapport \(config.database.kind.rawValue) database \(config.database); listening on http://\(config.host):\(config.port)")
                 try await group.run()

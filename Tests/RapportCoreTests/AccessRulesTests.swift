@@ -51,3 +51,30 @@ struct AccessRulesTests {
         #expect(keys.allSatisfy { $0.dropFirst(3).allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } })
     }
 }
+
+@Suite("RFM scoring")
+struct RFMScoringTests {
+    /// Ten purchasers with revenues 10…100: the empirical-CDF quintile puts two in each score, the best at 5.
+    @Test func revenueQuintilesOfTenPurchasers() {
+        let purchasers = (1...10).map { (lastOrderAt: Int64($0), orders: 1, revenue: Double($0 * 10)) }
+        let scorer = RFMScorer(purchasers: purchasers)
+        let scores = (1...10).map { i in
+            scorer.scores(CustomerFacts(customerId: "c\(i)", traits: [:], firstSeenAt: 0, lastSeenAt: 0, orderCount: 1,
+                                        revenue: Double(i * 10), lastOrderAt: Int64(i))).monetary
+        }
+        #expect(scores == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
+    }
+
+    @Test func tiesShareAScoreAndNonPurchasersScoreZero() {
+        let scorer = RFMScorer(purchasers: [(1, 1, 5), (2, 1, 5), (3, 4, 50)])
+        let tied = scorer.scores(CustomerFacts(customerId: "a", traits: [:], firstSeenAt: 0, lastSeenAt: 0, orderCount: 1,
+                                               revenue: 5, lastOrderAt: 2))
+        #expect(tied.frequency == 4)  // ⌈5 · 2/3⌉
+        #expect(tied.monetary == 4)
+        let best = scorer.scores(CustomerFacts(customerId: "b", traits: [:], firstSeenAt: 0, lastSeenAt: 0, orderCount: 4,
+                                               revenue: 50, lastOrderAt: 3))
+        #expect(best.total == 15)
+        let none = scorer.scores(CustomerFacts(customerId: "c", traits: [:], firstSeenAt: 0, lastSeenAt: 0))
+        #expect(none.total == 0)
+    }
+}

@@ -35,7 +35,7 @@ struct TimestampAndIDTests {
         #expect(UInt64(prefix, radix: 16) == 1_764_072_000_000)
     }
 
-    @Test func cursorsRoundTripAndRejectForgeries() throws {
+    @Test func cursorsAreTheLastIdAndMustBeUUIDs() throws {
         let id = "01a2129c-31c0-7ad0-b304-1212722d08ad"
         #expect(Cursor.decode(Cursor.encode(id)) == id)
         #expect(Cursor.decode("garbage") == nil)

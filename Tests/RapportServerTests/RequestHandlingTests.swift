@@ -62,6 +62,11 @@ struct RequestHandlingTests {
             #expect(try await http.get("/api/v1/api-keys?limit=0", key: fixture.adminKey).errorCode == "invalid_parameter")
             #expect(try await http.get("/api/v1/api-keys?limit=abc", key: fixture.adminKey).status == .badRequest)
             #expect(try await http.get("/api/v1/api-keys?cursor=garbage", key: fixture.adminKey).errorCode == "invalid_cursor")
+            #expect(try await http.get("/api/v1/api-keys?cursor=", key: fixture.adminKey).errorCode == "invalid_cursor")
+            // Any UUID is a position: a cursor older than everything gives an empty last page.
+            let past = try await http.get("/api/v1/api-keys?cursor=00000000-0000-7000-8000-000000000000", key: fixture.adminKey)
+            #expect(past.status == .ok)
+            #expect(past.data.isEmpty)
         }
     }
 
@@ -74,6 +79,8 @@ struct RequestHandlingTests {
             let wrongMethod = try await http.call(.put, "/api/v1/users/\(fixture.ownerId)", key: fixture.adminKey)
             #expect(wrongMethod.status == .methodNotAllowed)
             #expect(wrongMethod.headers[.allow] == "DELETE, GET, PATCH")
+            let literal = try await http.call(.get, "/api/v1/segments/preview", key: fixture.adminKey)
+            #expect(literal.headers[.allow] == "POST", "a literal path segment wins over {segment_id}")
             let notAnId = try await http.get("/api/v1/users/not-a-uuid", key: fixture.adminKey)
             #expect(notAnId.status == .notFound)
         }

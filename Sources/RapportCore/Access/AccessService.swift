@@ -55,6 +55,28 @@ public struct AccessService: Sendable {
         return Principal(caller: .apiKey(key), workspace: workspace, role: role)
     }
 
+    /// The workspace of a tracking (`track` scope) write key; other keys and unknown or revoked ones are refused.
+    public func authenticate(writeKey secret: String) async throws -> (ApiKey, Workspace) {
+        let hash = deps.digest.digest(secret)
+        let found = try await deps.store.read { repos -> (ApiKey, Workspace)? in
+            guard let key = try await repos.apiKeys.find(secretHash: hash),
+                  let workspace = try await repos.workspaces.find(id: key.workspaceId) else { return nil }
+            return (key, workspace)
+        }
+        guard let (key, workspace) = found, !key.isRevoked else {
+            throw RapportError(.unauthenticated, code: "unauthenticated",
+                               message: "Send a track key as the HTTP Basic user name (Segment's write key convention).")
+        }
+        guard key.scope == .track else {
+            throw RapportError(.forbidden, code: "insufficient_scope", message: "The tracking API takes keys of scope track.")
+        }
+        let now = deps.clock.nowMillis
+        if now - (key.lastUsedAt ?? 0) >= policy.keyUsageResolutionMillis {
+            try await deps.store.write { try await $0.apiKeys.markUsed(workspaceId: key.workspaceId, id: key.id, at: now) }
+        }
+        return (key, workspace)
+    }
+
     /// The principal of a session cookie, or nil when the session is unknown, expired or lost its membership.
     public func authenticate(sessionToken token: String) async throws -> Principal? {
         let hash = deps.digest.digest(token)

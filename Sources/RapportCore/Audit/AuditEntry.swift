@@ -29,6 +29,10 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case workspaceCreated = "workspace.created"
     case workspaceRenamed = "workspace.renamed"
     case setupCompleted = "setup.completed"
+    case customerMerged = "customer.merged"
+    case customerExported = "customer.exported"
+    case customerErased = "customer.erased"
+    case importStarted = "import.started"
 }
 
 /// One line of a workspace's audit log.

@@ -68,6 +68,13 @@ public protocol Repositories: Sendable {
     var sessions: any SessionRepository { get }
     var loginThrottle: any LoginThrottleRepository { get }
     var auditLog: any AuditLogRepository { get }
+    var customers: any CustomerRepository { get }
+    var activities: any ActivityRepository { get }
+    var orders: any OrderRepository { get }
+    var accounts: any AccountRepository { get }
+    var consents: any ConsentRepository { get }
+    var imports: any ImportRepository { get }
+    var segments: any SegmentRepository { get }
 }
 
 /// The persistence boundary the domain sees: reads on any connection, writes in one transaction.

@@ -25,10 +25,11 @@ public struct PageRequest: Sendable, Equatable {
             }
             page.limit = n
         }
-        if let cursor, !cursor.isEmpty {
+        if let cursor {
             guard let id = Cursor.decode(cursor) else {
                 throw RapportError(.badRequest, code: "invalid_cursor",
-                                   message: "cursor is not one this API returned.", details: ["field": "cursor"])
+                                   message: "cursor must be the next_cursor of a previous page (a UUID).",
+                                   details: ["field": "cursor"])
             }
             page.after = id
         }
@@ -62,20 +63,12 @@ public struct Page<Item: Sendable>: Sendable {
     }
 }
 
-/// Opaque cursors: base64url of `v1:<id>`.
+/// Cursors are the id of the last item of the previous page: ids are time-ordered UUIDs, so "older than this id"
+/// is a stable keyset position whether or not that item still exists, and any UUID is a valid cursor.
 public enum Cursor {
-    public static func encode(_ id: String) -> String {
-        Data("v1:\(id)".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    public static func encode(_ id: String) -> String { id }
 
     public static func decode(_ cursor: String) -> String? {
-        var b64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while b64.count % 4 != 0 { b64 += "=" }
-        guard let data = Data(base64Encoded: b64), let text = String(data: data, encoding: .utf8),
-              text.hasPrefix("v1:") else { return nil }
-        let id = String(text.dropFirst(3))
-        return IDGenerator.isUUID(id) ? id.lowercased() : nil
+        IDGenerator.isUUID(cursor) ? cursor.lowercased() : nil
     }
 }

@@ -11,20 +11,28 @@ public enum Validation {
     public static func name(_ raw: String?, field: String = "name") throws(RapportError) -> String {
         let value = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !value.isEmpty else { throw .invalid(field, "\(field) must not be empty.") }
-        guard value.count <= nameMaxLength else {
+        // Lengths count Unicode code points, as JSON Schema's maxLength does.
+        guard value.unicodeScalars.count <= nameMaxLength else {
             throw .invalid(field, "\(field) must be at most \(nameMaxLength) characters.")
         }
-        guard !value.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) else {
+        guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
             throw .invalid(field, "\(field) must not contain control characters.")
         }
         return value
+    }
+
+    /// A free-text description: trimmed, at most 1000 characters; empty becomes nil.
+    public static func description(_ raw: String, field: String = "description") throws(RapportError) -> String? {
+        let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard value.unicodeScalars.count <= 1000 else { throw .invalid(field, "\(field) must be at most 1000 characters.") }
+        return value.isEmpty ? nil : value
     }
 
     /// An email address, lower-cased: one `@`, a dot in the domain, no spaces.
     public static func email(_ raw: String?, field: String = "email") throws(RapportError) -> String {
         let value = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-        guard value.count <= emailMaxLength, parts.count == 2, !parts[0].isEmpty,
+        guard value.unicodeScalars.count <= emailMaxLength, parts.count == 2, !parts[0].isEmpty,
               parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
               !value.contains(where: { $0.isWhitespace || $0.isNewline }) else {
             throw .invalid(field, "\(field) must be an email address like name@example.com.")
@@ -35,10 +43,10 @@ public enum Validation {
     /// A password: 10–128 characters.
     public static func password(_ raw: String?, field: String = "password") throws(RapportError) -> String {
         let value = raw ?? ""
-        guard value.count >= passwordMinLength else {
+        guard value.unicodeScalars.count >= passwordMinLength else {
             throw .invalid(field, "\(field) must be at least \(passwordMinLength) characters.")
         }
-        guard value.count <= passwordMaxLength else {
+        guard value.unicodeScalars.count <= passwordMaxLength else {
             throw .invalid(field, "\(field) must be at most \(passwordMaxLength) characters.")
         }
         return value

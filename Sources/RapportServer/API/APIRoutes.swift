@@ -28,6 +28,17 @@ extension Request {
     }
 }
 
+extension Request {
+    /// An optional query parameter that must be a UUID when present.
+    func optionalUUIDParameter(_ name: String) throws(RapportError) -> String? {
+        guard let raw = uri.queryParameters.get(name), !raw.isEmpty else { return nil }
+        guard IDGenerator.isUUID(raw) else {
+            throw RapportError(.badRequest, code: "invalid_parameter", message: "\(name) must be a UUID.", details: ["field": name])
+        }
+        return raw.lowercased()
+    }
+}
+
 extension AppRequestContext {
     /// A path parameter that must be a UUID; anything else cannot name a record, so it is `not_found`.
     func id(_ name: String, of what: String) throws(RapportError) -> String {

@@ -17,6 +17,8 @@ public struct AppConfig: Sendable {
     public var maxBodyBytes: Int = 1 << 20
     public var cookieSecure = false
     public var bootstrapAdmin: BootstrapAdmin?
+    /// How often every segment's membership is recomputed.
+    public var segmentRefreshSeconds: Int = 300
     /// Bcrypt cost; tests lower it to keep suites fast.
     public var bcryptCost: UInt8 = 12
 
@@ -64,6 +66,8 @@ public struct AppConfig: Sendable {
             lockoutMinutes: try Self.int(reader, "login.lockout.minutes", env: "LOGIN_LOCKOUT_MINUTES", default: 15, range: 1...10080))
         maxBodyBytes = try Self.int(reader, "http.max.body.bytes", env: "HTTP_MAX_BODY_BYTES", default: maxBodyBytes,
                                     range: 1024...(256 << 20))
+        segmentRefreshSeconds = try Self.int(reader, "segment.refresh.seconds", env: "SEGMENT_REFRESH_SECONDS", default: 300,
+                                             range: 5...86_400)
         cookieSecure = try Self.bool(reader, "cookie.secure", env: "COOKIE_SECURE", default: false)
         let email = reader.string(forKey: "rapport.admin.email")
         let password = reader.string(forKey: "rapport.admin.password", isSecret: true)

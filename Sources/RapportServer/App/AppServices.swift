@@ -13,6 +13,12 @@ public struct AppServices: Sendable {
     public let team: TeamService
     public let apiKeys: ApiKeyService
     public let audit: AuditLog
+    public let ingest: IngestService
+    public let customers: CustomerService
+    public let orders: OrderService
+    public let accounts: AccountService
+    public let imports: ImportService
+    public let segments: SegmentService
     public let web: WebRenderer
 
     public init(config: AppConfig, database: DatabaseClient, clock: WallClock = .system, web: WebRenderer) {
@@ -26,6 +32,12 @@ public struct AppServices: Sendable {
         self.team = TeamService(core)
         self.apiKeys = ApiKeyService(core)
         self.audit = AuditLog(core)
+        self.ingest = IngestService(core)
+        self.customers = CustomerService(core)
+        self.orders = OrderService(core)
+        self.accounts = AccountService(core)
+        self.imports = ImportService(core)
+        self.segments = SegmentService(core)
         self.web = web
     }
 }

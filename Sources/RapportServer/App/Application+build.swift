@@ -27,15 +27,21 @@ public func buildRouter(services: AppServices) throws -> Router<AppRequestContex
     let table = RouteTableBox()
     router.add(middleware: RequestIDMiddleware(maxBodyBytes: services.config.maxBodyBytes))
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: TrackingCORSMiddleware())
     router.add(middleware: ErrorMiddleware(routes: table, web: services.web))
 
     OperationsRoutes(services: services, openAPI: openAPI).add(to: router)
     WebRoutes(services: services).add(to: router)
+    TrackingRoutes(services: services).add(to: router)
     let api = router.group("api/v1").add(middleware: APIAuthMiddleware(authenticator: Authenticator(access: services.access)))
     let routes = APIRoutes(group: api)
     routes.addAccountRoutes(services)
     routes.addTeamRoutes(services)
     routes.addSecurityRoutes(services)
+    routes.addCustomerRoutes(services)
+    routes.addCommerceRoutes(services)
+    routes.addImportRoutes(services)
+    routes.addSegmentRoutes(services)
     table.set(RouteTable(router.routes))
     return router
 }

@@ -16,13 +16,17 @@ public struct RouteTable: Sendable {
     }
 
     /// Methods registered for a concrete path, e.g. `/api/v1/users/123` → `["DELETE", "GET", "PATCH"]`.
+    /// Like the router, a literal segment wins over a parameter: `/segments/preview` is not `/segments/{id}`.
     func methods(matching path: String) -> [String] {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        return Set(routes.filter { route in
+        let matching = routes.compactMap { route -> (Route, Int)? in
             let template = route.path.split(separator: "/", omittingEmptySubsequences: true)
-            guard template.count == parts.count else { return false }
-            return zip(template, parts).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
-        }.map(\.method)).sorted()
+            guard template.count == parts.count,
+                  zip(template, parts).allSatisfy({ $0.hasPrefix("{") || $0 == $1 }) else { return nil }
+            return (route, template.filter { $0.hasPrefix("{") }.count)
+        }
+        guard let fewest = matching.map(\.1).min() else { return [] }
+        return Set(matching.filter { $0.1 == fewest }.map(\.0.method)).sorted()
     }
 
     /// `/api/v1/users/:user_id` → `/api/v1/users/{user_id}`.

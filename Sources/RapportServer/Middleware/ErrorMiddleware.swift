@@ -73,8 +73,8 @@ struct ErrorMiddleware: RouterMiddleware {
             && request.method != .get
     }
 
-    static func envelope(_ error: RapportError, headers: HTTPFields = [:]) -> Response {
-        var details: [String: JSONValue] = [:]
+    static func envelope(_ error: RapportError, headers: HTTPFields = [:], extraDetails: [String: JSONValue] = [:]) -> Response {
+        var details: [String: JSONValue] = extraDetails
         for (key, value) in error.details { details[key] = .string(value) }
         let body: JSONValue = ["error": ["code": .string(error.code), "message": .string(error.message), "details": .object(details)]]
         var headers = headers

@@ -26,7 +26,7 @@ struct JSONBody: Sendable {
         let data = Data(buffer.readableBytesView)
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: data)
+            value = try JSONCodec.parse(data)
         } catch {
             throw RapportError(.badRequest, code: "invalid_json", message: "The request body is not valid JSON.")
         }
@@ -46,6 +46,27 @@ struct JSONBody: Sendable {
         guard let value = fields[key], value != .null else { throw RapportError.invalid(key, "\(key) is required.") }
         guard case .string(let string) = value else { throw RapportError.invalid(key, "\(key) must be a string.") }
         return string
+    }
+
+    /// An optional JSON object: nil when absent or null.
+    func object(_ key: String) throws(RapportError) -> [String: JSONValue]? {
+        guard let value = fields[key], value != .null else { return nil }
+        guard case .object(let object) = value else { throw RapportError.invalid(key, "\(key) must be an object.") }
+        return object
+    }
+
+    /// An optional JSON array: nil when absent or null.
+    func array(_ key: String) throws(RapportError) -> [JSONValue]? {
+        guard let value = fields[key], value != .null else { return nil }
+        guard case .array(let array) = value else { throw RapportError.invalid(key, "\(key) must be an array.") }
+        return array
+    }
+
+    /// An optional number: nil when absent or null.
+    func number(_ key: String) throws(RapportError) -> Double? {
+        guard let value = fields[key], value != .null else { return nil }
+        guard case .number(let number) = value else { throw RapportError.invalid(key, "\(key) must be a number.") }
+        return number
     }
 
     /// An optional string: nil when absent or null.

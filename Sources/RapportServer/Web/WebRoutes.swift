@@ -31,7 +31,14 @@ struct WebRoutes: Sendable {
         }
         router.post("/settings/api-keys") { request, context in try await createKey(request, context) }
         router.post("/settings/api-keys/:key_id/revoke") { request, context in try await revokeKey(request, context) }
+        addCustomerPages(to: router)
         router.get("/settings/audit-log") { request, _ in try await withSession(request) { try await auditPage($0, request) } }
+        router.get("/rapport.js") { _, _ in
+            guard let asset = services.web.assets["rapport.js"] else { throw RapportError.notFound("file") }
+            return Response(status: .ok, headers: [.contentType: asset.contentType, .cacheControl: "public, max-age=300",
+                                                   .accessControlAllowOrigin: "*"],
+                            body: .init(byteBuffer: ByteBuffer(string: asset.body)))
+        }
         router.get("/static/:file") { _, context in
             guard let name = context.parameters.get("file"), let asset = services.web.assets[name] else {
                 throw RapportError(.notFound, code: "not_found", message: "No such file.")
@@ -43,12 +50,12 @@ struct WebRoutes: Sendable {
 
     // MARK: Sessions
 
-    private func sessionPrincipal(_ request: Request) async throws -> Principal? {
+    func sessionPrincipal(_ request: Request) async throws -> Principal? {
         guard let token = request.cookies[Authenticator.sessionCookie]?.value, !token.isEmpty else { return nil }
         return try await services.access.authenticate(sessionToken: token)
     }
 
-    private func withSession(_ request: Request, _ body: (Principal) async throws -> Response) async throws -> Response {
+    func withSession(_ request: Request, _ body: (Principal) async throws -> Response) async throws -> Response {
         guard let principal = try await sessionPrincipal(request) else {
             return Redirect.to(try await services.workspaces.needsSetup() ? "/setup" : "/login")
         }
@@ -56,7 +63,7 @@ struct WebRoutes: Sendable {
     }
 
     /// For state-changing forms of a signed-in person: the session and its CSRF token in `_csrf`.
-    private func signedInForm(_ request: Request, _ context: AppRequestContext) async throws -> (Principal, FormBody)? {
+    func signedInForm(_ request: Request, _ context: AppRequestContext) async throws -> (Principal, FormBody)? {
         guard let principal = try await sessionPrincipal(request) else { return nil }
         let form = try await FormBody.read(request, context: context)
         guard let sent = form["_csrf"], let session = principal.session, constantTimeEquals(sent, session.csrfToken) else {
@@ -65,7 +72,7 @@ struct WebRoutes: Sendable {
         return (principal, form)
     }
 
-    private func page(_ principal: Principal, _ extra: [String: Any]) async throws -> [String: Any] {
+    func page(_ principal: Principal, _ extra: [String: Any]) async throws -> [String: Any] {
         let memberships = try await services.access.memberships(of: principal)
         var context: [String: Any] = [
             "csrf": principal.session?.csrfToken ?? "",

@@ -22,6 +22,9 @@ public struct Migration: Sendable {
 public enum Migrations {
     public static let all: [Migration] = [
         platform0001,
+        customers0002,
+        imports0003,
+        segments0004,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

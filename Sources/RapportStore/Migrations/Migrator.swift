@@ -18,6 +18,8 @@ public struct Migrator: Sendable {
     public func migrate() async throws -> [String] {
         let kind = database.kind
         try await database.write { db in
+            // Concurrent CREATE TABLE IF NOT EXISTS can still collide in PostgreSQL's catalog: serialise it too.
+            if kind == .postgres { try await db.raw("SELECT pg_advisory_xact_lock(727274001)").run() }
             try await db.raw("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)

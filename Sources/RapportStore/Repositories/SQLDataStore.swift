@@ -26,4 +26,11 @@ struct SQLRepositories: Repositories {
     var sessions: any SessionRepository { SQLSessionRepository(db: db) }
     var loginThrottle: any LoginThrottleRepository { SQLLoginThrottleRepository(db: db) }
     var auditLog: any AuditLogRepository { SQLAuditLogRepository(db: db) }
+    var customers: any CustomerRepository { SQLCustomerRepository(db: db) }
+    var activities: any ActivityRepository { SQLActivityRepository(db: db) }
+    var orders: any OrderRepository { SQLOrderRepository(db: db) }
+    var accounts: any AccountRepository { SQLAccountRepository(db: db) }
+    var consents: any ConsentRepository { SQLConsentRepository(db: db) }
+    var imports: any ImportRepository { SQLImportRepository(db: db) }
+    var segments: any SegmentRepository { SQLSegmentRepository(db: db) }
 }

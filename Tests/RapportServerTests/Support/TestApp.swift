@@ -67,7 +67,7 @@ enum TestApp {
             logger.logLevel = .warning
             let app = Application(router: router, logger: logger)
             try await app.test(.router) { client in
-                try await body(TestHTTP(client: client), services)
+                try await body(TestHTTP(client: client, services: services), services)
             }
         }
     }
@@ -95,6 +95,7 @@ struct Fixture {
 /// JSON over the in-process client.
 struct TestHTTP: Sendable {
     let client: any TestClientProtocol
+    let services: AppServices
 
     struct Reply: Sendable {
         let status: HTTPResponse.Status

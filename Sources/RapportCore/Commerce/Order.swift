@@ -1,0 +1,154 @@
+/// A purchase: from a Segment `Order Completed` event, `POST /api/v1/orders` or a CSV import.
+public struct Order: Sendable, Equatable {
+    public enum Status: String, Sendable, Codable, CaseIterable { case completed, refunded }
+
+    public var id: String
+    public var workspaceId: String
+    /// The shop's own order id (Segment's `order_id`); unique per workspace.
+    public var orderId: String
+    public var customerId: String?
+    public var status: Status
+    public var currency: String
+    /// What the customer paid: Segment's `total`, else `revenue`, else the sum of the lines.
+    public var total: Double
+    public var occurredAt: Int64
+    public var refundedAt: Int64?
+    public var source: String
+    public var lines: [OrderLine]
+
+    public init(id: String, workspaceId: String, orderId: String, customerId: String?, status: Status = .completed,
+                currency: String, total: Double, occurredAt: Int64, refundedAt: Int64? = nil, source: String,
+                lines: [OrderLine]) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.orderId = orderId
+        self.customerId = customerId
+        self.status = status
+        self.currency = currency
+        self.total = total
+        self.occurredAt = occurredAt
+        self.refundedAt = refundedAt
+        self.source = source
+        self.lines = lines
+    }
+}
+
+/// One product line of an order (Segment e-commerce spec `products[]`).
+public struct OrderLine: Sendable, Equatable {
+    public var productId: String?
+    public var sku: String?
+    public var name: String?
+    public var category: String?
+    public var price: Double
+    public var quantity: Int
+
+    public init(productId: String?, sku: String?, name: String?, category: String?, price: Double, quantity: Int) {
+        self.productId = productId
+        self.sku = sku
+        self.name = name
+        self.category = category
+        self.price = price
+        self.quantity = quantity
+    }
+}
+
+/// A customer's purchase summary. Refunded orders do not count.
+public struct PurchaseStats: Sendable, Equatable {
+    public var orderCount: Int
+    public var revenue: Double
+    public var firstOrderAt: Int64?
+    public var lastOrderAt: Int64?
+
+    public init(orderCount: Int, revenue: Double, firstOrderAt: Int64?, lastOrderAt: Int64?) {
+        self.orderCount = orderCount
+        self.revenue = revenue
+        self.firstOrderAt = firstOrderAt
+        self.lastOrderAt = lastOrderAt
+    }
+
+    public static let none = PurchaseStats(orderCount: 0, revenue: 0, firstOrderAt: nil, lastOrderAt: nil)
+
+    /// Revenue divided by orders; 0 without orders.
+    public var averageOrderValue: Double { orderCount == 0 ? 0 : revenue / Double(orderCount) }
+
+    /// Two or more completed orders.
+    public var isRepeatPurchaser: Bool { orderCount >= 2 }
+}
+
+/// The workspace's repeat purchase rate: customers with ≥ 2 completed orders over customers with ≥ 1.
+public struct RepeatPurchaseRate: Sendable, Equatable {
+    public var purchasers: Int
+    public var repeatPurchasers: Int
+
+    public init(purchasers: Int, repeatPurchasers: Int) {
+        self.purchasers = purchasers
+        self.repeatPurchasers = repeatPurchasers
+    }
+
+    /// Nil when nobody has bought yet.
+    public var rate: Double? { purchasers == 0 ? nil : Double(repeatPurchasers) / Double(purchasers) }
+}
+
+extension Order {
+    /// Reads an order from Segment e-commerce spec properties (`order_id`, `total`/`revenue`, `currency`, `products`).
+    /// Tracking is lenient as Segment is (numbers may come as strings); the REST API passes `strict` and a field
+    /// prefix of "" so its errors name its own fields and wrong JSON types are refused.
+    public static func fromSegment(properties: [String: JSONValue], strict: Bool = false, fieldPrefix: String = "properties.")
+        throws(RapportError) -> (orderId: String, currency: String, total: Double, lines: [OrderLine]) {
+        func field(_ name: String) -> String { fieldPrefix + name }
+        func number(_ value: JSONValue?, _ name: String) throws(RapportError) -> Double? {
+            guard let value, !value.isNull else { return nil }
+            if strict, case .number(let number) = value { return number }
+            if !strict, let number = value.numberValue { return number }
+            throw RapportError.invalid(field(name), "\(field(name)) must be a number.")
+        }
+        func text(_ value: JSONValue?, _ name: String) throws(RapportError) -> String? {
+            guard let value, !value.isNull else { return nil }
+            if let string = value.stringValue { return string }
+            if strict { throw RapportError.invalid(field(name), "\(field(name)) must be a string.") }
+            return nil
+        }
+        let rawId = properties["order_id"] ?? properties["orderId"]
+        let orderId: String?
+        if strict {
+            orderId = try text(rawId, "order_id")
+        } else {
+            orderId = rawId?.stringValue ?? rawId?.numberValue.flatMap { abs($0) < 9e15 ? String(Int64($0)) : nil }
+        }
+        guard let orderId, !orderId.isEmpty, orderId.count <= 255 else {
+            throw RapportError.invalid(field("order_id"), "An order needs \(field("order_id")) (1–255 characters).")
+        }
+        var lines: [OrderLine] = []
+        let products = properties["products"].flatMap { $0.isNull ? nil : $0 }
+        if let products, products.arrayValue == nil { throw RapportError.invalid(field("products"), "\(field("products")) must be an array.") }
+        for (index, product) in (products?.arrayValue ?? []).enumerated() {
+            let path = "products[\(index)]"
+            guard let fields = product.objectValue else {
+                throw RapportError.invalid(field(path), "Each product must be an object.")
+            }
+            let quantity = try number(fields["quantity"], "\(path).quantity") ?? 1
+            guard quantity >= 0, quantity <= 1_000_000, quantity == quantity.rounded() else {
+                throw RapportError.invalid(field("\(path).quantity"), "quantity must be a whole number from 0 to 1,000,000.")
+            }
+            let price = try number(fields["price"], "\(path).price") ?? 0
+            guard price.isFinite, price >= 0, price <= 1e12 else {
+                throw RapportError.invalid(field("\(path).price"), "price must be a number from 0 to 10^12.")
+            }
+            lines.append(OrderLine(
+                productId: try text(fields["product_id"], "\(path).product_id") ?? fields["productId"]?.stringValue
+                    ?? fields["id"]?.stringValue,
+                sku: try text(fields["sku"], "\(path).sku"), name: try text(fields["name"], "\(path).name"),
+                category: try text(fields["category"], "\(path).category"), price: price, quantity: Int(quantity)))
+        }
+        let lineSum = lines.reduce(0) { $0 + $1.price * Double($1.quantity) }
+        let explicitTotal = try number(properties["total"], "total")
+        let revenue = try number(properties["revenue"], "revenue")
+        let total = explicitTotal ?? revenue ?? lineSum
+        guard total.isFinite, total >= 0 else { throw RapportError.invalid(field("total"), "total must be a number ≥ 0.") }
+        let currency = (try text(properties["currency"], "currency") ?? "USD").uppercased()
+        guard currency.count == 3, currency.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+            throw RapportError.invalid(field("currency"), "currency must be an ISO 4217 code like USD.")
+        }
+        return (orderId, currency, total, lines)
+    }
+}

@@ -1,0 +1,41 @@
+/// One entry of a customer's timeline. Every feature appends here: tracked events, orders, merges, consent
+/// changes, and later survey invitations and answers, conversations and emails.
+public struct Activity: Sendable, Equatable {
+    public var id: String
+    public var workspaceId: String
+    public var customerId: String
+    public var kind: ActivityKind
+    /// The event name (`track`), page name, order id…
+    public var name: String?
+    public var occurredAt: Int64
+    public var receivedAt: Int64
+    /// Segment's `messageId`: the same message twice is stored once.
+    public var messageId: String?
+    public var properties: JSONValue
+    public var context: JSONValue
+
+    public init(id: String, workspaceId: String, customerId: String, kind: ActivityKind, name: String?, occurredAt: Int64,
+                receivedAt: Int64, messageId: String? = nil, properties: JSONValue = [:], context: JSONValue = [:]) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.customerId = customerId
+        self.kind = kind
+        self.name = name
+        self.occurredAt = occurredAt
+        self.receivedAt = receivedAt
+        self.messageId = messageId
+        self.properties = properties
+        self.context = context
+    }
+}
+
+/// What a timeline entry is. Raw values are stored; add cases, never rename them.
+public enum ActivityKind: String, Sendable, Codable, CaseIterable {
+    case track, page, screen, identify, group, alias
+    case order
+    case orderRefunded = "order_refunded"
+    case merge
+    case consent
+    case traitsUpdated = "traits_updated"
+    case note
+}

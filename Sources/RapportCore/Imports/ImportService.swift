@@ -1,0 +1,152 @@
+/// Imports customers or orders from CSV, streamed: rows are parsed as bytes arrive and written in transactions of
+/// `batchSize` rows. A bad row is listed with its number and reason and does not stop the import; good rows are kept.
+public struct ImportService: Sendable {
+    let deps: CoreDependencies
+    public var batchSize = 500
+
+    public init(_ deps: CoreDependencies) { self.deps = deps }
+
+    /// Starts a job record, so its progress can be read while the rows stream in.
+    public func start(_ principal: Principal?, workspaceId: String, kind: ImportJob.Kind) async throws -> ImportJob {
+        try principal?.require(Permission.writeData.leastRole)
+        let job = ImportJob(id: deps.ids.next(), workspaceId: workspaceId, kind: kind, createdBy: principal?.actor.id,
+                            createdAt: deps.clock.nowMillis)
+        let audit = AuditLog(deps)
+        try await deps.store.write { repos in
+            try await repos.imports.insert(job)
+            try await audit.record(in: repos, workspaceId: workspaceId, actor: principal?.actor ?? .system, action: .importStarted,
+                                   targetType: "import", targetId: job.id, details: ["kind": kind.rawValue])
+        }
+        return job
+    }
+
+    /// Reads the CSV from `chunks` into `job`; returns the finished job.
+    public func run<Chunks: AsyncSequence>(_ job: ImportJob, chunks: Chunks) async throws -> ImportJob
+    where Chunks.Element: Sequence<UInt8> {
+        var job = job
+        var parser = CSVParser()
+        var header: ImportColumns?
+        var pending: [CSVParser.Record] = []
+        do {
+            for try await chunk in chunks {
+                for record in try parser.feed(chunk) {
+                    if header == nil {
+                        header = try ImportColumns(kind: job.kind, header: record.fields)
+                        continue
+                    }
+                    pending.append(record)
+                    if pending.count >= batchSize {
+                        let cut = ImportColumns.batchCut(pending, columns: header!)
+                        if cut > 0 {
+                            try await process(&job, Array(pending[..<cut]), columns: header!)
+                            pending.removeFirst(cut)
+                        }
+                    }
+                }
+            }
+            do {
+                if let last = try parser.finish() {
+                    if header == nil { header = try ImportColumns(kind: job.kind, header: last.fields) } else { pending.append(last) }
+                }
+            } catch CSVParser.ParseError.unterminatedQuote(let row) {
+                job.rowsRejected += 1
+                job.rowsRead += 1
+                append(&job, ImportRejection(row: row, reason: "A quoted field is never closed; the rest of the file was ignored."))
+            }
+            guard let columns = header else { throw RapportError.invalid("file", "The file is empty; it needs a header row.") }
+            if !pending.isEmpty { try await process(&job, pending, columns: columns) }
+            job.status = .completed
+        } catch let error as RapportError where job.rowsRead == 0 && header == nil {
+            job.status = .failed
+            job.failure = error.message
+        } catch let error as CSVFieldTooLarge {
+            job.status = .failed
+            job.failure = "Row \(error.record) has a field over \(error.limit) bytes; the import stopped there."
+        } catch let error as RapportError {
+            job.status = .failed
+            job.failure = error.message
+        }
+        job.finishedAt = deps.clock.nowMillis
+        try await save(job)
+        return job
+    }
+
+    public func find(_ principal: Principal, id: String) async throws -> ImportJob {
+        try principal.require(Permission.readData.leastRole)
+        let workspaceId = principal.workspaceId
+        guard let job = try await deps.store.read({ try await $0.imports.find(workspaceId: workspaceId, id: id) }) else {
+            throw RapportError.notFound("import")
+        }
+        return job
+    }
+
+    public func list(_ principal: Principal, page: PageRequest) async throws -> Page<ImportJob> {
+        try principal.require(Permission.readData.leastRole)
+        let workspaceId = principal.workspaceId
+        return try await deps.store.read { try await $0.imports.list(workspaceId: workspaceId, page: page) }
+    }
+
+    private func save(_ job: ImportJob) async throws {
+        try await deps.store.write { try await $0.imports.update(job) }
+    }
+
+    private func append(_ job: inout ImportJob, _ rejection: ImportRejection) {
+        if job.rejections.count < ImportJob.maxListedRejections { job.rejections.append(rejection) }
+    }
+
+    /// Validates and writes one batch in one transaction, then records progress.
+    private func process(_ job: inout ImportJob, _ records: [CSVParser.Record], columns: ImportColumns) async throws {
+        var rows: [(Int, ImportRow)] = []
+        for record in records {
+            job.rowsRead += 1
+            do {
+                rows.append((record.number, try columns.row(record)))
+            } catch {
+                job.rowsRejected += 1
+                append(&job, ImportRejection(row: record.number, reason: error.message, field: error.details["field"]))
+            }
+        }
+        let groups = ImportColumns.groupOrders(rows)
+        let deps = self.deps
+        let workspaceId = job.workspaceId
+        let outcomes = try await deps.store.write { repos -> [(Int, RapportError?)] in
+            var batch = IdentityBatch(workspaceId: workspaceId, repos: repos, deps: deps)
+            batch.orderSource = "import"
+            batch.owners = try await repos.customers.owners(workspaceId: workspaceId, of: groups.flatMap { $0.row.identifiers })
+            var outcomes: [(Int, RapportError?)] = []
+            for group in groups {
+                do {
+                    let at = group.row.occurredAt ?? deps.clock.nowMillis
+                    var message = TrackingMessage.synthetic(identifiers: group.row.identifiers, at: at)
+                    message.traits.merge(group.row.traits) { $1 }
+                    if let order = group.row.order {
+                        if try await repos.orders.find(workspaceId: workspaceId, orderId: order.orderId) != nil {
+                            throw RapportError(.conflict, code: "order_exists", message: "Order \(order.orderId) was already imported.",
+                                               details: ["field": "order_id"])
+                        }
+                        message.type = .track
+                        message.name = "Order Completed"
+                        message.properties = order.properties
+                    }
+                    try IdentityBatch.validate(message)
+                    let customerId = try await batch.resolve(message)
+                    try await batch.record(message, for: customerId)
+                    outcomes += group.rows.map { ($0, nil) }
+                } catch let error as RapportError {
+                    outcomes += group.rows.map { ($0, error) }
+                }
+            }
+            try await batch.flush()
+            return outcomes
+        }
+        for (row, error) in outcomes {
+            if let error {
+                job.rowsRejected += 1
+                append(&job, ImportRejection(row: row, reason: error.message, field: error.details["field"]))
+            } else {
+                job.rowsImported += 1
+            }
+        }
+        try await save(job)
+    }
+}

@@ -1,0 +1,81 @@
+/// Filters of the customer list.
+public struct CustomerQuery: Sendable, Equatable {
+    /// Full-text search over name, email, phone and identifiers.
+    public var search: String?
+    public var email: String?
+    /// Only members of this segment.
+    public var segmentId: String?
+    public var accountId: String?
+
+    public init(search: String? = nil, email: String? = nil, segmentId: String? = nil, accountId: String? = nil) {
+        self.search = search
+        self.email = email
+        self.segmentId = segmentId
+        self.accountId = accountId
+    }
+}
+
+/// Profiles, their identifiers, trait history and merges.
+public protocol CustomerRepository: Sendable {
+    func insert(_ customer: Customer) async throws
+    func update(_ customer: Customer) async throws
+    /// Inserts or updates many profiles in one statement per chunk.
+    func upsert(_ customers: [Customer]) async throws
+    func find(workspaceId: String, id: String) async throws -> Customer?
+    func find(workspaceId: String, ids: [String]) async throws -> [Customer]
+    func list(workspaceId: String, query: CustomerQuery, page: PageRequest) async throws -> Page<Customer>
+    func count(workspaceId: String) async throws -> Int
+    /// Which profile holds each of `identifiers` (only those found are returned).
+    func owners(workspaceId: String, of identifiers: [Identifier]) async throws -> [Identifier: String]
+    func addIdentifiers(workspaceId: String, customerId: String, _ identifiers: [Identifier], at: Int64) async throws
+    func identifiers(workspaceId: String, customerId: String) async throws -> [Identifier]
+    func removeIdentifier(workspaceId: String, _ identifier: Identifier) async throws
+    /// Moves everything another feature keeps per customer (identifiers, timeline, orders, memberships, consent,
+    /// trait history) from one profile to another.
+    func reassign(workspaceId: String, from: String, to: String) async throws
+    func recordMerge(_ merge: CustomerMerge) async throws
+    func merges(workspaceId: String, customerId: String) async throws -> [CustomerMerge]
+    func appendTraitHistory(workspaceId: String, customerId: String, _ changes: [TraitChange]) async throws
+    func traitHistory(workspaceId: String, customerId: String, limit: Int) async throws -> [TraitChange]
+    /// Rebuilds the search entry of a profile from its traits and identifiers.
+    func refreshSearch(workspaceId: String, customerId: String) async throws
+    /// Erases a person: profile, identifiers, timeline, consent and trait history; orders stay, detached.
+    func erase(workspaceId: String, customerId: String) async throws
+}
+
+/// The timeline every feature appends to.
+public protocol ActivityRepository: Sendable {
+    /// Which of `messageIds` are already stored.
+    func existingMessageIds(workspaceId: String, _ messageIds: [String]) async throws -> Set<String>
+    func insert(_ activities: [Activity]) async throws
+    func timeline(workspaceId: String, customerId: String, kinds: Set<ActivityKind>?, page: PageRequest) async throws -> Page<Activity>
+    /// How many `track` events named `name` a customer has between `since` and now (for segments).
+    func eventCount(workspaceId: String, customerId: String, name: String, since: Int64?) async throws -> Int
+}
+
+/// Orders and purchase statistics.
+public protocol OrderRepository: Sendable {
+    func find(workspaceId: String, orderId: String) async throws -> Order?
+    func insert(_ order: Order) async throws
+    func markRefunded(workspaceId: String, id: String, at: Int64) async throws
+    func orders(workspaceId: String, customerId: String, page: PageRequest) async throws -> Page<Order>
+    func stats(workspaceId: String, customerId: String) async throws -> PurchaseStats
+    func repeatPurchaseRate(workspaceId: String) async throws -> RepeatPurchaseRate
+}
+
+/// Companies and who belongs to them.
+public protocol AccountRepository: Sendable {
+    func find(workspaceId: String, groupId: String) async throws -> Account?
+    func find(workspaceId: String, id: String) async throws -> Account?
+    func upsert(_ account: Account) async throws
+    func addMember(workspaceId: String, accountId: String, customerId: String, at: Int64) async throws
+    func list(workspaceId: String, page: PageRequest) async throws -> Page<Account>
+    func accounts(workspaceId: String, customerId: String) async throws -> [Account]
+    func memberCount(workspaceId: String, accountId: String) async throws -> Int
+}
+
+/// The consent ledger: append-only.
+public protocol ConsentRepository: Sendable {
+    func append(_ record: ConsentRecord) async throws
+    func history(workspaceId: String, customerId: String) async throws -> [ConsentRecord]
+}

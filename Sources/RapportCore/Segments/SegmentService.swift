@@ -1,0 +1,109 @@
+/// Defines segments, previews them, and keeps their membership current: recomputed when a segment is saved and on
+/// every scheduled refresh (see `SegmentRefresher`), so rules over time ("seen within 7 days") stay true.
+public struct SegmentService: Sendable {
+    let deps: CoreDependencies
+    /// Customers evaluated per read.
+    public var pageSize = 1000
+
+    public init(_ deps: CoreDependencies) { self.deps = deps }
+
+    public func create(_ principal: Principal, name: String, description: String?, rule: JSONValue) async throws -> Segment {
+        try principal.require(Permission.writeData.leastRole)
+        let parsed = try SegmentRule.parse(rule)
+        let now = deps.clock.nowMillis
+        var segment = Segment(id: deps.ids.next(), workspaceId: principal.workspaceId, name: try Validation.name(name),
+                              description: try description.flatMap { raw throws(RapportError) in try Validation.description(raw) },
+                              rule: parsed, createdAt: now, updatedAt: now)
+        try await deps.store.write { [segment] repos in try await repos.segments.insert(segment) }
+        segment = try await refresh(segment)
+        return segment
+    }
+
+    public func update(_ principal: Principal, id: String, name: String?, description: String??, rule: JSONValue?) async throws -> Segment {
+        try principal.require(Permission.writeData.leastRole)
+        var segment = try await get(principal, id: id)
+        if let name { segment.name = try Validation.name(name) }
+        if let description { segment.description = try description.flatMap { raw throws(RapportError) in try Validation.description(raw) } }
+        if let rule { segment.rule = try SegmentRule.parse(rule) }
+        segment.updatedAt = deps.clock.nowMillis
+        try await deps.store.write { [segment] repos in try await repos.segments.update(segment) }
+        return try await refresh(segment)
+    }
+
+    public func delete(_ principal: Principal, id: String) async throws {
+        try principal.require(Permission.writeData.leastRole)
+        let segment = try await get(principal, id: id)
+        try await deps.store.write { try await $0.segments.delete(workspaceId: segment.workspaceId, id: segment.id) }
+    }
+
+    public func get(_ principal: Principal, id: String) async throws -> Segment {
+        try principal.require(Permission.readData.leastRole)
+        let workspaceId = principal.workspaceId
+        guard let segment = try await deps.store.read({ try await $0.segments.find(workspaceId: workspaceId, id: id) }) else {
+            throw RapportError.notFound("segment")
+        }
+        return segment
+    }
+
+    public func list(_ principal: Principal, page: PageRequest) async throws -> Page<Segment> {
+        try principal.require(Permission.readData.leastRole)
+        let workspaceId = principal.workspaceId
+        return try await deps.store.read { try await $0.segments.list(workspaceId: workspaceId, page: page) }
+    }
+
+    /// How many customers match a rule now, and a sample of them, without saving anything.
+    public func preview(_ principal: Principal, rule json: JSONValue, sampleSize: Int = 10) async throws -> (count: Int, sample: [String]) {
+        try principal.require(Permission.readData.leastRole)
+        let rule = try SegmentRule.parse(json)
+        let matching = try await evaluate(workspaceId: principal.workspaceId, rule: rule)
+        return (matching.count, Array(matching.sorted(by: >).prefix(sampleSize)))
+    }
+
+    /// Recomputes a segment's members and stores the difference.
+    @discardableResult
+    public func refresh(_ segment: Segment) async throws -> Segment {
+        let matching = try await evaluate(workspaceId: segment.workspaceId, rule: segment.rule)
+        let now = deps.clock.nowMillis
+        var updated = segment
+        updated.memberCount = matching.count
+        updated.refreshedAt = now
+        try await deps.store.write { [updated] repos in
+            let current = try await repos.segments.memberIds(workspaceId: segment.workspaceId, segmentId: segment.id)
+            try await repos.segments.removeMembers(workspaceId: segment.workspaceId, segmentId: segment.id,
+                                                   Array(current.subtracting(matching)).sorted())
+            try await repos.segments.addMembers(workspaceId: segment.workspaceId, segmentId: segment.id,
+                                                Array(matching.subtracting(current)).sorted(), at: now)
+            try await repos.segments.update(updated)
+        }
+        return updated
+    }
+
+    /// Refreshes every segment of every workspace; returns how many were refreshed.
+    public func refreshAll() async throws -> Int {
+        let segments = try await deps.store.read { try await $0.segments.all() }
+        for segment in segments { try await refresh(segment) }
+        return segments.count
+    }
+
+    /// The ids of the live customers matching `rule`.
+    public func evaluate(workspaceId: String, rule: SegmentRule) async throws -> Set<String> {
+        let now = deps.clock.nowMillis
+        let rfm = rule.usesRFM
+            ? RFMScorer(purchasers: try await deps.store.read { try await $0.segments.purchasers(workspaceId: workspaceId) })
+            : .empty
+        let context = SegmentContext(now: now, rfm: rfm)
+        let events = rule.eventWindows
+        var matching: Set<String> = []
+        var cursor: String?
+        let pageSize = self.pageSize
+        repeat {
+            let after = cursor
+            let facts = try await deps.store.read {
+                try await $0.segments.facts(workspaceId: workspaceId, before: after, limit: pageSize, events: events, now: now)
+            }
+            for fact in facts where rule.matches(fact, context: context) { matching.insert(fact.customerId) }
+            cursor = facts.count == pageSize ? facts.last?.customerId : nil
+        } while cursor != nil
+        return matching
+    }
+}

@@ -1,0 +1,279 @@
+import Foundation
+
+/// A fast JSON reader and writer for `JSONValue`, used on the ingest hot path (Foundation's coders box every value).
+/// Output is compact with sorted object keys, byte-for-byte what `JSONEncoder` with `.sortedKeys` writes.
+public enum JSONCodec {
+    public struct ParseError: Error, Equatable {
+        public let offset: Int
+    }
+
+    /// Parses one JSON document (RFC 8259).
+    public static func parse(_ bytes: some Collection<UInt8>) throws -> JSONValue {
+        var reader = Reader(bytes: Array(bytes))
+        reader.skipWhitespace()
+        let value = try reader.value(depth: 0)
+        reader.skipWhitespace()
+        guard reader.index == reader.bytes.count else { throw ParseError(offset: reader.index) }
+        return value
+    }
+
+    struct Reader {
+        let bytes: [UInt8]
+        var index = 0
+
+        mutating func skipWhitespace() {
+            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+                index += 1
+            }
+        }
+
+        mutating func value(depth: Int) throws -> JSONValue {
+            guard depth < 512, index < bytes.count else { throw ParseError(offset: index) }
+            switch bytes[index] {
+            case UInt8(ascii: "{"):
+                index += 1
+                var object: [String: JSONValue] = [:]
+                skipWhitespace()
+                if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+                while true {
+                    skipWhitespace()
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw ParseError(offset: index) }
+                    let key = try string()
+                    skipWhitespace()
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw ParseError(offset: index) }
+                    index += 1
+                    skipWhitespace()
+                    object[key] = try value(depth: depth + 1)
+                    skipWhitespace()
+                    guard index < bytes.count else { throw ParseError(offset: index) }
+                    if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                    if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+                    throw ParseError(offset: index)
+                }
+            case UInt8(ascii: "["):
+                index += 1
+                var array: [JSONValue] = []
+                skipWhitespace()
+                if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
+                while true {
+                    skipWhitespace()
+                    array.append(try value(depth: depth + 1))
+                    skipWhitespace()
+                    guard index < bytes.count else { throw ParseError(offset: index) }
+                    if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                    if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
+                    throw ParseError(offset: index)
+                }
+            case UInt8(ascii: "\""):
+                return .string(try string())
+            case UInt8(ascii: "t"): return try literal("true", .bool(true))
+            case UInt8(ascii: "f"): return try literal("false", .bool(false))
+            case UInt8(ascii: "n"): return try literal("null", .null)
+            default:
+                return .number(try number())
+            }
+        }
+
+        mutating func literal(_ word: String, _ value: JSONValue) throws -> JSONValue {
+            let utf8 = Array(word.utf8)
+            guard index + utf8.count <= bytes.count, Array(bytes[index..<index + utf8.count]) == utf8 else {
+                throw ParseError(offset: index)
+            }
+            index += utf8.count
+            return value
+        }
+
+        mutating func number() throws -> Double {
+            let start = index
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+            let digitsStart = index
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
+            guard index > digitsStart else { throw ParseError(offset: start) }
+            if bytes[digitsStart] == 0x30, index - digitsStart > 1 { throw ParseError(offset: start) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                let fraction = index
+                while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
+                guard index > fraction else { throw ParseError(offset: start) }
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+                index += 1
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+                let exponent = index
+                while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
+                guard index > exponent else { throw ParseError(offset: start) }
+            }
+            guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else { throw ParseError(offset: start) }
+            return value
+        }
+
+        mutating func string() throws -> String {
+            index += 1  // opening quote
+            let start = index
+            // Fast path: no escapes.
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    let text = String(decoding: bytes[start..<index], as: UTF8.self)
+                    index += 1
+                    return text
+                }
+                if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                index += 1
+            }
+            var buffer = Array(bytes[start..<index])
+            while index < bytes.count {
+                let byte = bytes[index]
+                switch byte {
+                case UInt8(ascii: "\""):
+                    index += 1
+                    return String(decoding: buffer, as: UTF8.self)
+                case UInt8(ascii: "\\"):
+                    index += 1
+                    guard index < bytes.count else { throw ParseError(offset: index) }
+                    let escape = bytes[index]
+                    index += 1
+                    switch escape {
+                    case UInt8(ascii: "\""): buffer.append(0x22)
+                    case UInt8(ascii: "\\"): buffer.append(0x5C)
+                    case UInt8(ascii: "/"): buffer.append(0x2F)
+                    case UInt8(ascii: "b"): buffer.append(0x08)
+                    case UInt8(ascii: "f"): buffer.append(0x0C)
+                    case UInt8(ascii: "n"): buffer.append(0x0A)
+                    case UInt8(ascii: "r"): buffer.append(0x0D)
+                    case UInt8(ascii: "t"): buffer.append(0x09)
+                    case UInt8(ascii: "u"):
+                        var scalar = try hex4()
+                        if (0xD800..<0xDC00).contains(scalar) {
+                            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                                throw ParseError(offset: index)
+                            }
+                            index += 2
+                            let low = try hex4()
+                            guard (0xDC00..<0xE000).contains(low) else { throw ParseError(offset: index) }
+                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        }
+                        guard let unicode = Unicode.Scalar(scalar) else { throw ParseError(offset: index) }
+                        buffer.append(contentsOf: Array(String(Character(unicode)).utf8))
+                    default: throw ParseError(offset: index)
+                    }
+                default:
+                    guard byte >= 0x20 else { throw ParseError(offset: index) }
+                    buffer.append(byte)
+                    index += 1
+                }
+            }
+            throw ParseError(offset: index)
+        }
+
+        mutating func hex4() throws -> UInt32 {
+            guard index + 4 <= bytes.count else { throw ParseError(offset: index) }
+            var value: UInt32 = 0
+            for _ in 0..<4 {
+                let c = bytes[index]
+                let digit: UInt32
+                switch c {
+                case 0x30...0x39: digit = UInt32(c - 0x30)
+                case 0x41...0x46: digit = UInt32(c - 0x41 + 10)
+                case 0x61...0x66: digit = UInt32(c - 0x61 + 10)
+                default: throw ParseError(offset: index)
+                }
+                value = value * 16 + digit
+                index += 1
+            }
+            return value
+        }
+    }
+
+    /// Compact JSON with sorted keys.
+    public static func serialize(_ value: JSONValue) -> String {
+        var out = ""
+        write(value, into: &out)
+        return out
+    }
+
+    static func write(_ value: JSONValue, into out: inout String) {
+        switch value {
+        case .null: out += "null"
+        case .bool(let flag): out += flag ? "true" : "false"
+        case .number(let number): out += format(number)
+        case .string(let text): writeString(text, into: &out)
+        case .array(let items):
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                write(item, into: &out)
+            }
+            out += "]"
+        case .object(let fields):
+            out += "{"
+            for (i, key) in fields.keys.sorted().enumerated() {
+                if i > 0 { out += "," }
+                writeString(key, into: &out)
+                out += ":"
+                write(fields[key]!, into: &out)
+            }
+            out += "}"
+        }
+    }
+
+    static func format(_ number: Double) -> String {
+        guard number.isFinite else { return "null" }
+        if number == number.rounded(), abs(number) < 9e15 { return String(Int64(number)) }
+        return "\(number)"
+    }
+
+    static func writeString(_ text: String, into out: inout String) {
+        out += "\""
+        var needsEscape = false
+        for unit in text.utf8 where unit == 0x22 || unit == 0x5C || unit < 0x20 { needsEscape = true; break }
+        if !needsEscape {
+            out += text
+        } else {
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case "\u{08}": out += "\\b"
+                case "\u{0C}": out += "\\f"
+                default:
+                    if scalar.value < 0x20 {
+                        let hex = String(scalar.value, radix: 16)
+                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    } else {
+                        out.unicodeScalars.append(scalar)
+                    }
+                }
+            }
+        }
+        out += "\""
+    }
+
+    /// The length in bytes of `serialize(value)`, computed without building it.
+    public static func encodedSize(_ value: JSONValue) -> Int {
+        switch value {
+        case .null: return 4
+        case .bool(let flag): return flag ? 4 : 5
+        case .number(let number): return format(number).utf8.count
+        case .string(let text): return stringSize(text)
+        case .array(let items): return 2 + max(0, items.count - 1) + items.reduce(0) { $0 + encodedSize($1) }
+        case .object(let fields):
+            return 2 + max(0, fields.count - 1) + fields.reduce(0) { $0 + stringSize($1.key) + 1 + encodedSize($1.value) }
+        }
+    }
+
+    static func stringSize(_ text: String) -> Int {
+        var size = 2
+        for unit in text.utf8 {
+            switch unit {
+            case 0x22, 0x5C, 0x0A, 0x0D, 0x09, 0x08, 0x0C: size += 2
+            case 0..<0x20: size += 6
+            default: size += 1
+            }
+        }
+        return size
+    }
+}

@@ -1,0 +1,369 @@
+/// What happened to one message of a batch.
+public struct IngestOutcome: Sendable, Equatable {
+    public enum Status: String, Sendable { case stored, duplicate, rejected }
+    public var index: Int
+    public var messageId: String?
+    public var status: Status
+    public var customerId: String?
+    public var error: RapportError?
+
+    public init(index: Int, messageId: String?, status: Status, customerId: String? = nil, error: RapportError? = nil) {
+        self.index = index
+        self.messageId = messageId
+        self.status = status
+        self.customerId = customerId
+        self.error = error
+    }
+}
+
+/// Turns tracked messages into profiles and timeline entries, in one transaction per batch: identity resolution
+/// (merging profiles that share an identifier), traits with history, consent from traits, orders, accounts.
+public struct IngestService: Sendable {
+    let deps: CoreDependencies
+
+    public init(_ deps: CoreDependencies) { self.deps = deps }
+
+    /// Stores `messages` (already validated); committed before it returns.
+    public func ingest(workspaceId: String, messages: [(index: Int, message: TrackingMessage)]) async throws -> [IngestOutcome] {
+        guard !messages.isEmpty else { return [] }
+        let deps = self.deps
+        return try await deps.store.write { repos in
+            var batch = IdentityBatch(workspaceId: workspaceId, repos: repos, deps: deps)
+            return try await batch.run(messages)
+        }
+    }
+}
+
+/// The state of one batch inside its transaction: identifiers and profiles seen so far, and what to write at the end.
+struct IdentityBatch {
+    let workspaceId: String
+    let repos: any Repositories
+    let deps: CoreDependencies
+    var owners: [Identifier: String] = [:]
+    var customers: [String: Customer] = [:]
+    var redirects: [String: String] = [:]
+    var dirty: Set<String> = []
+    var searchDirty: Set<String> = []
+    var activities: [Activity] = []
+    var traitChanges: [String: [TraitChange]] = [:]
+    /// Where orders recorded by this batch come from (`track`, `api`, `import`).
+    var orderSource = "track"
+
+    init(workspaceId: String, repos: any Repositories, deps: CoreDependencies) {
+        self.workspaceId = workspaceId
+        self.repos = repos
+        self.deps = deps
+    }
+
+    mutating func run(_ messages: [(index: Int, message: TrackingMessage)]) async throws -> [IngestOutcome] {
+        let existing = try await repos.activities.existingMessageIds(workspaceId: workspaceId, messages.map(\.message.messageId))
+        var seenInBatch: Set<String> = []
+        var allIdentifiers = Set<Identifier>()
+        for (_, message) in messages { allIdentifiers.formUnion(resolutionIdentifiers(message)) }
+        owners = try await repos.customers.owners(workspaceId: workspaceId, of: Array(allIdentifiers))
+        try await preload(Set(owners.values))
+        var outcomes: [IngestOutcome] = []
+        for (index, message) in messages {
+            if existing.contains(message.messageId) || !seenInBatch.insert(message.messageId).inserted {
+                outcomes.append(IngestOutcome(index: index, messageId: message.messageId, status: .duplicate))
+                continue
+            }
+            do {
+                let customerId = try await handle(message)
+                outcomes.append(IngestOutcome(index: index, messageId: message.messageId, status: .stored, customerId: customerId))
+            } catch let error as RapportError {
+                outcomes.append(IngestOutcome(index: index, messageId: message.messageId, status: .rejected, error: error))
+            }
+        }
+        try await flush()
+        return outcomes
+    }
+
+    // MARK: Resolution
+
+    func resolutionIdentifiers(_ message: TrackingMessage) -> [Identifier] {
+        var identifiers = message.identifiers
+        if let previousId = message.previousId {
+            identifiers.append(Identifier(.userId, previousId))
+            identifiers.append(Identifier(.anonymousId, previousId))
+        }
+        return identifiers
+    }
+
+    /// Loads the profiles a batch will touch in one query.
+    mutating func preload(_ ids: Set<String>) async throws {
+        let missing = ids.filter { customers[$0] == nil }
+        guard !missing.isEmpty else { return }
+        for customer in try await repos.customers.find(workspaceId: workspaceId, ids: missing.sorted()) {
+            customers[customer.id] = customer
+        }
+    }
+
+    func root(_ id: String) -> String {
+        var current = id
+        while let next = redirects[current] { current = next }
+        return current
+    }
+
+    mutating func customer(_ id: String) async throws -> Customer {
+        if let cached = customers[id] { return cached }
+        guard let found = try await repos.customers.find(workspaceId: workspaceId, id: id) else {
+            throw RapportError(.internalError, code: "internal_error", message: "identifier points to a missing profile \(id)")
+        }
+        customers[id] = found
+        return found
+    }
+
+    /// The profile a message belongs to: found by its identifiers, created, or the survivor of a merge.
+    mutating func resolve(_ message: TrackingMessage) async throws -> String {
+        let identifiers = resolutionIdentifiers(message)
+        let candidates = Array(Set(identifiers.compactMap { owners[$0].map(root) })).sorted()
+        var customerId: String
+        if candidates.isEmpty {
+            let now = deps.clock.nowMillis
+            let created = Customer(id: deps.ids.next(), workspaceId: workspaceId, createdAt: now, updatedAt: now,
+                                   firstSeenAt: message.timestamp, lastSeenAt: message.timestamp)
+            // Written with the batch's other profiles at flush (one upsert).
+            customers[created.id] = created
+            dirty.insert(created.id)
+            customerId = created.id
+        } else if candidates.count == 1 {
+            customerId = candidates[0]
+        } else {
+            let shared = identifiers.filter { owners[$0] != nil }.map(\.description).sorted()
+            if message.type == .alias {
+                customerId = try await merge(candidates, reason: "alias", identifiers: shared)
+            } else if let owner = try await conflictingOwner(candidates, message: message) {
+                // Two profiles of different known users share an anonymous id (a shared device): do not merge them.
+                customerId = owner
+            } else {
+                customerId = try await merge(candidates, reason: "shared identifier", identifiers: shared)
+            }
+        }
+        var added: [Identifier] = []
+        for identifier in message.identifiers where owners[identifier] == nil {
+            owners[identifier] = customerId
+            added.append(identifier)
+        }
+        if !added.isEmpty {
+            try await repos.customers.addIdentifiers(workspaceId: workspaceId, customerId: customerId, added,
+                                                     at: deps.clock.nowMillis)
+            searchDirty.insert(customerId)
+        }
+        return customerId
+    }
+
+    /// When the candidates carry different user ids, the one of the message's user (else nil: merge).
+    mutating func conflictingOwner(_ candidates: [String], message: TrackingMessage) async throws -> String? {
+        var userIds: [String: Set<String>] = [:]
+        for id in candidates {
+            let known = owners.filter { root($0.value) == id && $0.key.kind == .userId }.map(\.key.value)
+            let stored = try await repos.customers.identifiers(workspaceId: workspaceId, customerId: id)
+                .filter { $0.kind == .userId }.map(\.value)
+            userIds[id] = Set(known + stored)
+        }
+        let distinct = Set(userIds.values.flatMap { $0 })
+        guard distinct.count > 1 else { return nil }
+        if let userId = message.userId, let owner = owners[Identifier(.userId, userId)] { return root(owner) }
+        return candidates.min()
+    }
+
+    /// Folds `ids` into the oldest profile; returns the survivor's id.
+    mutating func merge(_ ids: [String], reason: String, identifiers: [String]) async throws -> String {
+        var profiles: [Customer] = []
+        for id in ids { profiles.append(try await customer(id)) }
+        profiles.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        var survivor = profiles[0]
+        let now = deps.clock.nowMillis
+        for var other in profiles.dropFirst() {
+            for (key, value) in other.traits where (other.traitTimes[key] ?? 0) > (survivor.traitTimes[key] ?? Int64.min) {
+                survivor.traits[key] = value
+                survivor.traitTimes[key] = other.traitTimes[key]
+            }
+            survivor.seen(at: other.firstSeenAt)
+            survivor.seen(at: other.lastSeenAt)
+            for i in activities.indices where activities[i].customerId == other.id { activities[i].customerId = survivor.id }
+            if let pending = traitChanges.removeValue(forKey: other.id) { traitChanges[survivor.id, default: []] += pending }
+            try await repos.customers.reassign(workspaceId: workspaceId, from: other.id, to: survivor.id)
+            other.mergedInto = survivor.id
+            other.updatedAt = now
+            customers[other.id] = other
+            dirty.insert(other.id)
+            redirects[other.id] = survivor.id
+            let record = CustomerMerge(id: deps.ids.next(), workspaceId: workspaceId, survivorId: survivor.id,
+                                       mergedId: other.id, reason: reason, identifiers: identifiers, mergedAt: now)
+            try await repos.customers.recordMerge(record)
+            activities.append(Activity(
+                id: deps.ids.next(), workspaceId: workspaceId, customerId: survivor.id, kind: .merge, name: reason,
+                occurredAt: now, receivedAt: now,
+                properties: ["merged_id": .string(other.id), "reason": .string(reason),
+                             "identifiers": .array(identifiers.map(JSONValue.string))]))
+        }
+        survivor.updatedAt = now
+        customers[survivor.id] = survivor
+        dirty.insert(survivor.id)
+        searchDirty.insert(survivor.id)
+        return survivor.id
+    }
+
+    // MARK: Messages
+
+    mutating func handle(_ message: TrackingMessage) async throws -> String {
+        // Validate what can fail before touching profiles, so a rejected message changes nothing.
+        try Self.validate(message)
+        let customerId = try await resolve(message)
+        try await record(message, for: customerId)
+        return customerId
+    }
+
+    static func validate(_ message: TrackingMessage) throws(RapportError) {
+        if message.type == .track && message.name == "Order Completed" { _ = try Order.fromSegment(properties: message.properties) }
+        _ = try ConsentTraits.parse(message.traits["consent"])
+    }
+
+    /// Applies a message to a resolved profile: traits, consent, order, account, and its timeline entry.
+    mutating func record(_ message: TrackingMessage, for customerId: String) async throws {
+        let order = message.type == .track && message.name == "Order Completed"
+            ? try Order.fromSegment(properties: message.properties) : nil
+        let consent = try ConsentTraits.parse(message.traits["consent"])
+        var profile = try await customer(customerId)
+        profile.seen(at: message.timestamp)
+        var userTraits = message.type == .group ? [:] : message.traits
+        userTraits["consent"] = nil
+        let changed = profile.apply(traits: userTraits, at: message.timestamp)
+        if !changed.isEmpty {
+            profile.updatedAt = deps.clock.nowMillis
+            traitChanges[customerId, default: []] += changed.sorted { $0.key < $1.key }.map {
+                TraitChange(trait: $0.key, value: $0.value, source: message.type.rawValue, recordedAt: message.timestamp)
+            }
+            searchDirty.insert(customerId)
+        }
+        customers[customerId] = profile
+        dirty.insert(customerId)
+        for (purpose, channel, status) in consent {
+            try await recordConsent(customerId: customerId, purpose: purpose, channel: channel, status: status,
+                                    source: "identify", at: message.timestamp)
+        }
+        var kind = ActivityKind(rawValue: message.type.rawValue) ?? .track
+        var name = message.name
+        var properties = JSONValue.object(message.type == .identify || message.type == .group ? message.traits : message.properties)
+        if let order {
+            if try await repos.orders.find(workspaceId: workspaceId, orderId: order.orderId) == nil {
+                let stored = Order(id: deps.ids.next(), workspaceId: workspaceId, orderId: order.orderId, customerId: customerId,
+                                   currency: order.currency, total: order.total, occurredAt: message.timestamp,
+                                   source: orderSource, lines: order.lines)
+                try await repos.orders.insert(stored)
+                kind = .order
+                name = order.orderId
+                properties = stored.timelineProperties
+            }
+        } else if message.type == .track, message.name == "Order Refunded",
+                  let orderId = message.properties["order_id"]?.stringValue,
+                  let stored = try await repos.orders.find(workspaceId: workspaceId, orderId: orderId) {
+            try await repos.orders.markRefunded(workspaceId: workspaceId, id: stored.id, at: message.timestamp)
+            kind = .orderRefunded
+            name = orderId
+        } else if message.type == .group, let groupId = message.groupId {
+            let account = try await upsertAccount(groupId: groupId, traits: message.traits, customerId: customerId)
+            name = account.name ?? groupId
+            properties = ["group_id": .string(groupId), "traits": .object(message.traits)]
+        } else if message.type == .alias {
+            name = message.previousId
+            properties = ["previous_id": JSONValue(message.previousId), "user_id": JSONValue(message.userId)]
+        }
+        activities.append(Activity(
+            id: deps.ids.next(), workspaceId: workspaceId, customerId: customerId, kind: kind, name: name,
+            occurredAt: message.timestamp, receivedAt: message.receivedAt,
+            messageId: message.messageId.isEmpty ? nil : message.messageId,
+            properties: properties, context: message.context))
+    }
+
+    mutating func recordConsent(customerId: String, purpose: String, channel: String, status: ConsentRecord.Status,
+                                source: String, at: Int64) async throws {
+        let record = ConsentRecord(id: deps.ids.next(), workspaceId: workspaceId, customerId: customerId, purpose: purpose,
+                                   channel: channel, status: status, source: source, recordedAt: at)
+        try await repos.consents.append(record)
+        activities.append(Activity(id: deps.ids.next(), workspaceId: workspaceId, customerId: customerId, kind: .consent,
+                                   name: purpose, occurredAt: at, receivedAt: deps.clock.nowMillis,
+                                   properties: record.timelineProperties))
+    }
+
+    mutating func upsertAccount(groupId: String, traits: [String: JSONValue], customerId: String) async throws -> Account {
+        let now = deps.clock.nowMillis
+        var account = try await repos.accounts.find(workspaceId: workspaceId, groupId: groupId)
+            ?? Account(id: deps.ids.next(), workspaceId: workspaceId, groupId: groupId, traits: [:], createdAt: now, updatedAt: now)
+        account.traits.merge(traits) { $1 }
+        account.updatedAt = now
+        try await repos.accounts.upsert(account)
+        try await repos.accounts.addMember(workspaceId: workspaceId, accountId: account.id, customerId: customerId, at: now)
+        return account
+    }
+
+    mutating func flush() async throws {
+        try await repos.customers.upsert(dirty.sorted().compactMap { customers[$0] })
+        for (customerId, changes) in traitChanges where !changes.isEmpty {
+            try await repos.customers.appendTraitHistory(workspaceId: workspaceId, customerId: root(customerId), changes)
+        }
+        try await repos.activities.insert(activities)
+        for id in searchDirty.map(root) where customers[id]?.mergedInto == nil {
+            try await repos.customers.refreshSearch(workspaceId: workspaceId, customerId: id)
+        }
+    }
+}
+
+/// The `consent` trait convention of `identify`:
+/// `{"consent": {"marketing_email": true, "sms": {"sms": false}, "surveys": "withdrawn"}}`.
+/// A boolean or `"granted"`/`"withdrawn"` applies to every channel (`any`); an object gives it per channel.
+public enum ConsentTraits {
+    public static func parse(_ value: JSONValue?) throws(RapportError) -> [(String, String, ConsentRecord.Status)] {
+        guard let value, !value.isNull else { return [] }
+        guard let purposes = value.objectValue else {
+            throw RapportError.invalid("traits.consent", "traits.consent must be an object of purpose → true/false.")
+        }
+        var result: [(String, String, ConsentRecord.Status)] = []
+        for (rawPurpose, setting) in purposes.sorted(by: { $0.key < $1.key }) {
+            let purpose = try ContactPolicy.validName(rawPurpose, field: "traits.consent")
+            if let channels = setting.objectValue {
+                for (rawChannel, channelSetting) in channels.sorted(by: { $0.key < $1.key }) {
+                    let channel = try ContactPolicy.validName(rawChannel, field: "traits.consent.\(purpose)")
+                    result.append((purpose, channel, try status(channelSetting, field: "traits.consent.\(purpose).\(channel)")))
+                }
+            } else {
+                result.append((purpose, "any", try status(setting, field: "traits.consent.\(purpose)")))
+            }
+        }
+        return result
+    }
+
+    static func status(_ value: JSONValue, field: String) throws(RapportError) -> ConsentRecord.Status {
+        switch value {
+        case .bool(let granted): return granted ? .granted : .withdrawn
+        case .string(let text):
+            if let status = ConsentRecord.Status(rawValue: text.lowercased()) { return status }
+        default: break
+        }
+        throw RapportError.invalid(field, "\(field) must be true, false, \"granted\" or \"withdrawn\".")
+    }
+}
+
+extension Order {
+    /// How an order appears on the timeline: with its lines.
+    public var timelineProperties: JSONValue {
+        [
+            "order_id": .string(orderId), "total": .number(total), "currency": .string(currency),
+            "status": .string(status.rawValue),
+            "products": .array(lines.map { line in
+                [
+                    "product_id": JSONValue(line.productId), "sku": JSONValue(line.sku), "name": JSONValue(line.name),
+                    "category": JSONValue(line.category), "price": .number(line.price), "quantity": JSONValue(line.quantity),
+                ]
+            }),
+        ]
+    }
+}
+
+extension ConsentRecord {
+    public var timelineProperties: JSONValue {
+        ["purpose": .string(purpose), "channel": .string(channel), "status": .string(status.rawValue), "source": .string(source)]
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+
+/// One message of the Segment tracking spec (identify, track, page, screen, group, alias), validated.
+public struct TrackingMessage: Sendable, Equatable {
+    public enum MessageType: String, Sendable, CaseIterable { case identify, track, page, screen, group, alias }
+
+    /// Segment's limit for one message.
+    public static let maxBytes = 32 * 1024
+    /// Segment's limit for one batch request.
+    public static let maxBatchBytes = 500 * 1024
+
+    public var type: MessageType
+    public var messageId: String
+    public var userId: String?
+    public var anonymousId: String?
+    /// `track`: the event name; `page`/`screen`: the page name.
+    public var name: String?
+    public var properties: [String: JSONValue]
+    /// User traits (`identify`, `context.traits`) or group traits (`group`).
+    public var traits: [String: JSONValue]
+    public var context: JSONValue
+    public var groupId: String?
+    public var previousId: String?
+    /// When it happened, corrected for the client's clock skew.
+    public var timestamp: Int64
+    public var receivedAt: Int64
+
+    /// Reads one message. `type` comes from the body, else from the endpoint (`/v1/track` → track).
+    /// Timestamps follow Segment: `timestamp = receivedAt − (sentAt − originalTimestamp)` when the client sent
+    /// `sentAt`, so a device whose clock is off by an hour still lands at the right time.
+    public static func parse(_ json: JSONValue, endpointType: MessageType?, batchSentAt: Int64?, receivedAt: Int64,
+                             makeId: () -> String) throws(RapportError) -> TrackingMessage {
+        guard let fields = json.objectValue else { throw invalid("message", "Each message must be a JSON object.") }
+        try validateShape(fields)
+        let type: MessageType
+        if let raw = fields["type"]?.stringValue {
+            guard let parsed = MessageType(rawValue: raw) else {
+                throw invalid("type", "type must be one of identify, track, page, screen, group, alias.")
+            }
+            type = parsed
+        } else if let endpointType {
+            type = endpointType
+        } else {
+            throw invalid("type", "A batch message needs a type.")
+        }
+        let userId = try idString(fields["userId"] ?? fields["user_id"], field: "userId")
+        let anonymousId = try idString(fields["anonymousId"] ?? fields["anonymous_id"], field: "anonymousId")
+        guard userId != nil || anonymousId != nil else {
+            throw invalid("userId", "Every message needs a userId or an anonymousId.")
+        }
+        let context = fields["context"].flatMap { $0.isNull ? nil : $0 } ?? [:]
+        guard context.objectValue != nil else { throw invalid("context", "context must be an object.") }
+        var message = TrackingMessage(
+            type: type, messageId: "", userId: userId, anonymousId: anonymousId, name: nil,
+            properties: try object(fields["properties"], field: "properties"), traits: [:], context: context,
+            groupId: nil, previousId: nil, timestamp: receivedAt, receivedAt: receivedAt)
+        message.messageId = try idString(fields["messageId"], field: "messageId") ?? makeId()
+        switch type {
+        case .track:
+            guard let event = fields["event"]?.stringValue?.trimmingCharacters(in: .whitespaces), !event.isEmpty else {
+                throw invalid("event", "A track call needs an event name.")
+            }
+            message.name = event
+            message.traits = try object(context["traits"], field: "context.traits")
+        case .page, .screen:
+            message.name = fields["name"]?.stringValue
+            message.traits = try object(context["traits"], field: "context.traits")
+        case .identify:
+            message.traits = try object(context["traits"], field: "context.traits")
+                .merging(try object(fields["traits"], field: "traits")) { $1 }
+        case .group:
+            guard let groupId = try idString(fields["groupId"], field: "groupId") else {
+                throw invalid("groupId", "A group call needs a groupId.")
+            }
+            message.groupId = groupId
+            message.traits = try object(fields["traits"], field: "traits")
+        case .alias:
+            guard let previousId = try idString(fields["previousId"], field: "previousId"), userId != nil else {
+                throw invalid("previousId", "An alias call needs previousId and userId.")
+            }
+            message.previousId = previousId
+        }
+        let stated = try time(fields["timestamp"], field: "timestamp")
+        let fallback = try time(fields["originalTimestamp"], field: "originalTimestamp")
+        let original = stated ?? fallback
+        let sentAt = try time(fields["sentAt"], field: "sentAt") ?? batchSentAt
+        if let original {
+            message.timestamp = sentAt.map { receivedAt - ($0 - original) } ?? original
+        }
+        return message
+    }
+
+    /// Checks the spec's fields whenever they are present, whatever the message type, so a malformed message is
+    /// refused instead of half-read.
+    static func validateShape(_ fields: [String: JSONValue]) throws(RapportError) {
+        if let type = fields["type"], !type.isNull, type.stringValue.flatMap(MessageType.init(rawValue:)) == nil {
+            throw invalid("type", "type must be one of identify, track, page, screen, group, alias.")
+        }
+        if let event = fields["event"], event.stringValue == nil { throw invalid("event", "event must be a string.") }
+        if let name = fields["name"], !name.isNull, name.stringValue == nil { throw invalid("name", "name must be a string.") }
+        if let key = fields["writeKey"], key.stringValue == nil { throw invalid("writeKey", "writeKey must be a string.") }
+        if let integrations = fields["integrations"], integrations.objectValue == nil {
+            throw invalid("integrations", "integrations must be an object.")
+        }
+        for key in ["groupId", "previousId", "messageId"] { _ = try idString(fields[key], field: key) }
+        for key in ["traits", "properties", "context"] { _ = try object(fields[key], field: key) }
+        for key in ["timestamp", "originalTimestamp", "sentAt"] { _ = try time(fields[key], field: key) }
+    }
+
+    /// The identifiers this message names, each resolving to at most one person.
+    public var identifiers: [Identifier] {
+        var result: [Identifier] = []
+        if let userId { result.append(Identifier(.userId, userId)) }
+        if let anonymousId { result.append(Identifier(.anonymousId, anonymousId)) }
+        if type != .group {
+            if let email = traits["email"]?.stringValue, email.contains("@") { result.append(Identifier(.email, email)) }
+            if let phone = traits["phone"]?.stringValue, phone.contains(where: \.isNumber) {
+                result.append(Identifier(.phone, phone))
+            }
+        }
+        for external in context["externalIds"]?.arrayValue ?? [] {
+            if let id = external["id"]?.stringValue, let type = external["type"]?.stringValue, !id.isEmpty, !type.isEmpty {
+                result.append(Identifier(.external, id, namespace: type))
+            }
+        }
+        return result.filter { !$0.value.isEmpty }
+    }
+
+    /// A message made by Rapport itself (REST orders, imports) for a person named by `identifiers`.
+    static func synthetic(identifiers: [Identifier], at: Int64) -> TrackingMessage {
+        var traits: [String: JSONValue] = [:]
+        var externalIds: [JSONValue] = []
+        var userId: String?
+        var anonymousId: String?
+        for identifier in identifiers {
+            switch identifier.kind {
+            case .userId: userId = identifier.value
+            case .anonymousId: anonymousId = identifier.value
+            case .email: traits["email"] = .string(identifier.value)
+            case .phone: traits["phone"] = .string(identifier.value)
+            case .external: externalIds.append(["id": .string(identifier.value), "type": .string(identifier.namespace)])
+            }
+        }
+        return TrackingMessage(type: .identify, messageId: "", userId: userId, anonymousId: anonymousId, name: nil,
+                               properties: [:], traits: traits,
+                               context: externalIds.isEmpty ? [:] : ["externalIds": .array(externalIds)],
+                               groupId: nil, previousId: nil, timestamp: at, receivedAt: at)
+    }
+
+    static func invalid(_ field: String, _ message: String) -> RapportError {
+        RapportError.invalid(field, message)
+    }
+
+    static func idString(_ value: JSONValue?, field: String) throws(RapportError) -> String? {
+        switch value {
+        case nil, .null?: return nil
+        case .string(let text)?:
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            guard trimmed.count <= 255 else { throw invalid(field, "\(field) must be at most 255 characters.") }
+            return trimmed.isEmpty ? nil : trimmed
+        case .number(let number)?:
+            return number == number.rounded() && abs(number) < 9e15 ? String(Int64(number)) : String(number)
+        default: throw invalid(field, "\(field) must be a string.")
+        }
+    }
+
+    static func object(_ value: JSONValue?, field: String) throws(RapportError) -> [String: JSONValue] {
+        switch value {
+        case nil, .null?: return [:]
+        case .object(let fields)?: return fields
+        default: throw invalid(field, "\(field) must be an object.")
+        }
+    }
+
+    static func time(_ value: JSONValue?, field: String) throws(RapportError) -> Int64? {
+        switch value {
+        case nil, .null?: return nil
+        case .string(let text)?:
+            guard let millis = ISO8601.millis(text) else { throw invalid(field, "\(field) must be an ISO-8601 timestamp.") }
+            return millis
+        default: throw invalid(field, "\(field) must be an ISO-8601 timestamp.")
+        }
+    }
+}

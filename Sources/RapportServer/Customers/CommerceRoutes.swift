@@ -1,0 +1,49 @@
+import Hummingbird
+import RapportCore
+
+extension APIRoutes {
+    /// `/orders`, `/accounts`, `/stats/purchases`.
+    func addCommerceRoutes(_ services: AppServices) {
+        post("orders", least: .agent) { request, context, principal in
+            let body = try await JSONBody.read(request, context: context, allowed: [
+                "order_id", "customer_id", "user_id", "email", "currency", "total", "occurred_at", "products"])
+            var identifiers: [Identifier] = []
+            if let userId = try body.optionalString("user_id") { identifiers.append(Identifier(.userId, userId)) }
+            if let email = try body.optionalString("email") { identifiers.append(Identifier(.email, try Validation.email(email))) }
+            let customerId = try body.optionalString("customer_id")
+            if let customerId, !IDGenerator.isUUID(customerId) { throw RapportError.notFound("customer") }
+            var occurredAt: Int64?
+            if let raw = try body.optionalString("occurred_at") {
+                guard let millis = ISO8601.millis(raw) else {
+                    throw RapportError.invalid("occurred_at", "occurred_at must be an ISO-8601 timestamp.")
+                }
+                occurredAt = millis
+            }
+            var properties = body.fields
+            properties["customer_id"] = nil
+            properties["user_id"] = nil
+            properties["email"] = nil
+            properties["occurred_at"] = nil
+            let order = try await services.orders.create(principal, customerId: customerId?.lowercased(), identifiers: identifiers,
+                                                         properties: properties, occurredAt: occurredAt)
+            return JSONResponse.make(order.json, status: .created)
+        }
+
+        get("accounts", least: .analyst) { request, _, principal in
+            JSONResponse.page(try await services.accounts.list(principal, page: try request.pageRequest())) { $0.json }
+        }
+
+        get("accounts/:account_id", least: .analyst) { _, context, principal in
+            let (account, members) = try await services.accounts.get(principal, id: try context.id("account_id", of: "account"))
+            guard case .object(var fields) = account.json else { return JSONResponse.make(account.json) }
+            fields["member_count"] = JSONValue(members)
+            return JSONResponse.make(.object(fields))
+        }
+
+        get("stats/purchases", least: .analyst) { _, _, principal in
+            let rate = try await services.orders.repeatPurchaseRate(principal)
+            return JSONResponse.make(["purchasers": JSONValue(rate.purchasers), "repeat_purchasers": JSONValue(rate.repeatPurchasers),
+                                      "repeat_purchase_rate": rate.rate.map(JSONValue.number) ?? .null])
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import RapportCore
+
+extension APIRoutes {
+    /// `/imports`: CSV imports of customers and orders, streamed from the request body.
+    func addImportRoutes(_ services: AppServices) {
+        post("imports", least: .agent) { request, context, principal in
+            let kind = try Validation.oneOf(request.uri.queryParameters.get("type").map { String($0) }, field: "type",
+                                            as: ImportJob.Kind.self)
+            let contentType = (request.headers[.contentType] ?? "").lowercased()
+            let isMultipart = contentType.hasPrefix("multipart/form-data")
+            guard isMultipart || contentType.hasPrefix("text/csv") || contentType.hasPrefix("text/plain") else {
+                throw RapportError(.unsupportedMediaType, code: "unsupported_media_type",
+                                   message: "Send the file as text/csv, or as multipart/form-data with one file part.")
+            }
+            let job = try await services.imports.start(principal, workspaceId: principal.workspaceId, kind: kind)
+            let finished: ImportJob
+            if isMultipart {
+                var request = request
+                let body = try await request.collectBody(upTo: MultipartFile.maxBytes)
+                let file = try MultipartFile.firstFile(in: Array(body.readableBytesView), contentType: contentType)
+                finished = try await services.imports.run(job, chunks: SingleChunk(bytes: file))
+            } else {
+                finished = try await services.imports.run(job, chunks: request.body.map { Array($0.readableBytesView) })
+            }
+            if finished.status == .failed, finished.rowsRead == 0 {
+                // Nothing usable was sent (no header, no rows): the request itself is wrong. The job stays recorded.
+                throw RapportError(.validation, code: "validation_failed", message: finished.failure ?? "The file has no rows.",
+                                   details: ["field": "file", "import_id": finished.id])
+            }
+            return JSONResponse.make(finished.json, status: .created)
+        }
+
+        get("imports", least: .analyst) { request, _, principal in
+            JSONResponse.page(try await services.imports.list(principal, page: try request.pageRequest())) { $0.json }
+        }
+
+        get("imports/:import_id", least: .analyst) { _, context, principal in
+            JSONResponse.make(try await services.imports.find(principal, id: try context.id("import_id", of: "import")).json)
+        }
+    }
+}
+
+extension ImportJob {
+    var json: JSONValue {
+        [
+            "id": .string(id), "type": .string(kind.rawValue), "status": .string(status.rawValue),
+            "rows_read": JSONValue(rowsRead), "rows_imported": JSONValue(rowsImported), "rows_rejected": JSONValue(rowsRejected),
+            "rejections": .array(rejections.map { ["row": JSONValue($0.row), "reason": .string($0.reason), "field": JSONValue($0.field)] }),
+            "failure": JSONValue(failure), "created_at": .string(Timestamp.iso8601(createdAt)),
+            "finished_at": JSONValue(finishedAt.map(Timestamp.iso8601)),
+        ]
+    }
+}
+
+/// One chunk as an async sequence.
+struct SingleChunk: AsyncSequence, Sendable {
+    let bytes: [UInt8]
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var bytes: [UInt8]?
+        mutating func next() async -> [UInt8]? {
+            defer { bytes = nil }
+            return bytes
+        }
+    }
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(bytes: bytes) }
+}
+
+/// The first file part of a `multipart/form-data` body (browsers' file uploads).
+enum MultipartFile {
+    static let maxBytes = 64 << 20
+
+    static func firstFile(in body: [UInt8], contentType: String) throws(RapportError) -> [UInt8] {
+        guard let range = contentType.range(of: "boundary=") else {
+            throw RapportError(.badRequest, code: "invalid_multipart", message: "The multipart body has no boundary.")
+        }
+        let boundary = Array("--".utf8) + Array(contentType[range.upperBound...].split(separator: ";")[0]
+            .trimmingCharacters(in: CharacterSet(charactersIn: "\" ")).utf8)
+        let separator: [UInt8] = [13, 10, 13, 10]
+        var index = 0
+        while let start = find(boundary, in: body, from: index) {
+            let headersStart = start + boundary.count
+            guard let headersEnd = find(separator, in: body, from: headersStart) else { break }
+            let headers = String(decoding: body[headersStart..<headersEnd], as: UTF8.self).lowercased()
+            let contentStart = headersEnd + separator.count
+            guard let next = find([13, 10] + boundary, in: body, from: contentStart) else { break }
+            if headers.contains("filename=") || headers.contains("name=\"file\"") {
+                return Array(body[contentStart..<next])
+            }
+            index = next + 2
+        }
+        throw RapportError(.badRequest, code: "invalid_multipart", message: "The multipart body has no file part.")
+    }
+
+    static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
+        guard !needle.isEmpty, haystack.count >= needle.count, start <= haystack.count - needle.count else { return nil }
+        var i = start
+        while i <= haystack.count - needle.count {
+            if haystack[i] == needle[0], Array(haystack[i..<i + needle.count]) == needle { return i }
+            i += 1
+        }
+        return nil
+    }
+}

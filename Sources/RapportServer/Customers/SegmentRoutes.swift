@@ -1,0 +1,69 @@
+import Hummingbird
+import RapportCore
+
+extension APIRoutes {
+    /// `/segments…`: rule-defined groups of customers.
+    func addSegmentRoutes(_ services: AppServices) {
+        get("segments", least: .analyst) { request, _, principal in
+            JSONResponse.page(try await services.segments.list(principal, page: try request.pageRequest())) { $0.json }
+        }
+
+        post("segments", least: .agent) { request, context, principal in
+            let body = try await JSONBody.read(request, context: context, allowed: ["name", "description", "rule"])
+            guard let rule = body.fields["rule"], !rule.isNull else { throw RapportError.invalid("rule", "rule is required.") }
+            let segment = try await services.segments.create(principal, name: try body.string("name"),
+                                                             description: try body.optionalString("description"), rule: rule)
+            return JSONResponse.make(segment.json, status: .created)
+        }
+
+        post("segments/preview", least: .analyst) { request, context, principal in
+            let body = try await JSONBody.read(request, context: context, allowed: ["rule"])
+            guard let rule = body.fields["rule"], !rule.isNull else { throw RapportError.invalid("rule", "rule is required.") }
+            let (count, sample) = try await services.segments.preview(principal, rule: rule)
+            var customers: [JSONValue] = []
+            for id in sample { customers.append(try await services.customers.find(principal, id: id).json) }
+            return JSONResponse.make(["count": JSONValue(count), "sample": .array(customers)])
+        }
+
+        get("segments/:segment_id", least: .analyst) { _, context, principal in
+            JSONResponse.make(try await services.segments.get(principal, id: try context.id("segment_id", of: "segment")).json)
+        }
+
+        patch("segments/:segment_id", least: .agent) { request, context, principal in
+            let id = try context.id("segment_id", of: "segment")
+            let body = try await JSONBody.read(request, context: context, allowed: ["name", "description", "rule"])
+            let description: String?? = body.has("description") ? .some(try body.optionalString("description")) : .none
+            let rule = body.fields["rule"].flatMap { $0.isNull ? nil : $0 }
+            let name = try body.has("name") ? body.string("name") : nil
+            let segment = try await services.segments.update(principal, id: id, name: name, description: description, rule: rule)
+            return JSONResponse.make(segment.json)
+        }
+
+        delete("segments/:segment_id", least: .agent) { _, context, principal in
+            try await services.segments.delete(principal, id: try context.id("segment_id", of: "segment"))
+            return JSONResponse.noContent
+        }
+
+        get("segments/:segment_id/members", least: .analyst) { request, context, principal in
+            let segment = try await services.segments.get(principal, id: try context.id("segment_id", of: "segment"))
+            let page = try await services.customers.list(principal, query: CustomerQuery(segmentId: segment.id),
+                                                         page: try request.pageRequest())
+            return JSONResponse.page(page) { $0.json }
+        }
+
+        post("segments/:segment_id/refresh", least: .agent) { _, context, principal in
+            let segment = try await services.segments.get(principal, id: try context.id("segment_id", of: "segment"))
+            return JSONResponse.make(try await services.segments.refresh(segment).json)
+        }
+    }
+}
+
+extension Segment {
+    var json: JSONValue {
+        [
+            "id": .string(id), "name": .string(name), "description": JSONValue(description), "rule": rule.json,
+            "member_count": JSONValue(memberCount), "created_at": .string(Timestamp.iso8601(createdAt)),
+            "updated_at": .string(Timestamp.iso8601(updatedAt)), "refreshed_at": JSONValue(refreshedAt.map(Timestamp.iso8601)),
+        ]
+    }
+}

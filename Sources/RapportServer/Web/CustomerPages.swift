@@ -1,0 +1,95 @@
+import Foundation
+import Hummingbird
+import RapportCore
+import RapportWeb
+
+/// The customer list, the profile page with its timeline, and segments.
+extension WebRoutes {
+    func addCustomerPages(to router: Router<AppRequestContext>) {
+        router.get("/customers") { request, _ in try await withSession(request) { try await customerList($0, request) } }
+        router.get("/customers/:customer_id") { request, context in
+            try await withSession(request) { try await customerPage($0, id: try context.id("customer_id", of: "customer")) }
+        }
+        router.get("/segments") { request, _ in try await withSession(request) { try await segmentList($0, error: nil) } }
+        router.post("/segments") { request, context in try await createSegment(request, context) }
+    }
+
+    private func customerList(_ principal: Principal, _ request: Request) async throws -> Response {
+        let search = request.uri.queryParameters.get("search").map { String($0) }
+        let segmentId = try request.optionalUUIDParameter("segment_id")
+        let found = try await services.customers.list(principal, query: CustomerQuery(search: search, segmentId: segmentId),
+                                                      page: try request.pageRequest())
+        var extra: [String: Any] = [
+            "search": search ?? "", "segment_id": segmentId as Any, "next_cursor": found.nextCursor as Any,
+            "customers": found.items.map { customer -> [String: Any] in
+                ["id": customer.id, "name": customer.name ?? customer.email ?? "Anonymous visitor", "email": customer.email ?? "",
+                 "first_seen_at": Timestamp.iso8601(customer.firstSeenAt), "last_seen_at": Timestamp.iso8601(customer.lastSeenAt)]
+            },
+        ]
+        if let segmentId { extra["segment_name"] = try await services.segments.get(principal, id: segmentId).name }
+        return htmlResponse(services.web.render("customers", try await page(principal, extra)))
+    }
+
+    private func customerPage(_ principal: Principal, id: String) async throws -> Response {
+        let profile = try await services.customers.profile(principal, id: id)
+        let timeline = try await services.customers.timeline(principal, id: profile.customer.id, kinds: nil,
+                                                             page: PageRequest(limit: 100))
+        let customer = profile.customer
+        let money = { (value: Double) in String(format: "%.2f", value) }
+        let extra: [String: Any] = [
+            "customer": ["id": customer.id, "display_name": customer.name ?? customer.email ?? "Anonymous visitor",
+                         "email": customer.email ?? "no email", "first_seen_at": Timestamp.iso8601(customer.firstSeenAt),
+                         "last_seen_at": Timestamp.iso8601(customer.lastSeenAt)] as [String: Any],
+            "can_export": principal.role.satisfies(.admin),
+            "purchases": ["revenue": money(profile.purchases.revenue), "order_count": profile.purchases.orderCount,
+                          "average_order_value": money(profile.purchases.averageOrderValue),
+                          "repeat": profile.purchases.isRepeatPurchaser] as [String: Any],
+            "identifiers": profile.identifiers.map { ["label": $0.description] },
+            "consents": ConsentRecord.current(profile.consents).map {
+                ["purpose": $0.purpose, "channel": $0.channel, "status": $0.status.rawValue, "source": $0.source,
+                 "recorded_at": Timestamp.iso8601($0.recordedAt)]
+            },
+            "traits": customer.traits.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value.stringValue ?? $0.value.jsonText] },
+            "has_accounts": !profile.accounts.isEmpty,
+            "accounts": profile.accounts.map { ["name": $0.name ?? $0.groupId] },
+            "has_merges": !profile.merges.isEmpty,
+            "merges": profile.merges.map { ["merged_id": $0.mergedId, "reason": $0.reason, "merged_at": Timestamp.iso8601($0.mergedAt)] },
+            "timeline": timeline.items.map { activity -> [String: Any] in
+                let lines = (activity.properties["products"]?.arrayValue ?? []).map { line -> [String: Any] in
+                    ["name": line["name"]?.stringValue ?? line["product_id"]?.stringValue ?? "item",
+                     "quantity": Int(exactly: (line["quantity"]?.numberValue ?? 1).rounded()) ?? 0, "price": money(line["price"]?.numberValue ?? 0)]
+                }
+                return ["type": activity.kind.rawValue, "name": activity.name ?? "", "occurred_at": Timestamp.iso8601(activity.occurredAt),
+                        "has_lines": !lines.isEmpty, "lines": lines]
+            },
+        ]
+        return htmlResponse(services.web.render("customer", try await page(principal, extra)))
+    }
+
+    private func segmentList(_ principal: Principal, error: String?, values: [String: String] = [:],
+                             status: HTTPResponse.Status = .ok) async throws -> Response {
+        let segments = try await services.segments.list(principal, page: PageRequest(limit: PageRequest.maxLimit))
+        let extra: [String: Any] = [
+            "error": error as Any, "values": values, "can_write": principal.role.satisfies(.agent),
+            "segments": segments.items.map { segment -> [String: Any] in
+                ["id": segment.id, "name": segment.name, "member_count": segment.memberCount, "rule": segment.rule.json.jsonText,
+                 "refreshed_at": segment.refreshedAt.map(Timestamp.iso8601) ?? "never"]
+            },
+        ]
+        return htmlResponse(services.web.render("segments", try await page(principal, extra)), status: status)
+    }
+
+    private func createSegment(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let (principal, form) = try await signedInForm(request, context) else { return Redirect.to("/login") }
+        let values = ["name": form["name"] ?? "", "rule": form["rule"] ?? ""]
+        do {
+            guard let rule = JSONValue.parse(form["rule"] ?? "") else {
+                throw RapportError.invalid("rule", "The rule is not valid JSON.")
+            }
+            _ = try await services.segments.create(principal, name: form["name"] ?? "", description: nil, rule: rule)
+            return Redirect.to("/segments")
+        } catch let error as RapportError where [.validation, .forbidden].contains(error.kind) {
+            return try await segmentList(principal, error: error.message, values: values, status: error.kind.status)
+        }
+    }
+}

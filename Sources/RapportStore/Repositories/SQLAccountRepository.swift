@@ -1,0 +1,88 @@
+import RapportCore
+import SQLKit
+
+struct SQLAccountRepository: AccountRepository {
+    let db: any SQLDatabase
+
+    static let columns = "a.workspace_id, a.id, a.group_id, a.traits, a.created_at, a.updated_at"
+
+    func find(workspaceId: String, groupId: String) async throws -> Account? {
+        try await db.raw("SELECT \(unsafeRaw: Self.columns) FROM accounts a WHERE a.workspace_id = \(bind: workspaceId) AND a.group_id = \(bind: groupId)")
+            .first().map(Self.account)
+    }
+
+    func find(workspaceId: String, id: String) async throws -> Account? {
+        try await db.raw("SELECT \(unsafeRaw: Self.columns) FROM accounts a WHERE a.workspace_id = \(bind: workspaceId) AND a.id = \(bind: id)")
+            .first().map(Self.account)
+    }
+
+    func upsert(_ account: Account) async throws {
+        try await db.raw("""
+            INSERT INTO accounts (workspace_id, id, group_id, name, traits, created_at, updated_at)
+            VALUES (\(bind: account.workspaceId), \(bind: account.id), \(bind: account.groupId), \(bind: account.name),
+                    \(bind: JSONValue.object(account.traits).jsonText), \(bind: account.createdAt), \(bind: account.updatedAt))
+            ON CONFLICT (workspace_id, id) DO UPDATE SET name = EXCLUDED.name, traits = EXCLUDED.traits, updated_at = EXCLUDED.updated_at
+            """).run()
+    }
+
+    func addMember(workspaceId: String, accountId: String, customerId: String, at: Int64) async throws {
+        try await db.raw("""
+            INSERT INTO account_members (workspace_id, account_id, customer_id, created_at)
+            VALUES (\(bind: workspaceId), \(bind: accountId), \(bind: customerId), \(bind: at)) ON CONFLICT DO NOTHING
+            """).run()
+    }
+
+    func list(workspaceId: String, page: PageRequest) async throws -> Page<Account> {
+        var sql = SQLQueryString("SELECT \(unsafeRaw: Self.columns) FROM accounts a WHERE a.workspace_id = \(bind: workspaceId)")
+        if let after = page.after {
+            sql.appendInterpolation(unsafeRaw: " AND a.id < ")
+            sql.appendInterpolation(bind: after)
+        }
+        sql.appendInterpolation(unsafeRaw: " ORDER BY a.id DESC LIMIT \(page.limit + 1)")
+        return Page(fetched: try await db.raw(sql).all().map(Self.account), limit: page.limit) { $0.id }
+    }
+
+    func accounts(workspaceId: String, customerId: String) async throws -> [Account] {
+        try await db.raw("""
+            SELECT \(unsafeRaw: Self.columns) FROM accounts a JOIN account_members m
+              ON m.workspace_id = a.workspace_id AND m.account_id = a.id
+            WHERE a.workspace_id = \(bind: workspaceId) AND m.customer_id = \(bind: customerId) ORDER BY a.id
+            """).all().map(Self.account)
+    }
+
+    func memberCount(workspaceId: String, accountId: String) async throws -> Int {
+        try await db.raw("""
+            SELECT COUNT(*) AS n FROM account_members WHERE workspace_id = \(bind: workspaceId) AND account_id = \(bind: accountId)
+            """).first()?.int("n") ?? 0
+    }
+
+    static func account(_ row: any SQLRow) throws -> Account {
+        Account(id: try row.string("id"), workspaceId: try row.string("workspace_id"), groupId: try row.string("group_id"),
+                traits: JSONValue.parse(try row.string("traits"))?.objectValue ?? [:], createdAt: try row.int64("created_at"),
+                updatedAt: try row.int64("updated_at"))
+    }
+}
+
+struct SQLConsentRepository: ConsentRepository {
+    let db: any SQLDatabase
+
+    func append(_ record: ConsentRecord) async throws {
+        try await db.raw("""
+            INSERT INTO consents (workspace_id, id, customer_id, purpose, channel, status, source, recorded_at)
+            VALUES (\(bind: record.workspaceId), \(bind: record.id), \(bind: record.customerId), \(bind: record.purpose),
+                    \(bind: record.channel), \(bind: record.status.rawValue), \(bind: record.source), \(bind: record.recordedAt))
+            """).run()
+    }
+
+    func history(workspaceId: String, customerId: String) async throws -> [ConsentRecord] {
+        try await db.raw("""
+            SELECT id, customer_id, purpose, channel, status, source, recorded_at FROM consents
+            WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) ORDER BY recorded_at, id
+            """).all().map { row in
+                ConsentRecord(id: try row.string("id"), workspaceId: workspaceId, customerId: try row.string("customer_id"),
+                              purpose: try row.string("purpose"), channel: try row.string("channel"),
+                              status: ConsentRecord.Status(rawValue: try row.string("status")) ?? .withdrawn,
+                              source: try row.string("source"), recordedAt: try row.int64("recorded_at"))
+            }
+    }
+}

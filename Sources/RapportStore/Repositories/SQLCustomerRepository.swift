@@ -1,0 +1,316 @@
+import Foundation
+import RapportCore
+import SQLKit
+
+struct SQLCustomerRepository: CustomerRepository {
+    let db: any SQLDatabase
+
+    var isPostgres: Bool { db.dialect.name == "postgresql" }
+
+    static let columns = """
+        c.workspace_id, c.id, c.traits, c.trait_times, c.created_at, c.updated_at, c.first_seen_at, c.last_seen_at, c.merged_into
+        """
+
+    func insert(_ customer: Customer) async throws {
+        try await db.raw("""
+            INSERT INTO customers (workspace_id, id, email, name, phone, traits, trait_times, created_at, updated_at,
+                                   first_seen_at, last_seen_at, merged_into)
+            VALUES (\(bind: customer.workspaceId), \(bind: customer.id), \(bind: customer.email), \(bind: customer.name),
+                    \(bind: customer.phone), \(bind: JSONValue.object(customer.traits).jsonText),
+                    \(bind: Self.timesText(customer.traitTimes)), \(bind: customer.createdAt), \(bind: customer.updatedAt),
+                    \(bind: customer.firstSeenAt), \(bind: customer.lastSeenAt), \(bind: customer.mergedInto))
+            """).run()
+    }
+
+    func update(_ customer: Customer) async throws {
+        try await db.raw("""
+            UPDATE customers SET email = \(bind: customer.email), name = \(bind: customer.name), phone = \(bind: customer.phone),
+                traits = \(bind: JSONValue.object(customer.traits).jsonText), trait_times = \(bind: Self.timesText(customer.traitTimes)),
+                updated_at = \(bind: customer.updatedAt), first_seen_at = \(bind: customer.firstSeenAt),
+                last_seen_at = \(bind: customer.lastSeenAt), merged_into = \(bind: customer.mergedInto)
+            WHERE workspace_id = \(bind: customer.workspaceId) AND id = \(bind: customer.id)
+            """).run()
+    }
+
+    func upsert(_ customers: [Customer]) async throws {
+        for start in stride(from: 0, to: customers.count, by: 200) {
+            var sql = SQLQueryString("""
+                INSERT INTO customers (workspace_id, id, email, name, phone, traits, trait_times, created_at, updated_at,
+                                       first_seen_at, last_seen_at, merged_into) VALUES
+                """)
+            for (offset, customer) in customers[start..<min(start + 200, customers.count)].enumerated() {
+                if offset > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
+                sql.appendInterpolation(unsafeRaw: "(")
+                sql.appendInterpolation(binds: [
+                    customer.workspaceId, customer.id, customer.email, customer.name, customer.phone,
+                    JSONValue.object(customer.traits).jsonText, Self.timesText(customer.traitTimes), customer.createdAt,
+                    customer.updatedAt, customer.firstSeenAt, customer.lastSeenAt, customer.mergedInto,
+                ])
+                sql.appendInterpolation(unsafeRaw: ")")
+            }
+            sql.appendInterpolation(unsafeRaw: """
+                 ON CONFLICT (workspace_id, id) DO UPDATE SET email = excluded.email, name = excluded.name,
+                    phone = excluded.phone, traits = excluded.traits, trait_times = excluded.trait_times,
+                    updated_at = excluded.updated_at, first_seen_at = excluded.first_seen_at,
+                    last_seen_at = excluded.last_seen_at, merged_into = excluded.merged_into
+                """)
+            try await db.raw(sql).run()
+        }
+    }
+
+    func find(workspaceId: String, id: String) async throws -> Customer? {
+        try await db.raw("SELECT \(unsafeRaw: Self.columns) FROM customers c WHERE c.workspace_id = \(bind: workspaceId) AND c.id = \(bind: id)")
+            .first().map(Self.customer)
+    }
+
+    func find(workspaceId: String, ids: [String]) async throws -> [Customer] {
+        guard !ids.isEmpty else { return [] }
+        return try await db.raw("""
+            SELECT \(unsafeRaw: Self.columns) FROM customers c
+            WHERE c.workspace_id = \(bind: workspaceId) AND c.id IN (\(binds: ids))
+            """).all().map(Self.customer)
+    }
+
+    func list(workspaceId: String, query: CustomerQuery, page: PageRequest) async throws -> Page<Customer> {
+        var sql = SQLQueryString("SELECT \(unsafeRaw: Self.columns) FROM customers c")
+        if let search = query.search, let match = SearchText.query(search, postgres: isPostgres) {
+            if isPostgres {
+                sql.appendInterpolation(unsafeRaw: " JOIN customer_search s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id AND s.document @@ to_tsquery('simple', ")
+                sql.appendInterpolation(bind: match)
+                sql.appendInterpolation(unsafeRaw: ")")
+            } else {
+                sql.appendInterpolation(unsafeRaw: " JOIN (SELECT customer_id FROM customer_search WHERE customer_search MATCH ")
+                sql.appendInterpolation(bind: match)
+                sql.appendInterpolation(unsafeRaw: " AND workspace_id = ")
+                sql.appendInterpolation(bind: workspaceId)
+                sql.appendInterpolation(unsafeRaw: ") s ON s.customer_id = c.id")
+            }
+        } else if let search = query.search, !search.trimmingCharacters(in: .whitespaces).isEmpty {
+            return Page(items: [], nextCursor: nil)
+        }
+        if let segmentId = query.segmentId {
+            sql.appendInterpolation(unsafeRaw: " JOIN segment_members sm ON sm.workspace_id = c.workspace_id AND sm.customer_id = c.id AND sm.segment_id = ")
+            sql.appendInterpolation(bind: segmentId)
+        }
+        if let accountId = query.accountId {
+            sql.appendInterpolation(unsafeRaw: " JOIN account_members am ON am.workspace_id = c.workspace_id AND am.customer_id = c.id AND am.account_id = ")
+            sql.appendInterpolation(bind: accountId)
+        }
+        sql.appendInterpolation(unsafeRaw: " WHERE c.workspace_id = ")
+        sql.appendInterpolation(bind: workspaceId)
+        sql.appendInterpolation(unsafeRaw: " AND c.merged_into IS NULL")
+        if let email = query.email {
+            sql.appendInterpolation(unsafeRaw: " AND c.email = ")
+            sql.appendInterpolation(bind: email.lowercased())
+        }
+        if let after = page.after {
+            sql.appendInterpolation(unsafeRaw: " AND c.id < ")
+            sql.appendInterpolation(bind: after)
+        }
+        sql.appendInterpolation(unsafeRaw: " ORDER BY c.id DESC LIMIT \(page.limit + 1)")
+        return Page(fetched: try await db.raw(sql).all().map(Self.customer), limit: page.limit) { $0.id }
+    }
+
+    func count(workspaceId: String) async throws -> Int {
+        try await db.raw("SELECT COUNT(*) AS n FROM customers WHERE workspace_id = \(bind: workspaceId) AND merged_into IS NULL")
+            .first()?.int("n") ?? 0
+    }
+
+    func owners(workspaceId: String, of identifiers: [Identifier]) async throws -> [Identifier: String] {
+        var result: [Identifier: String] = [:]
+        let unique = Array(Set(identifiers))
+        for start in stride(from: 0, to: unique.count, by: 200) {
+            let chunk = Array(unique[start..<min(start + 200, unique.count)])
+            // One round trip: match on value, then keep the exact (kind, namespace, value) triples.
+            let rows = try await db.raw("""
+                SELECT kind, namespace, value, customer_id FROM customer_identifiers
+                WHERE workspace_id = \(bind: workspaceId) AND value IN (\(binds: Array(Set(chunk.map(\.value)))))
+                """).all()
+            let wanted = Set(chunk)
+            for row in rows {
+                guard let kind = IdentifierKind(rawValue: try row.string("kind")) else { continue }
+                let identifier = Identifier(kind, try row.string("value"), namespace: try row.string("namespace"))
+                if wanted.contains(identifier) { result[identifier] = try row.string("customer_id") }
+            }
+        }
+        return result
+    }
+
+    func addIdentifiers(workspaceId: String, customerId: String, _ identifiers: [Identifier], at: Int64) async throws {
+        guard !identifiers.isEmpty else { return }
+        var sql = SQLQueryString("INSERT INTO customer_identifiers (workspace_id, kind, namespace, value, customer_id, created_at) VALUES ")
+        for (index, identifier) in identifiers.enumerated() {
+            if index > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
+            sql.appendInterpolation(unsafeRaw: "(")
+            sql.appendInterpolation(binds: [workspaceId, identifier.kind.rawValue, identifier.namespace, identifier.value, customerId])
+            sql.appendInterpolation(unsafeRaw: ", \(at))")
+        }
+        sql.appendInterpolation(unsafeRaw: " ON CONFLICT DO NOTHING")
+        try await db.raw(sql).run()
+    }
+
+    func identifiers(workspaceId: String, customerId: String) async throws -> [Identifier] {
+        try await db.raw("""
+            SELECT kind, namespace, value FROM customer_identifiers
+            WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) ORDER BY kind, namespace, value
+            """).all().compactMap { row in
+                guard let kind = IdentifierKind(rawValue: try row.string("kind")) else { return nil }
+                return Identifier(kind, try row.string("value"), namespace: try row.string("namespace"))
+            }
+    }
+
+    func removeIdentifier(workspaceId: String, _ identifier: Identifier) async throws {
+        try await db.raw("""
+            DELETE FROM customer_identifiers WHERE workspace_id = \(bind: workspaceId) AND kind = \(bind: identifier.kind.rawValue)
+            AND namespace = \(bind: identifier.namespace) AND value = \(bind: identifier.value)
+            """).run()
+    }
+
+    func reassign(workspaceId: String, from: String, to: String) async throws {
+        for table in ["customer_identifiers", "activities", "orders", "consents", "trait_history"] {
+            try await db.raw("""
+                UPDATE \(unsafeRaw: table) SET customer_id = \(bind: to) WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: from)
+                """).run()
+        }
+        try await db.raw("""
+            DELETE FROM account_members WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: from)
+            AND account_id IN (SELECT account_id FROM account_members WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: to))
+            """).run()
+        try await db.raw("""
+            UPDATE account_members SET customer_id = \(bind: to) WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: from)
+            """).run()
+        try await db.raw("DELETE FROM customer_search WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: from)").run()
+    }
+
+    func recordMerge(_ merge: CustomerMerge) async throws {
+        try await db.raw("""
+            INSERT INTO customer_merges (workspace_id, id, survivor_id, merged_id, reason, identifiers, merged_at)
+            VALUES (\(bind: merge.workspaceId), \(bind: merge.id), \(bind: merge.survivorId), \(bind: merge.mergedId),
+                    \(bind: merge.reason), \(bind: JSONValue.array(merge.identifiers.map(JSONValue.string)).jsonText),
+                    \(bind: merge.mergedAt))
+            """).run()
+    }
+
+    func merges(workspaceId: String, customerId: String) async throws -> [CustomerMerge] {
+        // Merges into this profile, and into profiles that were later merged into it.
+        let rows = try await db.raw("""
+            SELECT id, survivor_id, merged_id, reason, identifiers, merged_at FROM customer_merges
+            WHERE workspace_id = \(bind: workspaceId) ORDER BY id
+            """).all()
+        let all = try rows.map { row in
+            CustomerMerge(id: try row.string("id"), workspaceId: workspaceId, survivorId: try row.string("survivor_id"),
+                          mergedId: try row.string("merged_id"), reason: try row.string("reason"),
+                          identifiers: JSONValue.parse(try row.string("identifiers"))?.arrayValue?.compactMap(\.stringValue) ?? [],
+                          mergedAt: try row.int64("merged_at"))
+        }
+        var members: Set<String> = [customerId]
+        var changed = true
+        while changed {
+            changed = false
+            for merge in all where members.contains(merge.survivorId) && !members.contains(merge.mergedId) {
+                members.insert(merge.mergedId)
+                changed = true
+            }
+        }
+        return all.filter { members.contains($0.survivorId) }
+    }
+
+    func appendTraitHistory(workspaceId: String, customerId: String, _ changes: [TraitChange]) async throws {
+        guard !changes.isEmpty else { return }
+        var sql = SQLQueryString("INSERT INTO trait_history (workspace_id, id, customer_id, trait, value, source, recorded_at) VALUES ")
+        for (index, change) in changes.enumerated() {
+            if index > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
+            sql.appendInterpolation(unsafeRaw: "(")
+            sql.appendInterpolation(binds: [workspaceId, UUIDv7Text.make(), customerId, change.trait, change.value.jsonText, change.source])
+            sql.appendInterpolation(unsafeRaw: ", \(change.recordedAt))")
+        }
+        try await db.raw(sql).run()
+    }
+
+    func traitHistory(workspaceId: String, customerId: String, limit: Int) async throws -> [TraitChange] {
+        try await db.raw("""
+            SELECT trait, value, source, recorded_at FROM trait_history
+            WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) ORDER BY id DESC LIMIT \(unsafeRaw: String(limit))
+            """).all().map { row in
+                TraitChange(trait: try row.string("trait"), value: JSONValue.parse(try row.string("value")) ?? .null,
+                            source: try row.string("source"), recordedAt: try row.int64("recorded_at"))
+            }
+    }
+
+    func refreshSearch(workspaceId: String, customerId: String) async throws {
+        guard let customer = try await find(workspaceId: workspaceId, id: customerId) else { return }
+        let identifiers = try await identifiers(workspaceId: workspaceId, customerId: customerId)
+        let body = SearchText.document([customer.name, customer.email, customer.phone] + identifiers.map(\.value))
+        if isPostgres {
+            try await db.raw("""
+                INSERT INTO customer_search (workspace_id, customer_id, body, document)
+                VALUES (\(bind: workspaceId), \(bind: customerId), \(bind: body), to_tsvector('simple', \(bind: body)))
+                ON CONFLICT (workspace_id, customer_id) DO UPDATE SET body = EXCLUDED.body, document = EXCLUDED.document
+                """).run()
+        } else {
+            try await db.raw("DELETE FROM customer_search WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId)").run()
+            try await db.raw("""
+                INSERT INTO customer_search (workspace_id, customer_id, body) VALUES (\(bind: workspaceId), \(bind: customerId), \(bind: body))
+                """).run()
+        }
+    }
+
+    func erase(workspaceId: String, customerId: String) async throws {
+        let merged = try await db.raw("""
+            SELECT id FROM customers WHERE workspace_id = \(bind: workspaceId) AND merged_into = \(bind: customerId)
+            """).all().map { try $0.string("id") }
+        for id in [customerId] + merged {
+            for table in ["customer_identifiers", "activities", "consents", "trait_history", "account_members", "customer_search",
+                          "segment_members"] {
+                try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: id)").run()
+            }
+            try await db.raw("UPDATE orders SET customer_id = NULL WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: id)").run()
+            try await db.raw("""
+                DELETE FROM customer_merges WHERE workspace_id = \(bind: workspaceId) AND (survivor_id = \(bind: id) OR merged_id = \(bind: id))
+                """).run()
+            try await db.raw("DELETE FROM customers WHERE workspace_id = \(bind: workspaceId) AND id = \(bind: id)").run()
+        }
+    }
+
+    static func timesText(_ times: [String: Int64]) -> String {
+        JSONValue.object(times.mapValues { .number(Double($0)) }).jsonText
+    }
+
+    static func customer(_ row: any SQLRow) throws -> Customer {
+        let traits = JSONValue.parse(try row.string("traits"))?.objectValue ?? [:]
+        let times = (JSONValue.parse(try row.string("trait_times"))?.objectValue ?? [:]).compactMapValues { $0.numberValue.map { Int64($0) } }
+        return Customer(id: try row.string("id"), workspaceId: try row.string("workspace_id"), traits: traits, traitTimes: times,
+                        createdAt: try row.int64("created_at"), updatedAt: try row.int64("updated_at"),
+                        firstSeenAt: try row.int64("first_seen_at"), lastSeenAt: try row.int64("last_seen_at"),
+                        mergedInto: try row.optionalString("merged_into"))
+    }
+}
+
+/// Search documents and queries shared by SQLite FTS5 and PostgreSQL tsvector: lower-case alphanumeric tokens,
+/// so `ann@example.com` is found by `ann`, `example.com` or the whole address on both databases.
+enum SearchText {
+    static func tokens(_ text: String) -> [String] {
+        text.lowercased().split { !($0.isLetter || $0.isNumber) }.map(String.init)
+    }
+
+    static func document(_ parts: [String?]) -> String {
+        parts.compactMap { $0 }.flatMap(tokens).joined(separator: " ")
+    }
+
+    /// An FTS5 MATCH or a to_tsquery string; every token must occur, the last one as a prefix.
+    static func query(_ text: String, postgres: Bool) -> String? {
+        let words = Array(tokens(text).prefix(12))
+        guard !words.isEmpty else { return nil }
+        if postgres {
+            return words.enumerated().map { $0.offset == words.count - 1 ? "\($0.element):*" : $0.element }.joined(separator: " & ")
+        }
+        return words.enumerated().map { $0.offset == words.count - 1 ? "\"\($0.element)\"*" : "\"\($0.element)\"" }
+            .joined(separator: " ")
+    }
+}
+
+/// Time-ordered ids for rows the domain does not name (trait history).
+enum UUIDv7Text {
+    static let generator = IDGenerator.uuidV7(clock: .system)
+    static func make() -> String { generator.next() }
+}

@@ -1,0 +1,144 @@
+import RapportCore
+import SQLKit
+
+struct SQLSegmentRepository: SegmentRepository {
+    let db: any SQLDatabase
+
+    static let columns = "workspace_id, id, name, description, rule, member_count, created_at, updated_at, refreshed_at"
+
+    func insert(_ segment: Segment) async throws {
+        try await db.raw("""
+            INSERT INTO segments (\(unsafeRaw: Self.columns))
+            VALUES (\(bind: segment.workspaceId), \(bind: segment.id), \(bind: segment.name), \(bind: segment.description),
+                    \(bind: segment.rule.json.jsonText), \(bind: segment.memberCount), \(bind: segment.createdAt),
+                    \(bind: segment.updatedAt), \(bind: segment.refreshedAt))
+            """).run()
+    }
+
+    func update(_ segment: Segment) async throws {
+        try await db.raw("""
+            UPDATE segments SET name = \(bind: segment.name), description = \(bind: segment.description),
+                rule = \(bind: segment.rule.json.jsonText), member_count = \(bind: segment.memberCount),
+                updated_at = \(bind: segment.updatedAt), refreshed_at = \(bind: segment.refreshedAt)
+            WHERE workspace_id = \(bind: segment.workspaceId) AND id = \(bind: segment.id)
+            """).run()
+    }
+
+    func delete(workspaceId: String, id: String) async throws {
+        try await db.raw("DELETE FROM segment_members WHERE workspace_id = \(bind: workspaceId) AND segment_id = \(bind: id)").run()
+        try await db.raw("DELETE FROM segments WHERE workspace_id = \(bind: workspaceId) AND id = \(bind: id)").run()
+    }
+
+    func find(workspaceId: String, id: String) async throws -> Segment? {
+        try await db.raw("SELECT \(unsafeRaw: Self.columns) FROM segments WHERE workspace_id = \(bind: workspaceId) AND id = \(bind: id)")
+            .first().map(Self.segment)
+    }
+
+    func list(workspaceId: String, page: PageRequest) async throws -> Page<Segment> {
+        var sql = SQLQueryString("SELECT \(unsafeRaw: Self.columns) FROM segments WHERE workspace_id = \(bind: workspaceId)")
+        if let after = page.after {
+            sql.appendInterpolation(unsafeRaw: " AND id < ")
+            sql.appendInterpolation(bind: after)
+        }
+        sql.appendInterpolation(unsafeRaw: " ORDER BY id DESC LIMIT \(page.limit + 1)")
+        return Page(fetched: try await db.raw(sql).all().map(Self.segment), limit: page.limit) { $0.id }
+    }
+
+    func all() async throws -> [Segment] {
+        try await db.raw("SELECT \(unsafeRaw: Self.columns) FROM segments ORDER BY workspace_id, id").all().map(Self.segment)
+    }
+
+    func memberIds(workspaceId: String, segmentId: String) async throws -> Set<String> {
+        Set(try await db.raw("""
+            SELECT customer_id FROM segment_members WHERE workspace_id = \(bind: workspaceId) AND segment_id = \(bind: segmentId)
+            """).all().map { try $0.string("customer_id") })
+    }
+
+    func addMembers(workspaceId: String, segmentId: String, _ customerIds: [String], at: Int64) async throws {
+        for start in stride(from: 0, to: customerIds.count, by: 500) {
+            var sql = SQLQueryString("INSERT INTO segment_members (workspace_id, segment_id, customer_id, added_at) VALUES ")
+            for (offset, id) in customerIds[start..<min(start + 500, customerIds.count)].enumerated() {
+                if offset > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
+                sql.appendInterpolation(unsafeRaw: "(")
+                sql.appendInterpolation(binds: [workspaceId, segmentId, id])
+                sql.appendInterpolation(unsafeRaw: ", \(at))")
+            }
+            sql.appendInterpolation(unsafeRaw: " ON CONFLICT DO NOTHING")
+            try await db.raw(sql).run()
+        }
+    }
+
+    func removeMembers(workspaceId: String, segmentId: String, _ customerIds: [String]) async throws {
+        for start in stride(from: 0, to: customerIds.count, by: 500) {
+            let chunk = Array(customerIds[start..<min(start + 500, customerIds.count)])
+            try await db.raw("""
+                DELETE FROM segment_members WHERE workspace_id = \(bind: workspaceId) AND segment_id = \(bind: segmentId)
+                AND customer_id IN (\(binds: chunk))
+                """).run()
+        }
+    }
+
+    func facts(workspaceId: String, before: String?, limit: Int, events: Set<EventWindow>, now: Int64) async throws -> [CustomerFacts] {
+        var sql = SQLQueryString("""
+            SELECT id, traits, first_seen_at, last_seen_at FROM customers
+            WHERE workspace_id = \(bind: workspaceId) AND merged_into IS NULL
+            """)
+        if let before {
+            sql.appendInterpolation(unsafeRaw: " AND id < ")
+            sql.appendInterpolation(bind: before)
+        }
+        sql.appendInterpolation(unsafeRaw: " ORDER BY id DESC LIMIT \(limit)")
+        var facts = try await db.raw(sql).all().map { row in
+            CustomerFacts(customerId: try row.string("id"), traits: JSONValue.parse(try row.string("traits"))?.objectValue ?? [:],
+                          firstSeenAt: try row.int64("first_seen_at"), lastSeenAt: try row.int64("last_seen_at"))
+        }
+        guard !facts.isEmpty else { return [] }
+        let ids = facts.map(\.customerId)
+        var index: [String: Int] = [:]
+        for (i, fact) in facts.enumerated() { index[fact.customerId] = i }
+        let orders = try await db.raw("""
+            SELECT customer_id, COUNT(*) AS n, COALESCE(SUM(total), 0) AS revenue, MAX(occurred_at) AS last_at FROM orders
+            WHERE workspace_id = \(bind: workspaceId) AND status = 'completed' AND customer_id IN (\(binds: ids))
+            GROUP BY customer_id
+            """).all()
+        for row in orders {
+            guard let i = index[try row.string("customer_id")] else { continue }
+            facts[i].orderCount = try row.int("n")
+            facts[i].revenue = try row.decode(column: "revenue", as: Double.self)
+            facts[i].lastOrderAt = try row.optionalInt64("last_at")
+        }
+        for window in events {
+            let since = window.withinDays.map { now - Int64($0) * 86_400_000 } ?? Int64.min
+            let counts = try await db.raw("""
+                SELECT customer_id, COUNT(*) AS n FROM activities
+                WHERE workspace_id = \(bind: workspaceId) AND kind = 'track' AND name = \(bind: window.name)
+                AND occurred_at >= \(bind: since) AND customer_id IN (\(binds: ids)) GROUP BY customer_id
+                """).all()
+            for row in counts {
+                guard let i = index[try row.string("customer_id")] else { continue }
+                facts[i].eventCounts[window] = try row.int("n")
+            }
+        }
+        return facts
+    }
+
+    func purchasers(workspaceId: String) async throws -> [(lastOrderAt: Int64, orders: Int, revenue: Double)] {
+        try await db.raw("""
+            SELECT MAX(occurred_at) AS last_at, COUNT(*) AS n, COALESCE(SUM(total), 0) AS revenue FROM orders
+            WHERE workspace_id = \(bind: workspaceId) AND status = 'completed' AND customer_id IS NOT NULL GROUP BY customer_id
+            """).all().map { row in
+                (try row.int64("last_at"), try row.int("n"), try row.decode(column: "revenue", as: Double.self))
+            }
+    }
+
+    static func segment(_ row: any SQLRow) throws -> Segment {
+        let ruleText = try row.string("rule")
+        guard let json = JSONValue.parse(ruleText), let rule = try? SegmentRule.parse(json) else {
+            throw CorruptRowError(table: "segments", column: "rule", value: ruleText)
+        }
+        return Segment(id: try row.string("id"), workspaceId: try row.string("workspace_id"), name: try row.string("name"),
+                       description: try row.optionalString("description"), rule: rule, memberCount: try row.int("member_count"),
+                       createdAt: try row.int64("created_at"), updatedAt: try row.int64("updated_at"),
+                       refreshedAt: try row.optionalInt64("refreshed_at"))
+    }
+}

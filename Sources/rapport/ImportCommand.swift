@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import RapportCore
+import RapportServer
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import customers or orders from a CSV file (streamed; bad rows are reported by number, good rows kept).")
+    @Argument(help: "customers or orders") var kind: String
+    @Argument(help: "The CSV file; the first row is the header.") var file: String
+    @Option(help: "The workspace's name.") var workspace: String
+    @OptionGroup var db: DatabaseOption
+
+    func run() async throws {
+        try await runReportingErrors {
+            let kind = try Validation.oneOf(kind, field: "kind", as: ImportJob.Kind.self)
+            guard let handle = FileHandle(forReadingAtPath: file) else {
+                throw RapportError(.notFound, code: "not_found", message: "Cannot read \(file).")
+            }
+            defer { try? handle.close() }
+            var failed = false
+            try await withMigratedDatabase(db) { services in
+                let target = try await services.workspaces.find(name: workspace)
+                let job = try await services.imports.start(nil, workspaceId: target.id, kind: kind)
+                let done = try await services.imports.run(job, chunks: FileChunks(handle: handle))
+                for rejection in done.rejections {
+                    print("row \(rejection.row): \(rejection.reason)")
+                }
+                if done.rowsRejected > done.rejections.count {
+                    print("… and \(done.rowsRejected - done.rejections.count) more rejected rows")
+                }
+                if let failure = done.failure { print("failed: \(failure)") }
+                print("import \(done.id): \(done.status.rawValue), \(done.rowsImported) imported, \(done.rowsRejected) rejected of \(done.rowsRead) rows")
+                failed = done.status == .failed
+            }
+            if failed { throw ExitCode.failure }
+        }
+    }
+}
+
+/// A file read in 64 KiB chunks, so an import never holds the whole file in memory.
+struct FileChunks: AsyncSequence {
+    let handle: FileHandle
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let handle: FileHandle
+        mutating func next() async throws -> [UInt8]? {
+            let data = try handle.read(upToCount: 64 * 1024) ?? Data()
+            return data.isEmpty ? nil : [UInt8](data)
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(handle: handle) }
+}

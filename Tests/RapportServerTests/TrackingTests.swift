@@ -1,0 +1,250 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import RapportCore
+import RapportServer
+import Testing
+
+/// The Segment-compatible tracking API, driven the way a Segment client library drives it.
+@Suite("Tracking API and identity resolution")
+struct TrackingTests {
+    static func basic(_ key: String) -> HTTPFields {
+        [.authorization: "Basic " + Data("\(key):".utf8).base64EncodedString(), .contentType: "application/json"]
+    }
+
+    static func iso(_ date: Date) -> String { Timestamp.iso8601(date.millisSince1970) }
+
+    struct Workspace {
+        let fixture: Fixture
+        let trackKey: String
+        let http: TestHTTP
+
+        func batch(_ messages: [[String: Any]], sentAt: Date? = nil) async throws -> TestHTTP.Reply {
+            var body: [String: Any] = ["batch": messages]
+            if let sentAt { body["sentAt"] = TrackingTests.iso(sentAt) }
+            return try await http.call(.post, "/v1/batch", json: body, headers: TrackingTests.basic(trackKey))
+        }
+
+        func customers(search: String) async throws -> [[String: Any]] {
+            let query = search.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? search
+            return try await http.get("/api/v1/customers?search=\(query)", key: fixture.adminKey).data
+        }
+
+        func timeline(_ id: String, _ extra: String = "") async throws -> TestHTTP.Reply {
+            try await http.get("/api/v1/customers/\(id)/timeline\(extra)", key: fixture.adminKey)
+        }
+    }
+
+    static func run(_ body: @escaping @Sendable (Workspace, AppServices) async throws -> Void) async throws {
+        try await TestApp.run { http, services in
+            let fixture = try await Fixture.make(services)
+            let track = try await fixture.key(services, scope: .track)
+            try await body(Workspace(fixture: fixture, trackKey: track, http: http), services)
+        }
+    }
+
+    @Test func identifyTrackPageAndOrderBuildOneProfileWithATimeline() async throws {
+        try await Self.run { ws, _ in
+            let t0 = Date().addingTimeInterval(-600)
+            let reply = try await ws.batch([
+                ["type": "identify", "messageId": "m1", "userId": "u-1", "timestamp": Self.iso(t0),
+                 "traits": ["email": "Ann@Example.com", "name": "Ann Lee", "plan": "pro"]],
+                ["type": "track", "messageId": "m2", "userId": "u-1", "event": "Signed Up", "timestamp": Self.iso(t0 + 60),
+                 "properties": ["source": "ad"]],
+                ["type": "page", "messageId": "m3", "userId": "u-1", "name": "Pricing", "timestamp": Self.iso(t0 + 120),
+                 "properties": ["url": "https://shop.test/pricing"]],
+                ["type": "track", "messageId": "m4", "userId": "u-1", "event": "Order Completed", "timestamp": Self.iso(t0 + 180),
+                 "properties": ["order_id": "o-100", "total": 59.5, "currency": "eur",
+                                "products": [["product_id": "p1", "sku": "SKU-1", "name": "Mug", "category": "Kitchen",
+                                              "price": 12.5, "quantity": 3],
+                                             ["product_id": "p2", "name": "Tea", "price": 22, "quantity": 1]]]],
+            ])
+            #expect(reply.status == .ok)
+            #expect(reply.json["success"] as? Bool == true)
+            #expect(reply.json["stored"] as? Int == 4)
+            let found = try await ws.customers(search: "ann@example.com")
+            #expect(found.count == 1)
+            let customer = try #require(found.first)
+            #expect(customer["email"] as? String == "ann@example.com")
+            #expect(customer["name"] as? String == "Ann Lee")
+            #expect(try await ws.customers(search: "Lee").count == 1)
+            #expect(try await ws.customers(search: "nobody").isEmpty)
+            let id = try #require(customer["id"] as? String)
+            let timeline = try await ws.timeline(id)
+            #expect(timeline.data.map { $0["type"] as? String } == ["order", "page", "track", "identify"])
+            let order = try #require(timeline.data.first)
+            let properties = try #require(order["properties"] as? [String: Any])
+            #expect(properties["order_id"] as? String == "o-100")
+            #expect(properties["currency"] as? String == "EUR")
+            let products = try #require(properties["products"] as? [[String: Any]])
+            #expect(products.map { $0["name"] as? String } == ["Mug", "Tea"])
+            #expect(products.first?["quantity"] as? Int == 3)
+            let pages = try await ws.timeline(id, "?type=page")
+            #expect(pages.data.map { $0["name"] as? String } == ["Pricing"])
+            let profile = try await ws.http.get("/api/v1/customers/\(id)", key: ws.fixture.adminKey)
+            let purchases = try #require(profile.json["purchases"] as? [String: Any])
+            #expect(purchases["order_count"] as? Int == 1)
+            #expect(purchases["revenue"] as? Double == 59.5)
+            #expect((profile.json["identifiers"] as? [[String: Any]])?.compactMap { $0["type"] as? String }.sorted()
+                    == ["email", "user_id"])
+            #expect(profile.string("lifecycle_stage") == "customer")
+            let history = try #require(profile.json["trait_history"] as? [[String: Any]])
+            #expect(Set(history.compactMap { $0["trait"] as? String }) == ["email", "name", "plan"])
+            #expect(history.allSatisfy { $0["source"] as? String == "identify" })
+        }
+    }
+
+    @Test func theSameMessageIdTwiceIsStoredOnce() async throws {
+        try await Self.run { ws, _ in
+            let message: [String: Any] = ["type": "track", "messageId": "dup-1", "anonymousId": "a-1", "event": "Clicked"]
+            #expect(try await ws.batch([message, message]).json["duplicates"] as? Int == 1)
+            let again = try await ws.http.call(.post, "/v1/track", json: message, headers: Self.basic(ws.trackKey))
+            #expect(again.status == .ok)
+            let customers = try await ws.http.get("/api/v1/customers", key: ws.fixture.adminKey).data
+            #expect(customers.count == 1)
+            let id = try #require(customers.first?["id"] as? String)
+            #expect(try await ws.timeline(id).data.count == 1)
+        }
+    }
+
+    @Test func anonymousVisitorWhoIdentifiesKeepsTheirPageViews() async throws {
+        try await Self.run { ws, _ in
+            let t0 = Date().addingTimeInterval(-3600)
+            _ = try await ws.batch([
+                ["type": "page", "anonymousId": "anon-9", "name": "Home", "timestamp": Self.iso(t0)],
+                ["type": "page", "anonymousId": "anon-9", "name": "Pricing", "timestamp": Self.iso(t0 + 30)],
+            ])
+            // An existing known customer, seen before on another device.
+            _ = try await ws.batch([["type": "identify", "userId": "u-9", "traits": ["email": "bo@example.com"],
+                                     "timestamp": Self.iso(t0 - 86400)]])
+            #expect(try await ws.http.get("/api/v1/customers", key: ws.fixture.adminKey).data.count == 2)
+            _ = try await ws.batch([["type": "identify", "userId": "u-9", "anonymousId": "anon-9", "timestamp": Self.iso(t0 + 60)]])
+            let customers = try await ws.http.get("/api/v1/customers", key: ws.fixture.adminKey).data
+            #expect(customers.count == 1)
+            let id = try #require(customers.first?["id"] as? String)
+            let timeline = try await ws.timeline(id)
+            let pages = timeline.data.filter { $0["type"] as? String == "page" }.compactMap { $0["name"] as? String }
+            #expect(pages == ["Pricing", "Home"])
+            #expect(timeline.data.contains { $0["type"] as? String == "merge" })
+            let profile = try await ws.http.get("/api/v1/customers/\(id)", key: ws.fixture.adminKey)
+            let merges = try #require(profile.json["merges"] as? [[String: Any]])
+            #expect(merges.count == 1)
+            #expect(merges.first?["reason"] as? String == "shared identifier")
+            #expect(profile.string("email") == "bo@example.com")
+            // The merged profile's old id still leads to the survivor.
+            let mergedId = try #require(merges.first?["merged_id"] as? String)
+            #expect(try await ws.http.get("/api/v1/customers/\(mergedId)", key: ws.fixture.adminKey).string("id") == id)
+        }
+    }
+
+    @Test func twoKnownUsersOnASharedDeviceAreNotMerged() async throws {
+        try await Self.run { ws, _ in
+            _ = try await ws.batch([["type": "identify", "userId": "alice", "anonymousId": "shared-laptop"]])
+            _ = try await ws.batch([["type": "identify", "userId": "bob"]])
+            _ = try await ws.batch([["type": "track", "userId": "bob", "anonymousId": "shared-laptop", "event": "Viewed"]])
+            #expect(try await ws.http.get("/api/v1/customers", key: ws.fixture.adminKey).data.count == 2)
+        }
+    }
+
+    @Test func aliasMergesAndTraitsAreCombinedLastWriteWins() async throws {
+        try await Self.run { ws, _ in
+            let t0 = Date().addingTimeInterval(-7200)
+            _ = try await ws.batch([["type": "identify", "anonymousId": "old-id", "timestamp": Self.iso(t0),
+                                     "traits": ["plan": "free", "city": "Oslo"]]])
+            _ = try await ws.batch([["type": "identify", "userId": "new-id", "timestamp": Self.iso(t0 + 600),
+                                     "traits": ["plan": "pro"]]])
+            // A late message with an older timestamp must not overwrite the newer plan.
+            _ = try await ws.batch([["type": "identify", "anonymousId": "old-id", "timestamp": Self.iso(t0 + 60),
+                                     "traits": ["plan": "trial"]]])
+            let alias = try await ws.http.call(.post, "/v1/alias", json: ["previousId": "old-id", "userId": "new-id"],
+                                               headers: Self.basic(ws.trackKey))
+            #expect(alias.status == .ok)
+            let customers = try await ws.http.get("/api/v1/customers", key: ws.fixture.adminKey).data
+            #expect(customers.count == 1)
+            let traits = try #require(customers.first?["traits"] as? [String: Any])
+            #expect(traits["plan"] as? String == "pro")
+            #expect(traits["city"] as? String == "Oslo")
+        }
+    }
+
+    @Test func clientClockSkewIsCorrectedWithSentAt() async throws {
+        try await Self.run { ws, _ in
+            // The device's clock runs 1 hour fast: it says the event was 10 minutes before it sent the batch.
+            let deviceNow = Date().addingTimeInterval(3600)
+            _ = try await ws.batch([["type": "track", "anonymousId": "skew", "event": "Opened",
+                                     "timestamp": Self.iso(deviceNow.addingTimeInterval(-600))]], sentAt: deviceNow)
+            let id = try #require(try await ws.http.get("/api/v1/customers", key: ws.fixture.adminKey).data.first?["id"] as? String)
+            let event = try #require(try await ws.timeline(id).data.first)
+            let occurred = try #require(ISO8601.millis(event["occurred_at"] as? String ?? ""))
+            let expected = Date().addingTimeInterval(-600).millisSince1970
+            #expect(abs(occurred - expected) < 30_000)
+        }
+    }
+
+    @Test func limitsBadMessagesAndGzip() async throws {
+        try await Self.run { ws, _ in
+            let big = String(repeating: "x", count: 33 * 1024)
+            let reply = try await ws.batch([
+                ["type": "track", "anonymousId": "a", "event": "Fine", "messageId": "ok-1"],
+                ["type": "track", "anonymousId": "a", "event": "Huge", "messageId": "big-1", "properties": ["blob": big]],
+                ["type": "track", "anonymousId": "a", "messageId": "no-event"],
+                ["type": "teleport", "anonymousId": "a"],
+            ])
+            #expect(reply.status == .ok)
+            #expect(reply.json["stored"] as? Int == 1)
+            let rejected = try #require(reply.json["rejected"] as? [[String: Any]])
+            #expect(rejected.map { $0["index"] as? Int } == [1, 2, 3])
+            #expect(rejected.map { $0["code"] as? String } == ["message_too_large", "validation_failed", "validation_failed"])
+            #expect(rejected[1]["field"] as? String == "event")
+
+            let single = try await ws.http.call(.post, "/v1/track", json: ["anonymousId": "a", "event": "Huge", "properties": ["blob": big]],
+                                                headers: Self.basic(ws.trackKey))
+            #expect(single.status == .contentTooLarge)
+            let missing = try await ws.http.call(.post, "/v1/track", json: ["event": "No ids"], headers: Self.basic(ws.trackKey))
+            #expect(missing.status == .badRequest)
+            #expect((missing.json["error"] as? [String: Any])?["details"] as? [String: String] == ["field": "userId"])
+
+            let messages = (0..<400).map { i in ["type": "track", "anonymousId": "a", "event": "E\(i)",
+                                                 "properties": ["pad": String(repeating: "p", count: 1400)]] as [String: Any] }
+            let huge = try await ws.batch(messages)
+            #expect(huge.status == .contentTooLarge)
+            #expect((huge.json["error"] as? [String: Any])?["message"] as? String == "The request body exceeds the limit of 512000 bytes (500 KB).")
+
+            let json = try JSONSerialization.data(withJSONObject: ["batch": [["type": "track", "anonymousId": "gz", "event": "Zipped"]]])
+            var headers = Self.basic(ws.trackKey)
+            headers[.contentEncoding] = "gzip"
+            let zipped = try await ws.http.client.execute(uri: "/v1/batch", method: .post, headers: headers,
+                                                          body: ByteBuffer(bytes: try Gzip.compress(Array(json))))
+            #expect(zipped.status == .ok)
+            // Identifiers are searchable too: the anonymous id finds the profile.
+            #expect(try await ws.customers(search: "gz").count == 1)
+            #expect(try await ws.http.get("/api/v1/customers", key: ws.fixture.adminKey).data.count == 2)
+        }
+    }
+
+    @Test func trackingNeedsATrackKeyOfTheWorkspace() async throws {
+        try await Self.run { ws, services in
+            let message: [String: Any] = ["anonymousId": "a", "event": "X"]
+            let refused = try await ws.http.call(.post, "/v1/track", json: message)
+            #expect(refused.status == .unauthorized)
+            #expect(refused.headers[.accessControlAllowOrigin] == "*", "browsers can read tracking errors too")
+            let preflight = try await ws.http.call(.options, "/v1/batch", headers: [.origin: "https://shop.example.com"])
+            #expect(preflight.status == .noContent)
+            #expect(preflight.headers[.accessControlAllowMethods]?.contains("POST") == true)
+            let read = try await ws.fixture.key(services, scope: .read)
+            let byRead = try await ws.http.call(.post, "/v1/track", json: message, headers: Self.basic(read))
+            #expect(byRead.status == .forbidden)
+            var withBodyKey = message
+            withBodyKey["writeKey"] = ws.trackKey
+            #expect(try await ws.http.call(.post, "/v1/track", json: withBodyKey).status == .ok)
+
+            let other = try await Fixture.make(services, name: "Other", ownerEmail: "o@other.test")
+            let mine = try await ws.http.get("/api/v1/customers", key: ws.fixture.adminKey).data
+            let id = try #require(mine.first?["id"] as? String)
+            #expect(try await ws.http.get("/api/v1/customers/\(id)", key: other.adminKey).status == .notFound)
+            #expect(try await ws.http.get("/api/v1/customers/\(id)/timeline", key: other.adminKey).status == .notFound)
+            #expect(try await ws.http.get("/api/v1/customers", key: other.adminKey).data.isEmpty)
+        }
+    }
+}
