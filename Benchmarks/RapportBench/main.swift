@@ -44,7 +44,7 @@ struct Options {
 }
 
 /// A realistic analytics.js-style track message of 1–2 KB.
-func trackMessage(user: Int, index: Int, at: Int64, rng: inout SplitMix) -> [String: Any] {
+func trackMessage(user: Int, index: Int, at: Int64, rng: inout SeededGenerator) -> [String: Any] {
     let events = ["Product Viewed", "Product Added", "Checkout Started", "Logged In", "Article Read", "Video Played"]
     let padding = String(repeating: "x", count: Int(rng.next() % 700))
     return [
@@ -62,17 +62,6 @@ func trackMessage(user: Int, index: Int, at: Int64, rng: inout SplitMix) -> [Str
             "campaign": ["name": "winter-sale", "source": "newsletter", "medium": "email"],
         ],
     ]
-}
-
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 func seconds(_ duration: Duration) -> Double {
@@ -107,7 +96,7 @@ struct RapportBench {
         let (_, trackKey) = try await services.apiKeys.create(nil, workspaceId: workspace.id, name: "bench", scope: .track)
         let (_, adminKey) = try await services.apiKeys.create(nil, workspaceId: workspace.id, name: "admin", scope: .admin)
         let auth = "Basic " + Data("\(trackKey):".utf8).base64EncodedString()
-        var rng = SplitMix(state: 7)
+        var rng = SeededGenerator(seed: 7)
         let start = Date().millisSince1970 - 86_400_000
 
         // Pre-build the batches so JSON encoding on the client side is not measured.
@@ -140,7 +129,7 @@ struct RapportBench {
 
         // Reference: the same timeline rows, inserted raw, 100 per transaction, through the same database client.
         var rawRows: [Activity] = []
-        rng = SplitMix(state: 7)
+        rng = SeededGenerator(seed: 7)
         for i in 0..<options.events {
             let message = trackMessage(user: Int(rng.next() % UInt64(options.customers)), index: i, at: start + Int64(i), rng: &rng)
             let json = JSONValue.parse(String(decoding: try JSONSerialization.data(withJSONObject: message), as: UTF8.self)) ?? [:]
@@ -237,7 +226,7 @@ struct RapportBench {
                 }
             }
         }
-        var rng = SplitMix(state: 11)
+        var rng = SeededGenerator(seed: 11)
         let properties: JSONValue = ["product_id": "sku-1", "price": 24.99, "note": .string(String(repeating: "x", count: 300))]
         let context: JSONValue = ["library": ["name": "analytics.js"], "page": ["path": "/products/1"]]
         for chunk in stride(from: 0, to: events, by: 1000) {

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
 # A throwaway PostgreSQL cluster for tests: loopback only, trust auth, fsync off.
+# Set RAPPORT_PG_DURABLE=1 before pg_cluster_start to keep PostgreSQL's durable defaults (benchmarks).
 # Source this file, then:
 #   pg_cluster_start   sets RAPPORT_PG_PORT and RAPPORT_PG_ROOT (the temp folder holding data, socket and log)
 #   pg_cluster_psql    runs psql as the superuser `postgres` on the cluster's `postgres` database
@@ -59,13 +60,15 @@ pg_cluster_start() {
         return 1
     }
 
+    local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [[ "${RAPPORT_PG_DURABLE:-0}" == 1 ]] && durability=""
     local attempt
     for attempt in 1 2 3; do
         RAPPORT_PG_PORT="$(pg_free_port)"
         # Settings go on the command line rather than into postgresql.conf so the file stays the owner's.
         if pg_as_owner "$RAPPORT_PG_BINDIR/pg_ctl" -D "$RAPPORT_PG_ROOT/data" -l "$RAPPORT_PG_ROOT/server.log" \
             -w -t 60 -o "-c listen_addresses=127.0.0.1 -c port=$RAPPORT_PG_PORT \
--c unix_socket_directories=$RAPPORT_PG_ROOT -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+-c unix_socket_directories=$RAPPORT_PG_ROOT $durability \
 -c max_connections=200" start >/dev/null; then
             export RAPPORT_PG_PORT RAPPORT_PG_ROOT
             return 0

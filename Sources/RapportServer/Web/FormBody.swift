@@ -8,16 +8,7 @@ struct FormBody: Sendable {
     let values: [String: String]
 
     static func read(_ request: Request, context: AppRequestContext) async throws -> FormBody {
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: context.maxBodyBytes)
-        } catch is NIOTooManyBytesError {
-            throw RapportError.payloadTooLarge(limit: context.maxBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw RapportError.payloadTooLarge(limit: context.maxBodyBytes)
-        }
-        return FormBody(values: parse(String(buffer: buffer)))
+        FormBody(values: parse(String(buffer: try await request.limitedBody(context))))
     }
 
     static func parse(_ text: String) -> [String: String] {

@@ -33,13 +33,8 @@ struct SQLAccountRepository: AccountRepository {
     }
 
     func list(workspaceId: String, page: PageRequest) async throws -> Page<Account> {
-        var sql = SQLQueryString("SELECT \(unsafeRaw: Self.columns) FROM accounts a WHERE a.workspace_id = \(bind: workspaceId)")
-        if let after = page.after {
-            sql.appendInterpolation(unsafeRaw: " AND a.id < ")
-            sql.appendInterpolation(bind: after)
-        }
-        sql.appendInterpolation(unsafeRaw: " ORDER BY a.id DESC LIMIT \(page.limit + 1)")
-        return Page(fetched: try await db.raw(sql).all().map(Self.account), limit: page.limit) { $0.id }
+        try await db.page("SELECT \(unsafeRaw: Self.columns) FROM accounts a WHERE a.workspace_id = \(bind: workspaceId)",
+                          column: "a.id", page: page, id: \.id, decode: Self.account)
     }
 
     func accounts(workspaceId: String, customerId: String) async throws -> [Account] {

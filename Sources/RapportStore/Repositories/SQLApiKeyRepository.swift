@@ -27,10 +27,8 @@ struct SQLApiKeyRepository: ApiKeyRepository {
     }
 
     func list(workspaceId: String, page: PageRequest) async throws -> Page<ApiKey> {
-        var query = SQLQueryString("SELECT \(unsafeRaw: Self.columns) FROM api_keys WHERE workspace_id = \(bind: workspaceId)")
-        if let after = page.after { query.appendInterpolation(unsafeRaw: " AND id < "); query.appendInterpolation(bind: after) }
-        query.appendInterpolation(unsafeRaw: " ORDER BY id DESC LIMIT \(page.limit + 1)")
-        return Page(fetched: try await db.raw(query).all().map(Self.key), limit: page.limit) { $0.id }
+        try await db.page("SELECT \(unsafeRaw: Self.columns) FROM api_keys WHERE workspace_id = \(bind: workspaceId)",
+                          column: "id", page: page, id: \.id, decode: Self.key)
     }
 
     func revoke(workspaceId: String, id: String, at: Int64) async throws {

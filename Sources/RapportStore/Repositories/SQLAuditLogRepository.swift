@@ -25,9 +25,7 @@ struct SQLAuditLogRepository: AuditLogRepository {
             FROM audit_log WHERE workspace_id = \(bind: workspaceId)
             """)
         if let action { query.appendInterpolation(unsafeRaw: " AND action = "); query.appendInterpolation(bind: action) }
-        if let after = page.after { query.appendInterpolation(unsafeRaw: " AND id < "); query.appendInterpolation(bind: after) }
-        query.appendInterpolation(unsafeRaw: " ORDER BY id DESC LIMIT \(page.limit + 1)")
-        let entries = try await db.raw(query).all().map { row -> AuditEntry in
+        return try await db.page(query, column: "id", page: page, id: \.id) { row -> AuditEntry in
             let rawType = try row.string("actor_type")
             let details = try JSONDecoder().decode([String: String].self, from: Data(try row.string("details").utf8))
             return AuditEntry(
@@ -38,6 +36,5 @@ struct SQLAuditLogRepository: AuditLogRepository {
                 action: try row.string("action"), targetType: try row.optionalString("target_type"),
                 targetId: try row.optionalString("target_id"), ip: try row.optionalString("ip"), details: details)
         }
-        return Page(fetched: entries, limit: page.limit) { $0.id }
     }
 }

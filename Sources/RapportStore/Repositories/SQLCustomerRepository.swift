@@ -103,12 +103,7 @@ struct SQLCustomerRepository: CustomerRepository {
             sql.appendInterpolation(unsafeRaw: " AND c.email = ")
             sql.appendInterpolation(bind: email.lowercased())
         }
-        if let after = page.after {
-            sql.appendInterpolation(unsafeRaw: " AND c.id < ")
-            sql.appendInterpolation(bind: after)
-        }
-        sql.appendInterpolation(unsafeRaw: " ORDER BY c.id DESC LIMIT \(page.limit + 1)")
-        return Page(fetched: try await db.raw(sql).all().map(Self.customer), limit: page.limit) { $0.id }
+        return try await db.page(sql, column: "c.id", page: page, id: \.id, decode: Self.customer)
     }
 
     func count(workspaceId: String) async throws -> Int {

@@ -34,13 +34,8 @@ struct SQLImportRepository: ImportRepository {
     }
 
     func list(workspaceId: String, page: PageRequest) async throws -> Page<ImportJob> {
-        var sql = SQLQueryString("SELECT \(unsafeRaw: Self.columns) FROM imports WHERE workspace_id = \(bind: workspaceId)")
-        if let after = page.after {
-            sql.appendInterpolation(unsafeRaw: " AND id < ")
-            sql.appendInterpolation(bind: after)
-        }
-        sql.appendInterpolation(unsafeRaw: " ORDER BY id DESC LIMIT \(page.limit + 1)")
-        return Page(fetched: try await db.raw(sql).all().map(Self.job), limit: page.limit) { $0.id }
+        try await db.page("SELECT \(unsafeRaw: Self.columns) FROM imports WHERE workspace_id = \(bind: workspaceId)",
+                          column: "id", page: page, id: \.id, decode: Self.job)
     }
 
     static func rejectionsText(_ rejections: [ImportRejection]) -> String {

@@ -20,15 +20,11 @@ struct SQLMembershipRepository: MembershipRepository {
     }
 
     func members(workspaceId: String, page: PageRequest) async throws -> Page<Member> {
-        var query = SQLQueryString("""
+        try await db.page("""
             SELECT \(unsafeRaw: SQLUserRepository.columns), m.workspace_id, m.role, m.created_at AS joined_at
             FROM memberships m JOIN users u ON u.id = m.user_id
             WHERE m.workspace_id = \(bind: workspaceId)
-            """)
-        if let after = page.after { query.appendInterpolation(unsafeRaw: " AND u.id < "); query.appendInterpolation(bind: after) }
-        query.appendInterpolation(unsafeRaw: " ORDER BY u.id DESC LIMIT \(page.limit + 1)")
-        let rows = try await db.raw(query).all().map(Self.member)
-        return Page(fetched: rows, limit: page.limit) { $0.user.id }
+            """, column: "u.id", page: page, id: \.user.id, decode: Self.member)
     }
 
     func memberships(userId: String) async throws -> [Membership] {

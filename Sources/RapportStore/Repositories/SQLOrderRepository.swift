@@ -41,16 +41,10 @@ struct SQLOrderRepository: OrderRepository {
     }
 
     func orders(workspaceId: String, customerId: String, page: PageRequest) async throws -> Page<Order> {
-        var sql = SQLQueryString("""
+        let found = try await db.page("""
             SELECT \(unsafeRaw: Self.columns) FROM orders WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId)
-            """)
-        if let after = page.after {
-            sql.appendInterpolation(unsafeRaw: " AND id < ")
-            sql.appendInterpolation(bind: after)
-        }
-        sql.appendInterpolation(unsafeRaw: " ORDER BY id DESC LIMIT \(page.limit + 1)")
-        let orders = try await withLines(try await db.raw(sql).all().map(Self.order))
-        return Page(fetched: orders, limit: page.limit) { $0.id }
+            """, column: "id", page: page, id: \.id, decode: Self.order)
+        return Page(items: try await withLines(found.items), nextCursor: found.nextCursor)
     }
 
     func stats(workspaceId: String, customerId: String) async throws -> PurchaseStats {

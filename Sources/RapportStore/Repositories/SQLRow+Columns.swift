@@ -1,3 +1,4 @@
+import RapportCore
 import SQLKit
 
 extension SQLRow {
@@ -14,4 +15,19 @@ struct CorruptRowError: Error, CustomStringConvertible {
     let column: String
     let value: String
     var description: String { "unexpected value \(value) in \(table).\(column)" }
+}
+
+extension SQLDatabase {
+    /// Runs `query` (a SELECT ending in its WHERE clause) as one newest-first page keyed on `column`, a UUIDv7 id
+    /// column: rows older than the cursor, one more than the limit to know whether another page follows.
+    func page<T>(_ query: SQLQueryString, column: String, page: PageRequest, id: (T) -> String,
+                 decode: (any SQLRow) throws -> T) async throws -> Page<T> {
+        var sql = query
+        if let after = page.after {
+            sql.appendInterpolation(unsafeRaw: " AND \(column) < ")
+            sql.appendInterpolation(bind: after)
+        }
+        sql.appendInterpolation(unsafeRaw: " ORDER BY \(column) DESC LIMIT \(page.limit + 1)")
+        return Page(fetched: try await raw(sql).all().map(decode), limit: page.limit, id: id)
+    }
 }

@@ -35,13 +35,8 @@ struct SQLSegmentRepository: SegmentRepository {
     }
 
     func list(workspaceId: String, page: PageRequest) async throws -> Page<Segment> {
-        var sql = SQLQueryString("SELECT \(unsafeRaw: Self.columns) FROM segments WHERE workspace_id = \(bind: workspaceId)")
-        if let after = page.after {
-            sql.appendInterpolation(unsafeRaw: " AND id < ")
-            sql.appendInterpolation(bind: after)
-        }
-        sql.appendInterpolation(unsafeRaw: " ORDER BY id DESC LIMIT \(page.limit + 1)")
-        return Page(fetched: try await db.raw(sql).all().map(Self.segment), limit: page.limit) { $0.id }
+        try await db.page("SELECT \(unsafeRaw: Self.columns) FROM segments WHERE workspace_id = \(bind: workspaceId)",
+                          column: "id", page: page, id: \.id, decode: Self.segment)
     }
 
     func all() async throws -> [Segment] {

@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import RapportCore
+import RapportServer
+import RapportStore
+import Testing
+
+@Suite("Configuration and readiness")
+struct ConfigurationTests {
+    @Test func defaultsApplyAndEnvironmentOverridesThem() async throws {
+        let defaults = try await AppConfig.load(environment: [:])
+        #expect(defaults.port == 8080)
+        #expect(defaults.host == "127.0.0.1")
+        #expect(defaults.database == .sqlite(path: "./rapport-data/rapport.sqlite"))
+        let env = try await AppConfig.load(environment: ["HTTP_PORT": "9090", "LOG_LEVEL": "debug", "SESSION_TTL_HOURS": "2",
+                                                         "DATABASE_URL": "postgres://u:p@db.internal:5433/rapport"])
+        #expect(env.port == 9090)
+        #expect(env.logLevel == .debug)
+        #expect(env.access.sessionTTLMillis == 2 * 3_600_000)
+        #expect(env.database.kind == .postgres)
+        let flags = try await AppConfig.load(overrides: ["http.port": "7070"], environment: ["HTTP_PORT": "9090"])
+        #expect(flags.port == 7070, "command-line flags win over the environment")
+    }
+
+    @Test(arguments: [
+        (["HTTP_PORT": "eighty"], "HTTP_PORT"),
+        (["HTTP_PORT": "70000"], "HTTP_PORT"),
+        (["LOG_LEVEL": "loud"], "LOG_LEVEL"),
+        (["DATABASE_URL": "mysql://x"], "DATABASE_URL"),
+        (["RAPPORT_ADMIN_EMAIL": "a@b.co"], "RAPPORT_ADMIN_PASSWORD"),
+        (["COOKIE_SECURE": "maybe"], "COOKIE_SECURE"),
+    ])
+    func invalidValuesStopStartUpNamingTheSetting(environment: [String: String], key: String) async {
+        do {
+            _ = try await AppConfig.load(environment: environment)
+            Issue.record("expected \(key) to be refused")
+        } catch let error as ConfigError {
+            #expect(error.message.contains(key), "\(error.message)")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func aConfigFileSitsBelowTheEnvironment() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-config-\(UUID().uuidString).json")
+        try #"{"http": {"port": 6060, "host": "0.0.0.0"}, "segment": {"refresh": {"seconds": 30}}}"#
+            .write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let config = try await AppConfig.load(environment: ["RAPPORT_CONFIG_FILE": file.path, "HTTP_HOST": "127.0.0.2"])
+        #expect(config.port == 6060)
+        #expect(config.host == "127.0.0.2")
+        #expect(config.segmentRefreshSeconds == 30)
+    }
+
+    @Test func readinessIs503UntilMigrationsAreApplied() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-ready-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let url = DatabaseURL.sqlite(path: dir.appendingPathComponent("db.sqlite").path)
+        let database = try await DatabaseClient.connect(url, logger: logger)
+        var config = AppConfig()
+        config.database = url
+        let services = try await makeServices(config: config, database: database)
+        let app = Application(router: try buildRouter(services: services), logger: logger)
+        try await app.test(.router) { client in
+            let before = try await client.execute(uri: "/readyz", method: .get)
+            #expect(before.status == .serviceUnavailable)
+            #expect(String(buffer: before.body).contains("\"not_ready\""))
+            try await Migrator(database: database).migrate()
+            #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+        }
+        await database.shutdown()
+    }
+}
