@@ -8,6 +8,9 @@
 //
 // Usage: RapportBench --database URL [--events N] [--customers N] [--scale-customers N] [--scale-events N]
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -117,12 +120,21 @@ struct RapportBench {
         let batches = bodies
         let ingestRate = try await app.test(.live) { client -> Double in
             // Warm up: the first batch creates most profiles; measure steady state on the rest.
+            // A real HTTP client (libcurl, with TCP_NODELAY as every production client sets), one request at a time.
+            let session = URLSession(configuration: .ephemeral)
+            let url = URL(string: "http://127.0.0.1:\(client.port!)/v1/batch")!
             let clock = ContinuousClock()
             let began = clock.now
             for body in batches {
-                let response = try await client.execute(uri: "/v1/batch", method: .post,
-                                                        headers: [.authorization: auth, .contentType: "application/json"], body: body)
-                guard response.status == .ok else { fatalError("ingest answered \(response.status): \(String(buffer: response.body))") }
+                var request = URLRequest(url: url)
+                request.httpMethod = "POST"
+                request.setValue(auth, forHTTPHeaderField: "Authorization")
+                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                request.httpBody = Data(body.readableBytesView)
+                let (data, response) = try await session.data(for: request)
+                guard (response as? HTTPURLResponse)?.statusCode == 200 else {
+                    fatalError("ingest answered \(response): \(String(decoding: data, as: UTF8.self))")
+                }
             }
             return Double(batches.count * 100) / seconds(clock.now - began)
         }
@@ -162,13 +174,20 @@ struct RapportBench {
         let clientClock = ContinuousClock()
         let (timelineAPI, timelineRaw, searchAPI, searchRaw) = try await app2.test(.live) { client in
             let clock = clientClock
+            let session = URLSession(configuration: .ephemeral)
+            let base = "http://127.0.0.1:\(client.port!)"
+            func get(_ path: String) async throws -> (Int, String) {
+                var request = URLRequest(url: URL(string: base + path)!)
+                request.setValue("Bearer \(scaleKey)", forHTTPHeaderField: "Authorization")
+                let (data, response) = try await session.data(for: request)
+                return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+            }
             var timelineAPI: [Double] = [], searchAPI: [Double] = [], timelineRaw: [Double] = [], searchRaw: [Double] = []
             for i in 0..<200 {
                 let id = customerIds[(i * 7919) % customerIds.count]
                 var t = clock.now
-                let timeline = try await client.execute(uri: "/api/v1/customers/\(id)/timeline?limit=50", method: .get,
-                                                        headers: [.authorization: "Bearer \(scaleKey)"])
-                guard timeline.status == .ok else { fatalError("timeline \(timeline.status)") }
+                let timeline = try await get("/api/v1/customers/\(id)/timeline?limit=50")
+                guard timeline.0 == 200 else { fatalError("timeline \(timeline.0)") }
                 timelineAPI.append(seconds(clock.now - t) * 1000)
                 t = clock.now
                 _ = try await database.read { db in
@@ -181,9 +200,8 @@ struct RapportBench {
                 timelineRaw.append(seconds(clock.now - t) * 1000)
                 let email = "person\((i * 104_729) % options.scaleCustomers)@example.com"
                 t = clock.now
-                let search = try await client.execute(uri: "/api/v1/customers?search=\(email)", method: .get,
-                                                      headers: [.authorization: "Bearer \(scaleKey)"])
-                guard search.status == .ok, String(buffer: search.body).contains(email) else { fatalError("search \(search.status)") }
+                let search = try await get("/api/v1/customers?search=\(email)")
+                guard search.0 == 200, search.1.contains(email) else { fatalError("search \(search.0)") }
                 searchAPI.append(seconds(clock.now - t) * 1000)
                 t = clock.now
                 _ = try await database.read { db in

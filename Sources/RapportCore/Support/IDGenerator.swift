@@ -11,18 +11,22 @@ public struct IDGenerator: Sendable {
     /// Ids whose 48-bit time prefix comes from `clock`; the rest is random.
     public static func uuidV7(clock: WallClock) -> IDGenerator {
         IDGenerator {
-            var bytes = [UInt8](repeating: 0, count: 16)
             var rng = SystemRandomNumberGenerator()
-            for i in 0..<16 { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
-            let ms = UInt64(max(0, clock.nowMillis))
-            for i in 0..<6 { bytes[i] = UInt8((ms >> (8 * UInt64(5 - i))) & 0xFF) }
-            bytes[6] = (bytes[6] & 0x0F) | 0x70
-            bytes[8] = (bytes[8] & 0x3F) | 0x80
-            let hex = bytes.map { String(format: "%02x", $0) }.joined()
-            let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4),
-                         hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
-            return parts.joined(separator: "-")
+            let high = rng.next() as UInt64, low = rng.next() as UInt64
+            let ms = UInt64(max(0, clock.nowMillis)) & 0xFFFF_FFFF_FFFF
+            // 48 bits of time, version 7, 12 random bits; variant 10, 62 random bits (RFC 9562 §5.7).
+            let first = (ms << 16) | 0x7000 | (high & 0x0FFF)
+            let second = (low & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
+            let hex = hex16(first) + hex16(second)
+            let chars = Array(hex)
+            return String(chars[0..<8]) + "-" + String(chars[8..<12]) + "-" + String(chars[12..<16]) + "-"
+                + String(chars[16..<20]) + "-" + String(chars[20..<32])
         }
+    }
+
+    private static func hex16(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 
     /// True when `value` is a lowercase or uppercase canonical UUID string.
