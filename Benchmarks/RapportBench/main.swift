@@ -237,11 +237,11 @@ struct RapportBench {
             }
             let rows = batch
             try await store.write { repos in
+                try await repos.customers.upsert(rows.map(\.0))
                 for (customer, identifiers) in rows {
-                    try await repos.customers.insert(customer)
                     try await repos.customers.addIdentifiers(workspaceId: workspaceId, customerId: customer.id, identifiers, at: start)
-                    try await repos.customers.refreshSearch(workspaceId: workspaceId, customerId: customer.id)
                 }
+                try await repos.customers.refreshSearch(workspaceId: workspaceId, customerIds: rows.map(\.0.id))
             }
         }
         var rng = SeededGenerator(seed: 11)

@@ -95,7 +95,7 @@ public struct CustomerService: Sendable {
             try await repos.customers.addIdentifiers(workspaceId: workspaceId, customerId: id, unique, at: now)
             try await repos.customers.appendTraitHistory(workspaceId: workspaceId, customerId: id, changed.sorted { $0.key < $1.key }
                 .map { TraitChange(trait: $0.key, value: $0.value, source: "api", recordedAt: now) })
-            try await repos.customers.refreshSearch(workspaceId: workspaceId, customerId: id)
+            try await repos.customers.refreshSearch(workspaceId: workspaceId, customerIds: [id])
             return customer
         }
     }
@@ -130,7 +130,7 @@ public struct CustomerService: Sendable {
                     try await repos.customers.addIdentifiers(workspaceId: workspaceId, customerId: customer.id, [identifier], at: now)
                 }
             }
-            try await repos.customers.refreshSearch(workspaceId: workspaceId, customerId: customer.id)
+            try await repos.customers.refreshSearch(workspaceId: workspaceId, customerIds: [customer.id])
             return customer
         }
     }

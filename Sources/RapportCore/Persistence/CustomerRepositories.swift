@@ -28,6 +28,8 @@ public protocol CustomerRepository: Sendable {
     /// Which profile holds each of `identifiers` (only those found are returned).
     func owners(workspaceId: String, of identifiers: [Identifier]) async throws -> [Identifier: String]
     func addIdentifiers(workspaceId: String, customerId: String, _ identifiers: [Identifier], at: Int64) async throws
+    /// Adds identifiers of several profiles at once.
+    func addIdentifiers(workspaceId: String, _ assignments: [(customerId: String, identifier: Identifier)], at: Int64) async throws
     func identifiers(workspaceId: String, customerId: String) async throws -> [Identifier]
     func removeIdentifier(workspaceId: String, _ identifier: Identifier) async throws
     /// Moves everything another feature keeps per customer (identifiers, timeline, orders, memberships, consent,
@@ -37,8 +39,8 @@ public protocol CustomerRepository: Sendable {
     func merges(workspaceId: String, customerId: String) async throws -> [CustomerMerge]
     func appendTraitHistory(workspaceId: String, customerId: String, _ changes: [TraitChange]) async throws
     func traitHistory(workspaceId: String, customerId: String, limit: Int) async throws -> [TraitChange]
-    /// Rebuilds the search entry of a profile from its traits and identifiers.
-    func refreshSearch(workspaceId: String, customerId: String) async throws
+    /// Rebuilds the search entries of profiles from their traits and identifiers (a fixed number of statements).
+    func refreshSearch(workspaceId: String, customerIds: [String]) async throws
     /// Erases a person: profile, identifiers, timeline, consent and trait history; orders stay, detached.
     func erase(workspaceId: String, customerId: String) async throws
 }

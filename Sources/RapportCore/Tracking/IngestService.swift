@@ -46,6 +46,8 @@ struct IdentityBatch {
     var searchDirty: Set<String> = []
     var activities: [Activity] = []
     var traitChanges: [String: [TraitChange]] = [:]
+    /// Identifiers first seen in this batch, written at flush (to the survivor, should their profile be merged).
+    var newIdentifiers: [(customerId: String, identifier: Identifier)] = []
     /// Where orders recorded by this batch come from (`track`, `api`, `import`).
     var orderSource = "track"
 
@@ -146,8 +148,7 @@ struct IdentityBatch {
             added.append(identifier)
         }
         if !added.isEmpty {
-            try await repos.customers.addIdentifiers(workspaceId: workspaceId, customerId: customerId, added,
-                                                     at: deps.clock.nowMillis)
+            newIdentifiers += added.map { (customerId, $0) }
             searchDirty.insert(customerId)
         }
         return customerId
@@ -301,13 +302,15 @@ struct IdentityBatch {
 
     mutating func flush() async throws {
         try await repos.customers.upsert(dirty.sorted().compactMap { customers[$0] })
+        try await repos.customers.addIdentifiers(workspaceId: workspaceId,
+                                                 newIdentifiers.map { (root($0.customerId), $0.identifier) },
+                                                 at: deps.clock.nowMillis)
         for (customerId, changes) in traitChanges where !changes.isEmpty {
             try await repos.customers.appendTraitHistory(workspaceId: workspaceId, customerId: root(customerId), changes)
         }
         try await repos.activities.insert(activities)
-        for id in searchDirty.map(root) where customers[id]?.mergedInto == nil {
-            try await repos.customers.refreshSearch(workspaceId: workspaceId, customerId: id)
-        }
+        let live = Set(searchDirty.map(root)).filter { customers[$0]?.mergedInto == nil }
+        try await repos.customers.refreshSearch(workspaceId: workspaceId, customerIds: live.sorted())
     }
 }
 

@@ -132,16 +132,21 @@ struct SQLCustomerRepository: CustomerRepository {
     }
 
     func addIdentifiers(workspaceId: String, customerId: String, _ identifiers: [Identifier], at: Int64) async throws {
-        guard !identifiers.isEmpty else { return }
-        var sql = SQLQueryString("INSERT INTO customer_identifiers (workspace_id, kind, namespace, value, customer_id, created_at) VALUES ")
-        for (index, identifier) in identifiers.enumerated() {
-            if index > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
-            sql.appendInterpolation(unsafeRaw: "(")
-            sql.appendInterpolation(binds: [workspaceId, identifier.kind.rawValue, identifier.namespace, identifier.value, customerId])
-            sql.appendInterpolation(unsafeRaw: ", \(at))")
+        try await addIdentifiers(workspaceId: workspaceId, identifiers.map { (customerId, $0) }, at: at)
+    }
+
+    func addIdentifiers(workspaceId: String, _ assignments: [(customerId: String, identifier: Identifier)], at: Int64) async throws {
+        for start in stride(from: 0, to: assignments.count, by: 500) {
+            var sql = SQLQueryString("INSERT INTO customer_identifiers (workspace_id, kind, namespace, value, customer_id, created_at) VALUES ")
+            for (offset, (customerId, identifier)) in assignments[start..<min(start + 500, assignments.count)].enumerated() {
+                if offset > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
+                sql.appendInterpolation(unsafeRaw: "(")
+                sql.appendInterpolation(binds: [workspaceId, identifier.kind.rawValue, identifier.namespace, identifier.value, customerId])
+                sql.appendInterpolation(unsafeRaw: ", \(at))")
+            }
+            sql.appendInterpolation(unsafeRaw: " ON CONFLICT DO NOTHING")
+            try await db.raw(sql).run()
         }
-        sql.appendInterpolation(unsafeRaw: " ON CONFLICT DO NOTHING")
-        try await db.raw(sql).run()
     }
 
     func identifiers(workspaceId: String, customerId: String) async throws -> [Identifier] {
@@ -232,21 +237,33 @@ struct SQLCustomerRepository: CustomerRepository {
             }
     }
 
-    func refreshSearch(workspaceId: String, customerId: String) async throws {
-        guard let customer = try await find(workspaceId: workspaceId, id: customerId) else { return }
-        let identifiers = try await identifiers(workspaceId: workspaceId, customerId: customerId)
-        let body = SearchText.document([customer.name, customer.email, customer.phone] + identifiers.map(\.value))
-        if isPostgres {
-            try await db.raw("""
-                INSERT INTO customer_search (workspace_id, customer_id, body, document)
-                VALUES (\(bind: workspaceId), \(bind: customerId), \(bind: body), to_tsvector('simple', \(bind: body)))
-                ON CONFLICT (workspace_id, customer_id) DO UPDATE SET body = EXCLUDED.body, document = EXCLUDED.document
-                """).run()
-        } else {
-            try await db.raw("DELETE FROM customer_search WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId)").run()
-            try await db.raw("""
-                INSERT INTO customer_search (workspace_id, customer_id, body) VALUES (\(bind: workspaceId), \(bind: customerId), \(bind: body))
-                """).run()
+    func refreshSearch(workspaceId: String, customerIds: [String]) async throws {
+        for start in stride(from: 0, to: customerIds.count, by: 300) {
+            let ids = Array(customerIds[start..<min(start + 300, customerIds.count)])
+            var values: [String: [String?]] = [:]
+            for customer in try await find(workspaceId: workspaceId, ids: ids) {
+                values[customer.id] = [customer.name, customer.email, customer.phone]
+            }
+            let rows = try await db.raw("""
+                SELECT customer_id, value FROM customer_identifiers WHERE workspace_id = \(bind: workspaceId) AND customer_id IN (\(binds: ids))
+                """).all()
+            for row in rows { values[try row.string("customer_id"), default: []].append(try row.string("value")) }
+            try await db.raw("DELETE FROM customer_search WHERE workspace_id = \(bind: workspaceId) AND customer_id IN (\(binds: ids))").run()
+            let documents = values.keys.sorted().map { ($0, SearchText.document(values[$0] ?? [])) }
+            guard !documents.isEmpty else { continue }
+            var sql = SQLQueryString("INSERT INTO customer_search (workspace_id, customer_id, body\(unsafeRaw: isPostgres ? ", document" : "")) VALUES ")
+            for (offset, (id, body)) in documents.enumerated() {
+                if offset > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
+                sql.appendInterpolation(unsafeRaw: "(")
+                sql.appendInterpolation(binds: [workspaceId, id, body])
+                if isPostgres {
+                    sql.appendInterpolation(unsafeRaw: ", to_tsvector('simple', ")
+                    sql.appendInterpolation(bind: body)
+                    sql.appendInterpolation(unsafeRaw: ")")
+                }
+                sql.appendInterpolation(unsafeRaw: ")")
+            }
+            try await db.raw(sql).run()
         }
     }
 
