@@ -27,6 +27,7 @@ struct Options {
     var scaleCustomers = 100_000
     var scaleEvents = 1_000_000
     var output: String?
+    var clients = 4
 
     init(arguments: [String]) {
         var i = 1
@@ -39,6 +40,7 @@ struct Options {
             case "--scale-customers": scaleCustomers = Int(value) ?? scaleCustomers
             case "--scale-events": scaleEvents = Int(value) ?? scaleEvents
             case "--output": output = value
+            case "--clients": clients = Int(value) ?? clients
             default: break
             }
             i += 2
@@ -118,23 +120,32 @@ struct RapportBench {
         let router = try buildRouter(services: services)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
         let batches = bodies
+        let clients = options.clients
         let ingestRate = try await app.test(.live) { client -> Double in
             // Warm up: the first batch creates most profiles; measure steady state on the rest.
-            // A real HTTP client (libcurl, with TCP_NODELAY as every production client sets), one request at a time.
-            let session = URLSession(configuration: .ephemeral)
+            // A real HTTP client (libcurl, with TCP_NODELAY as production clients set), `clients` requests in flight,
+            // as a server receiving from many sources sees them.
             let url = URL(string: "http://127.0.0.1:\(client.port!)/v1/batch")!
             let clock = ContinuousClock()
             let began = clock.now
-            for body in batches {
-                var request = URLRequest(url: url)
-                request.httpMethod = "POST"
-                request.setValue(auth, forHTTPHeaderField: "Authorization")
-                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-                request.httpBody = Data(body.readableBytesView)
-                let (data, response) = try await session.data(for: request)
-                guard (response as? HTTPURLResponse)?.statusCode == 200 else {
-                    fatalError("ingest answered \(response): \(String(decoding: data, as: UTF8.self))")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<clients {
+                    group.addTask {
+                        let session = URLSession(configuration: .ephemeral)
+                        for body in stride(from: worker, to: batches.count, by: clients).map({ batches[$0] }) {
+                            var request = URLRequest(url: url)
+                            request.httpMethod = "POST"
+                            request.setValue(auth, forHTTPHeaderField: "Authorization")
+                            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                            request.httpBody = Data(body.readableBytesView)
+                            let (data, response) = try await session.data(for: request)
+                            guard (response as? HTTPURLResponse)?.statusCode == 200 else {
+                                fatalError("ingest answered \(response): \(String(decoding: data, as: UTF8.self))")
+                            }
+                        }
+                    }
                 }
+                try await group.waitForAll()
             }
             return Double(batches.count * 100) / seconds(clock.now - began)
         }
@@ -211,7 +222,7 @@ struct RapportBench {
             }
             return (timelineAPI, timelineRaw, searchAPI, searchRaw)
         }
-        let report = Report(database: url.kind.rawValue, events: options.events, customers: options.customers,
+        let report = Report(database: url.kind.rawValue, events: options.events, customers: options.customers, clients: options.clients,
                             messageBytes: averageMessage, ingestRate: ingestRate, rawRate: rawRate,
                             scaleCustomers: options.scaleCustomers, scaleEvents: options.scaleEvents, loadSeconds: loadSeconds,
                             timelineAPI: timelineAPI, timelineRaw: timelineRaw, searchAPI: searchAPI, searchRaw: searchRaw)
@@ -261,7 +272,7 @@ struct RapportBench {
 
 struct Report {
     let database: String
-    let events: Int, customers: Int, messageBytes: Int
+    let events: Int, customers: Int, clients: Int, messageBytes: Int
     let ingestRate: Double, rawRate: Double
     let scaleCustomers: Int, scaleEvents: Int, loadSeconds: Double
     let timelineAPI: [Double], timelineRaw: [Double], searchAPI: [Double], searchRaw: [Double]
@@ -273,7 +284,7 @@ struct Report {
 
             | measure | Rapport | reference (same run) | ratio |
             | --- | --- | --- | --- |
-            | ingest through `/v1/batch` (\(events) events, batches of 100, ≈\(messageBytes) B/message, \(customers) people) | \(String(format: "%.0f", ingestRate)) events/s | raw insert of the same rows: \(String(format: "%.0f", rawRate)) rows/s | \(String(format: "%.2f", ingestRate / rawRate)) |
+            | ingest through `/v1/batch` (\(events) events from \(customers) people, batches of 100, ≈\(messageBytes) B/message, \(clients) clients) | \(String(format: "%.0f", ingestRate)) events/s | raw insert of the same rows: \(String(format: "%.0f", rawRate)) rows/s | \(String(format: "%.2f", ingestRate / rawRate)) |
             | timeline p50 (`GET /customers/{id}/timeline?limit=50`, \(scaleCustomers) customers / \(scaleEvents) events) | \(ms(percentile(timelineAPI, 0.5))) | bare SQL query p50: \(ms(percentile(timelineRaw, 0.5))) | \(String(format: "%.1f", percentile(timelineAPI, 0.5) / max(0.001, percentile(timelineRaw, 0.5)))) |
             | timeline p95 | \(ms(percentile(timelineAPI, 0.95))) | \(ms(percentile(timelineRaw, 0.95))) | \(String(format: "%.1f", percentile(timelineAPI, 0.95) / max(0.001, percentile(timelineRaw, 0.95)))) |
             | search by email p50 (`GET /customers?search=…`, full text) | \(ms(percentile(searchAPI, 0.5))) | indexed `email =` lookup p50: \(ms(percentile(searchRaw, 0.5))) | \(String(format: "%.1f", percentile(searchAPI, 0.5) / max(0.001, percentile(searchRaw, 0.5)))) |

@@ -113,19 +113,29 @@ struct SQLCustomerRepository: CustomerRepository {
 
     func owners(workspaceId: String, of identifiers: [Identifier]) async throws -> [Identifier: String] {
         var result: [Identifier: String] = [:]
-        let unique = Array(Set(identifiers))
-        for start in stride(from: 0, to: unique.count, by: 200) {
-            let chunk = Array(unique[start..<min(start + 200, unique.count)])
-            // One round trip: match on value, then keep the exact (kind, namespace, value) triples.
-            let rows = try await db.raw("""
-                SELECT kind, namespace, value, customer_id FROM customer_identifiers
-                WHERE workspace_id = \(bind: workspaceId) AND value IN (\(binds: Array(Set(chunk.map(\.value)))))
-                """).all()
-            let wanted = Set(chunk)
-            for row in rows {
+        // One statement: a UNION ALL of one index range per (kind, namespace), so every branch seeks the primary key
+        // (workspace_id, kind, namespace, value) instead of scanning the workspace's identifiers.
+        let groups = Dictionary(grouping: Set(identifiers)) { "\($0.kind.rawValue)|\($0.namespace)" }
+        let branches = groups.values.flatMap { group in
+            stride(from: 0, to: group.count, by: 300).map { Array(group[$0..<min($0 + 300, group.count)]) }
+        }
+        for start in stride(from: 0, to: branches.count, by: 50) {
+            var sql = SQLQueryString("")
+            for (offset, branch) in branches[start..<min(start + 50, branches.count)].enumerated() {
+                if offset > 0 { sql.appendInterpolation(unsafeRaw: " UNION ALL ") }
+                sql.appendInterpolation(unsafeRaw: "SELECT kind, namespace, value, customer_id FROM customer_identifiers WHERE workspace_id = ")
+                sql.appendInterpolation(bind: workspaceId)
+                sql.appendInterpolation(unsafeRaw: " AND kind = ")
+                sql.appendInterpolation(bind: branch[0].kind.rawValue)
+                sql.appendInterpolation(unsafeRaw: " AND namespace = ")
+                sql.appendInterpolation(bind: branch[0].namespace)
+                sql.appendInterpolation(unsafeRaw: " AND value IN (")
+                sql.appendInterpolation(binds: branch.map(\.value))
+                sql.appendInterpolation(unsafeRaw: ")")
+            }
+            for row in try await db.raw(sql).all() {
                 guard let kind = IdentifierKind(rawValue: try row.string("kind")) else { continue }
-                let identifier = Identifier(kind, try row.string("value"), namespace: try row.string("namespace"))
-                if wanted.contains(identifier) { result[identifier] = try row.string("customer_id") }
+                result[Identifier(kind, try row.string("value"), namespace: try row.string("namespace"))] = try row.string("customer_id")
             }
         }
         return result
