@@ -138,6 +138,30 @@ struct TrackingTests {
         }
     }
 
+    /// Concurrent batches naming the same new people must neither fail nor create duplicate profiles (on PostgreSQL,
+    /// writers run in parallel; identity resolution is serialised per workspace).
+    @Test func concurrentBatchesResolveEachPersonOnce() async throws {
+        try await Self.run { ws, _ in
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for batch in 0..<8 {
+                    group.addTask {
+                        let messages = (0..<40).map { i -> [String: Any] in
+                            ["type": "track", "userId": "same-\(i % 10)", "anonymousId": "device-\(i % 10)", "event": "Clicked",
+                             "messageId": "c-\(batch)-\(i)", "context": ["traits": ["email": "same\(i % 10)@example.com"]]]
+                        }
+                        return Int(try await ws.batch(messages).status.code)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 200, count: 8))
+            let customers = try await ws.http.get("/api/v1/customers?limit=100", key: ws.fixture.adminKey).data
+            #expect(customers.count == 10)
+            let id = try #require(customers.first?["id"] as? String)
+            #expect(try await ws.timeline(id, "?limit=200").data.count == 32)
+        }
+    }
+
     @Test func twoKnownUsersOnASharedDeviceAreNotMerged() async throws {
         try await Self.run { ws, _ in
             _ = try await ws.batch([["type": "identify", "userId": "alice", "anonymousId": "shared-laptop"]])

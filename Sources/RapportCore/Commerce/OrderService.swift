@@ -14,6 +14,7 @@ public struct OrderService: Sendable {
         let deps = self.deps
         let now = deps.clock.nowMillis
         return try await deps.store.write { repos in
+            try await repos.customers.lockIdentities(workspaceId: workspaceId)
             if try await repos.orders.find(workspaceId: workspaceId, orderId: parsed.orderId) != nil {
                 throw RapportError(.conflict, code: "order_exists", message: "An order \(parsed.orderId) already exists.",
                                    details: ["field": "order_id"])

@@ -83,6 +83,7 @@ public struct CustomerService: Sendable {
         let id = deps.ids.next()
         let deps = self.deps
         return try await deps.store.write { repos in
+            try await repos.customers.lockIdentities(workspaceId: workspaceId)
             if let (identifier, owner) = try await repos.customers.owners(workspaceId: workspaceId, of: unique).first {
                 throw RapportError(.conflict, code: "identifier_taken",
                                    message: "\(identifier) already belongs to customer \(owner).",
@@ -106,6 +107,7 @@ public struct CustomerService: Sendable {
         let workspaceId = principal.workspaceId
         let now = deps.clock.nowMillis
         return try await deps.store.write { repos in
+            try await repos.customers.lockIdentities(workspaceId: workspaceId)
             var customer = try await Self.live(repos, workspaceId: workspaceId, id: id)
             var changes: [TraitChange] = []
             for (key, value) in traits.sorted(by: { $0.key < $1.key }) {
@@ -144,6 +146,7 @@ public struct CustomerService: Sendable {
             let first = try await Self.live(repos, workspaceId: workspaceId, id: id)
             let second = try await Self.live(repos, workspaceId: workspaceId, id: otherId)
             guard first.id != second.id else { return first }
+            try await repos.customers.lockIdentities(workspaceId: workspaceId)
             var batch = IdentityBatch(workspaceId: workspaceId, repos: repos, deps: deps)
             let survivor = try await batch.merge([first.id, second.id], reason: "manual", identifiers: [])
             try await batch.flush()

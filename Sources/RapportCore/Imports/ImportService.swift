@@ -110,6 +110,7 @@ public struct ImportService: Sendable {
         let deps = self.deps
         let workspaceId = job.workspaceId
         let outcomes = try await deps.store.write { repos -> [(Int, RapportError?)] in
+            try await repos.customers.lockIdentities(workspaceId: workspaceId)
             var batch = IdentityBatch(workspaceId: workspaceId, repos: repos, deps: deps)
             batch.orderSource = "import"
             batch.owners = try await repos.customers.owners(workspaceId: workspaceId, of: groups.flatMap { $0.row.identifiers })

@@ -17,6 +17,10 @@ public struct CustomerQuery: Sendable, Equatable {
 
 /// Profiles, their identifiers, trait history and merges.
 public protocol CustomerRepository: Sendable {
+    /// Serialises identity resolution within a workspace until the transaction ends, so two concurrent writers
+    /// cannot both claim one identifier (PostgreSQL: an advisory transaction lock; SQLite's single writer already
+    /// serialises).
+    func lockIdentities(workspaceId: String) async throws
     func insert(_ customer: Customer) async throws
     func update(_ customer: Customer) async throws
     /// Inserts or updates many profiles in one statement per chunk.

@@ -58,6 +58,7 @@ struct IdentityBatch {
     }
 
     mutating func run(_ messages: [(index: Int, message: TrackingMessage)]) async throws -> [IngestOutcome] {
+        try await repos.customers.lockIdentities(workspaceId: workspaceId)
         let existing = try await repos.activities.existingMessageIds(workspaceId: workspaceId, messages.map(\.message.messageId))
         var seenInBatch: Set<String> = []
         var allIdentifiers = Set<Identifier>()

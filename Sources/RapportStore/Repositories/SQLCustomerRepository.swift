@@ -11,6 +11,11 @@ struct SQLCustomerRepository: CustomerRepository {
         c.workspace_id, c.id, c.traits, c.trait_times, c.created_at, c.updated_at, c.first_seen_at, c.last_seen_at, c.merged_into
         """
 
+    func lockIdentities(workspaceId: String) async throws {
+        guard isPostgres else { return }
+        try await db.raw("SELECT pg_advisory_xact_lock(727274002, hashtext(\(bind: workspaceId)))").run()
+    }
+
     func insert(_ customer: Customer) async throws {
         try await db.raw("""
             INSERT INTO customers (workspace_id, id, email, name, phone, traits, trait_times, created_at, updated_at,
