@@ -37,44 +37,44 @@ public struct AccessService: Sendable {
 
     /// The principal of a REST API key; unknown or revoked keys are `unauthenticated`, tracking keys refused.
     public func authenticate(apiKey secret: String) async throws -> Principal {
-        let hash = deps.digest.digest(secret)
-        let found = try await deps.store.read { repos -> (ApiKey, Workspace)? in
-            guard let key = try await repos.apiKeys.find(secretHash: hash),
-                  let workspace = try await repos.workspaces.find(id: key.workspaceId) else { return nil }
-            return (key, workspace)
-        }
-        guard let (key, workspace) = found, !key.isRevoked else { throw RapportError.unauthenticated }
+        let (key, workspace) = try await liveKey(secret, unknown: RapportError.unauthenticated)
         guard let role = key.scope.actingRole else {
             throw RapportError(.forbidden, code: "insufficient_scope",
                                message: "A track key only sends events to the tracking API; use a read, write or admin key here.")
         }
-        let now = deps.clock.nowMillis
-        if now - (key.lastUsedAt ?? 0) >= policy.keyUsageResolutionMillis {
-            try await deps.store.write { try await $0.apiKeys.markUsed(workspaceId: key.workspaceId, id: key.id, at: now) }
-        }
+        try await recordUse(of: key)
         return Principal(caller: .apiKey(key), workspace: workspace, role: role)
     }
 
     /// The workspace of a tracking (`track` scope) write key; other keys and unknown or revoked ones are refused.
     public func authenticate(writeKey secret: String) async throws -> (ApiKey, Workspace) {
+        let found = try await liveKey(secret, unknown: RapportError(
+            .unauthenticated, code: "unauthenticated",
+            message: "Send a track key as the HTTP Basic user name (Segment's write key convention)."))
+        guard found.0.scope == .track else {
+            throw RapportError(.forbidden, code: "insufficient_scope", message: "The tracking API takes keys of scope track.")
+        }
+        try await recordUse(of: found.0)
+        return found
+    }
+
+    /// The key with this secret and its workspace; `unknown` when there is none or it is revoked.
+    private func liveKey(_ secret: String, unknown: RapportError) async throws -> (ApiKey, Workspace) {
         let hash = deps.digest.digest(secret)
         let found = try await deps.store.read { repos -> (ApiKey, Workspace)? in
             guard let key = try await repos.apiKeys.find(secretHash: hash),
                   let workspace = try await repos.workspaces.find(id: key.workspaceId) else { return nil }
             return (key, workspace)
         }
-        guard let (key, workspace) = found, !key.isRevoked else {
-            throw RapportError(.unauthenticated, code: "unauthenticated",
-                               message: "Send a track key as the HTTP Basic user name (Segment's write key convention).")
-        }
-        guard key.scope == .track else {
-            throw RapportError(.forbidden, code: "insufficient_scope", message: "The tracking API takes keys of scope track.")
-        }
+        guard let found, !found.0.isRevoked else { throw unknown }
+        return found
+    }
+
+    /// Writes `last_used_at`, at most once per `keyUsageResolutionMillis`, so reads stay reads.
+    private func recordUse(of key: ApiKey) async throws {
         let now = deps.clock.nowMillis
-        if now - (key.lastUsedAt ?? 0) >= policy.keyUsageResolutionMillis {
-            try await deps.store.write { try await $0.apiKeys.markUsed(workspaceId: key.workspaceId, id: key.id, at: now) }
-        }
-        return (key, workspace)
+        guard now - (key.lastUsedAt ?? 0) >= policy.keyUsageResolutionMillis else { return }
+        try await deps.store.write { try await $0.apiKeys.markUsed(workspaceId: key.workspaceId, id: key.id, at: now) }
     }
 
     /// The principal of a session cookie, or nil when the session is unknown, expired or lost its membership.

@@ -35,7 +35,7 @@ public struct OrderService: Sendable {
             message.type = .track
             message.name = "Order Completed"
             message.properties = properties
-            try await batch.record(message, for: target)
+            try await batch.record(message, try IdentityBatch.parts(of: message), for: target)
             try await batch.flush()
             guard let order = try await repos.orders.find(workspaceId: workspaceId, orderId: parsed.orderId) else {
                 throw RapportError(.internalError, code: "internal_error", message: "the order was not stored")

@@ -56,9 +56,6 @@ public struct ImportService: Sendable {
             guard let columns = header else { throw RapportError.invalid("file", "The file is empty; it needs a header row.") }
             if !pending.isEmpty { try await process(&job, pending, columns: columns) }
             job.status = .completed
-        } catch let error as RapportError where job.rowsRead == 0 && header == nil {
-            job.status = .failed
-            job.failure = error.message
         } catch let error as CSVFieldTooLarge {
             job.status = .failed
             job.failure = "Row \(error.record) has a field over \(error.limit) bytes; the import stopped there."
@@ -129,9 +126,9 @@ public struct ImportService: Sendable {
                         message.name = "Order Completed"
                         message.properties = order.properties
                     }
-                    try IdentityBatch.validate(message)
+                    let parts = try IdentityBatch.parts(of: message)
                     let customerId = try await batch.resolve(message)
-                    try await batch.record(message, for: customerId)
+                    try await batch.record(message, parts, for: customerId)
                     outcomes += group.rows.map { ($0, nil) }
                 } catch let error as RapportError {
                     outcomes += group.rows.map { ($0, error) }

@@ -211,23 +211,30 @@ struct IdentityBatch {
     // MARK: Messages
 
     mutating func handle(_ message: TrackingMessage) async throws -> String {
-        // Validate what can fail before touching profiles, so a rejected message changes nothing.
-        try Self.validate(message)
+        // Read what can fail before touching profiles, so a rejected message changes nothing.
+        let parts = try Self.parts(of: message)
         let customerId = try await resolve(message)
-        try await record(message, for: customerId)
+        try await record(message, parts, for: customerId)
         return customerId
     }
 
-    static func validate(_ message: TrackingMessage) throws(RapportError) {
-        if message.type == .track && message.name == "Order Completed" { _ = try Order.fromSegment(properties: message.properties) }
-        _ = try ConsentTraits.parse(message.traits["consent"])
+    /// The order and consent decisions a message carries, read (and validated) once.
+    struct MessageParts {
+        var order: (orderId: String, currency: String, total: Double, lines: [OrderLine])?
+        var consent: [(String, String, ConsentRecord.Status)]
+    }
+
+    static func parts(of message: TrackingMessage) throws(RapportError) -> MessageParts {
+        MessageParts(
+            order: message.type == .track && message.name == "Order Completed"
+                ? try Order.fromSegment(properties: message.properties) : nil,
+            consent: try ConsentTraits.parse(message.traits["consent"]))
     }
 
     /// Applies a message to a resolved profile: traits, consent, order, account, and its timeline entry.
-    mutating func record(_ message: TrackingMessage, for customerId: String) async throws {
-        let order = message.type == .track && message.name == "Order Completed"
-            ? try Order.fromSegment(properties: message.properties) : nil
-        let consent = try ConsentTraits.parse(message.traits["consent"])
+    mutating func record(_ message: TrackingMessage, _ parts: MessageParts, for customerId: String) async throws {
+        let order = parts.order
+        let consent = parts.consent
         var profile = try await customer(customerId)
         profile.seen(at: message.timestamp)
         var userTraits = message.type == .group ? [:] : message.traits

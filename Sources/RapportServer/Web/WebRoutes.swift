@@ -33,19 +33,22 @@ struct WebRoutes: Sendable {
         router.post("/settings/api-keys/:key_id/revoke") { request, context in try await revokeKey(request, context) }
         addCustomerPages(to: router)
         router.get("/settings/audit-log") { request, _ in try await withSession(request) { try await auditPage($0, request) } }
+        // Any site may load the tracking client.
         router.get("/rapport.js") { _, _ in
-            guard let asset = services.web.assets["rapport.js"] else { throw RapportError.notFound("file") }
-            return Response(status: .ok, headers: [.contentType: asset.contentType, .cacheControl: "public, max-age=300",
-                                                   .accessControlAllowOrigin: "*"],
-                            body: .init(byteBuffer: ByteBuffer(string: asset.body)))
+            var response = try asset("rapport.js")
+            response.headers[.accessControlAllowOrigin] = "*"
+            return response
         }
-        router.get("/static/:file") { _, context in
-            guard let name = context.parameters.get("file"), let asset = services.web.assets[name] else {
-                throw RapportError(.notFound, code: "not_found", message: "No such file.")
-            }
-            return Response(status: .ok, headers: [.contentType: asset.contentType, .cacheControl: "public, max-age=300"],
-                            body: .init(byteBuffer: ByteBuffer(string: asset.body)))
+        router.get("/static/:file") { _, context in try asset(context.parameters.get("file") ?? "") }
+    }
+
+    /// A static asset from RapportWeb's resources.
+    private func asset(_ name: String) throws(RapportError) -> Response {
+        guard let asset = services.web.assets[name] else {
+            throw RapportError(.notFound, code: "not_found", message: "No such file.")
         }
+        return Response(status: .ok, headers: [.contentType: asset.contentType, .cacheControl: "public, max-age=300"],
+                        body: .init(byteBuffer: ByteBuffer(string: asset.body)))
     }
 
     // MARK: Sessions
