@@ -88,4 +88,18 @@ struct ParsingTests {
         #expect(message.identifiers.map(\.description).sorted() == [
             "anonymous_id:a1", "email:ann@example.com", "external:stripe/cus_1", "phone:+15550109999", "user_id:u1"])
     }
+
+    @Test(arguments: [
+        ("plain", "plain"), ("  padded\t", "padded"), ("\n line \r\n", "line"), ("\u{00A0}é\u{2003}", "é"),
+        ("   ", ""), ("", ""), ("inner  space", "inner  space"), (" ünï ", "ünï"),
+    ])
+    func trimmingRemovesUnicodeWhiteSpaceAtBothEnds(input: String, expected: String) {
+        #expect(input.trimmed == expected)
+        #expect(input.trimmed == input.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    @Test(arguments: ["Ana@Example.COM", "ana@example.com", "ÉLODIE@exemple.fr", ""])
+    func fastLowercasingAgreesWithTheStandardLibrary(input: String) {
+        #expect(input.lowercasedFast == input.lowercased())
+    }
 }

@@ -162,6 +162,71 @@ struct TrackingTests {
         }
     }
 
+    /// Batches sent at the same time may be committed together (group commit); each answer still reports only its
+    /// own messages: its duplicates, and its rejected messages by their index in that batch.
+    @Test func concurrentBatchesEachGetTheirOwnAnswer() async throws {
+        try await Self.run { ws, _ in
+            struct Answer: Sendable { var rejected: [Int?]; var stored: Int?; var duplicates: Int? }
+            let answers = try await withThrowingTaskGroup(of: (Int, Answer).self) { group in
+                for batch in 0..<6 {
+                    group.addTask {
+                        var messages: [[String: Any]] = (0..<10).map { i in
+                            ["type": "track", "userId": "p-\(i)", "event": "Viewed", "messageId": "own-\(batch)-\(i)"]
+                        }
+                        messages.append(["type": "track", "userId": "p-0", "event": "Shared", "messageId": "shared-1"])
+                        // A message only the domain rejects (an order without an id), at a different place in each batch.
+                        messages.insert(["type": "track", "userId": "p-1", "event": "Order Completed",
+                                         "properties": ["total": 10]], at: batch)
+                        let reply = try await ws.batch(messages)
+                        #expect(reply.status == .ok)
+                        let rejected = (reply.json["rejected"] as? [[String: Any]] ?? []).map { $0["index"] as? Int }
+                        return (batch, Answer(rejected: rejected, stored: reply.json["stored"] as? Int,
+                                              duplicates: reply.json["duplicates"] as? Int))
+                    }
+                }
+                return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            }
+            var duplicates = 0
+            for (batch, answer) in answers {
+                #expect(answer.rejected == [batch])
+                let stored = try #require(answer.stored)
+                let duplicate = try #require(answer.duplicates)
+                #expect(stored + duplicate == 11)
+                duplicates += duplicate
+            }
+            #expect(duplicates == 5)
+            let customers = try await ws.http.get("/api/v1/customers?limit=100", key: ws.fixture.adminKey).data
+            #expect(customers.count == 10)
+            var events = 0
+            for customer in customers {
+                events += try await ws.timeline(try #require(customer["id"] as? String), "?limit=200").data.count
+            }
+            #expect(events == 6 * 10 + 1)
+        }
+    }
+
+    /// Events of a known person that change no trait still move first/last seen (written as a narrow update), and
+    /// leave the traits as they were.
+    @Test func laterAndEarlierEventsMoveLastAndFirstSeen() async throws {
+        try await Self.run { ws, _ in
+            let t0 = Date(timeIntervalSince1970: 1_760_000_000)
+            _ = try await ws.batch([["type": "identify", "userId": "s-1", "traits": ["email": "seen@example.com", "plan": "pro"],
+                                     "timestamp": Self.iso(t0)]])
+            let id = try #require(try await ws.customers(search: "seen@example.com").first?["id"] as? String)
+            _ = try await ws.batch([["type": "track", "userId": "s-1", "event": "Opened", "timestamp": Self.iso(t0 + 3600)],
+                                    ["type": "track", "userId": "s-1", "event": "Opened", "timestamp": Self.iso(t0 + 1800)]])
+            var profile = try await ws.http.get("/api/v1/customers/\(id)", key: ws.fixture.adminKey)
+            #expect(profile.string("first_seen_at") == Self.iso(t0))
+            #expect(profile.string("last_seen_at") == Self.iso(t0 + 3600))
+            _ = try await ws.batch([["type": "page", "userId": "s-1", "name": "Home", "timestamp": Self.iso(t0 - 60)]])
+            profile = try await ws.http.get("/api/v1/customers/\(id)", key: ws.fixture.adminKey)
+            #expect(profile.string("first_seen_at") == Self.iso(t0 - 60))
+            #expect(profile.string("last_seen_at") == Self.iso(t0 + 3600))
+            #expect((profile.json["traits"] as? [String: Any])?["plan"] as? String == "pro")
+            #expect(try await ws.timeline(id).data.count == 4)
+        }
+    }
+
     @Test func twoKnownUsersOnASharedDeviceAreNotMerged() async throws {
         try await Self.run { ws, _ in
             _ = try await ws.batch([["type": "identify", "userId": "alice", "anonymousId": "shared-laptop"]])

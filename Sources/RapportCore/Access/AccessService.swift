@@ -91,7 +91,7 @@ public struct AccessService: Sendable {
 
     /// Checks email and password, with a lockout after too many failures from one IP for one email.
     public func signIn(email rawEmail: String, password: String, ip: String?) async throws -> SignedInSession {
-        let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let email = rawEmail.trimmed.lowercased()
         let throttleKey = deps.digest.digest("\(ip ?? "unknown")|\(email)")
         let now = deps.clock.nowMillis
         let recent = try await deps.store.read {

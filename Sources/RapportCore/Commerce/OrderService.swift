@@ -28,7 +28,7 @@ public struct OrderService: Sendable {
                 guard !identifiers.isEmpty else {
                     throw RapportError.invalid("customer_id", "Name the customer by customer_id, user_id or email.")
                 }
-                batch.owners = try await repos.customers.owners(workspaceId: workspaceId, of: identifiers)
+                try await batch.lookUp(identifiers)
                 target = try await batch.resolve(TrackingMessage.synthetic(identifiers: identifiers, at: occurredAt ?? now))
             }
             var message = TrackingMessage.synthetic(identifiers: [], at: occurredAt ?? now)

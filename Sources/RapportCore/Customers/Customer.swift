@@ -92,7 +92,7 @@ public struct Identifier: Sendable, Hashable, Comparable, CustomStringConvertibl
     public static func parse(_ json: JSONValue, field: String) throws(RapportError) -> Identifier {
         guard let fields = json.objectValue else { throw RapportError.invalid(field, "\(field) must be an object.") }
         let kind = try Validation.oneOf(fields["type"]?.stringValue, field: "\(field).type", as: IdentifierKind.self)
-        guard let value = fields["value"]?.stringValue, !value.trimmingCharacters(in: .whitespaces).isEmpty,
+        guard let value = fields["value"]?.stringValue, !value.trimmed.isEmpty,
               value.unicodeScalars.count <= 255 else {
             throw RapportError.invalid("\(field).value", "\(field).value must be a string of 1–255 characters.")
         }
@@ -106,9 +106,9 @@ public struct Identifier: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     /// Emails lower-cased; phone numbers reduced to `+` and digits; the rest trimmed.
     public static func normalize(_ kind: IdentifierKind, _ raw: String) -> String {
-        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = raw.trimmed
         switch kind {
-        case .email: return trimmed.lowercased()
+        case .email: return trimmed.lowercasedFast
         case .phone:
             let digits = trimmed.filter { $0.isNumber }
             return trimmed.hasPrefix("+") ? "+" + digits : digits

@@ -20,7 +20,7 @@ struct ImportColumns: Sendable {
     init(kind: ImportJob.Kind, header: [String]) throws(RapportError) {
         self.kind = kind
         names = header.map { raw in
-            raw.trimmingCharacters(in: .whitespaces).lowercased()
+            raw.trimmed.lowercased()
                 .replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "-", with: "_")
         }
         let present = Set(names)
@@ -38,7 +38,7 @@ struct ImportColumns: Sendable {
         }
         var values: [String: String] = [:]
         for (index, name) in names.enumerated() where index < record.fields.count {
-            let value = record.fields[index].trimmingCharacters(in: .whitespaces)
+            let value = record.fields[index].trimmed
             if !value.isEmpty { values[name] = value }
         }
         var identifiers: [Identifier] = []

@@ -110,7 +110,7 @@ public struct ImportService: Sendable {
             try await repos.customers.lockIdentities(workspaceId: workspaceId)
             var batch = IdentityBatch(workspaceId: workspaceId, repos: repos, deps: deps)
             batch.orderSource = "import"
-            batch.owners = try await repos.customers.owners(workspaceId: workspaceId, of: groups.flatMap { $0.row.identifiers })
+            try await batch.lookUp(groups.flatMap { $0.row.identifiers })
             var outcomes: [(Int, RapportError?)] = []
             for group in groups {
                 do {

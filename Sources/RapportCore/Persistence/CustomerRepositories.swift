@@ -31,6 +31,11 @@ public protocol CustomerRepository: Sendable {
     func count(workspaceId: String) async throws -> Int
     /// Which profile holds each of `identifiers` (only those found are returned).
     func owners(workspaceId: String, of identifiers: [Identifier]) async throws -> [Identifier: String]
+    /// `owners`, and those profiles, in one query.
+    func ownersWithProfiles(workspaceId: String, of identifiers: [Identifier]) async throws
+        -> (owners: [Identifier: String], profiles: [Customer])
+    /// Moves only the first/last-seen times of profiles that changed in nothing else (`id`, first, last).
+    func updateSeen(workspaceId: String, _ seen: [(id: String, first: Int64, last: Int64)]) async throws
     func addIdentifiers(workspaceId: String, customerId: String, _ identifiers: [Identifier], at: Int64) async throws
     /// Adds identifiers of several profiles at once.
     func addIdentifiers(workspaceId: String, _ assignments: [(customerId: String, identifier: Identifier)], at: Int64) async throws

@@ -17,16 +17,26 @@ public struct IDGenerator: Sendable {
             // 48 bits of time, version 7, 12 random bits; variant 10, 62 random bits (RFC 9562 §5.7).
             let first = (ms << 16) | 0x7000 | (high & 0x0FFF)
             let second = (low & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
-            let hex = hex16(first) + hex16(second)
-            let chars = Array(hex)
-            return String(chars[0..<8]) + "-" + String(chars[8..<12]) + "-" + String(chars[12..<16]) + "-"
-                + String(chars[16..<20]) + "-" + String(chars[20..<32])
+            return format(first, second)
         }
     }
 
-    private static func hex16(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+    /// The canonical 8-4-4-4-12 lower-case hex form, written into one buffer.
+    static func format(_ first: UInt64, _ second: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 36) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            var out = 0
+            for nibble in 0..<32 {
+                if out == 8 || out == 13 || out == 18 || out == 23 {
+                    buffer[out] = UInt8(ascii: "-")
+                    out += 1
+                }
+                let word = nibble < 16 ? first : second
+                buffer[out] = digits.utf8Start[Int((word >> UInt64(60 - 4 * (nibble % 16))) & 0xF)]
+                out += 1
+            }
+            return out
+        }
     }
 
     /// True when `value` is a lowercase or uppercase canonical UUID string.

@@ -9,7 +9,7 @@ public enum Validation {
 
     /// A display name: trimmed, 1–100 characters, no control characters.
     public static func name(_ raw: String?, field: String = "name") throws(RapportError) -> String {
-        let value = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let value = (raw ?? "").trimmed
         guard !value.isEmpty else { throw .invalid(field, "\(field) must not be empty.") }
         // Lengths count Unicode code points, as JSON Schema's maxLength does.
         guard value.unicodeScalars.count <= nameMaxLength else {
@@ -23,14 +23,14 @@ public enum Validation {
 
     /// A free-text description: trimmed, at most 1000 characters; empty becomes nil.
     public static func description(_ raw: String, field: String = "description") throws(RapportError) -> String? {
-        let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let value = raw.trimmed
         guard value.unicodeScalars.count <= 1000 else { throw .invalid(field, "\(field) must be at most 1000 characters.") }
         return value.isEmpty ? nil : value
     }
 
     /// An email address, lower-cased: one `@`, a dot in the domain, no spaces.
     public static func email(_ raw: String?, field: String = "email") throws(RapportError) -> String {
-        let value = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let value = (raw ?? "").trimmed.lowercased()
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
         guard value.unicodeScalars.count <= emailMaxLength, parts.count == 2, !parts[0].isEmpty,
               parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),

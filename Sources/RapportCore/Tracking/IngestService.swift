@@ -16,21 +16,39 @@ public struct IngestOutcome: Sendable, Equatable {
     }
 }
 
-/// Turns tracked messages into profiles and timeline entries, in one transaction per batch: identity resolution
-/// (merging profiles that share an identifier), traits with history, consent from traits, orders, accounts.
+/// Turns tracked messages into profiles and timeline entries: identity resolution (merging profiles that share an
+/// identifier), traits with history, consent from traits, orders, accounts. Batches of one workspace that arrive
+/// while a write is running are committed together (see `IngestGroupCommit`).
 public struct IngestService: Sendable {
     let deps: CoreDependencies
+    private let groupCommit: IngestGroupCommit
 
-    public init(_ deps: CoreDependencies) { self.deps = deps }
+    public init(_ deps: CoreDependencies) {
+        self.deps = deps
+        self.groupCommit = IngestGroupCommit { workspaceId, messages in
+            // Duplicates are rare (client retries), so first write without looking the message ids up: the unique
+            // index on (workspace, message id) refuses a duplicate, and the group is then written again with the
+            // lookup. Nothing of the failed attempt stays (it was one transaction).
+            do {
+                return try await Self.write(deps, workspaceId, messages, checkDuplicates: false)
+            } catch let error as RapportError where error.kind == .conflict {
+                return try await Self.write(deps, workspaceId, messages, checkDuplicates: true)
+            }
+        }
+    }
+
+    static func write(_ deps: CoreDependencies, _ workspaceId: String, _ messages: [(index: Int, message: TrackingMessage)],
+                      checkDuplicates: Bool) async throws -> [IngestOutcome] {
+        try await deps.store.write { repos in
+            var batch = IdentityBatch(workspaceId: workspaceId, repos: repos, deps: deps)
+            return try await batch.run(messages, checkDuplicates: checkDuplicates)
+        }
+    }
 
     /// Stores `messages` (already validated); committed before it returns.
     public func ingest(workspaceId: String, messages: [(index: Int, message: TrackingMessage)]) async throws -> [IngestOutcome] {
         guard !messages.isEmpty else { return [] }
-        let deps = self.deps
-        return try await deps.store.write { repos in
-            var batch = IdentityBatch(workspaceId: workspaceId, repos: repos, deps: deps)
-            return try await batch.run(messages)
-        }
+        return try await groupCommit.submit(workspaceId: workspaceId, messages: messages)
     }
 }
 
@@ -41,6 +59,8 @@ struct IdentityBatch {
     let deps: CoreDependencies
     var owners: [Identifier: String] = [:]
     var customers: [String: Customer] = [:]
+    /// Profiles as they were read, to write only what changed.
+    var loaded: [String: Customer] = [:]
     var redirects: [String: String] = [:]
     var dirty: Set<String> = []
     var searchDirty: Set<String> = []
@@ -57,22 +77,26 @@ struct IdentityBatch {
         self.deps = deps
     }
 
-    mutating func run(_ messages: [(index: Int, message: TrackingMessage)]) async throws -> [IngestOutcome] {
+    /// Resolves and records `messages`. `checkDuplicates: false` skips looking their message ids up (the caller
+    /// retries with it when the insert meets a stored one).
+    mutating func run(_ messages: [(index: Int, message: TrackingMessage)], checkDuplicates: Bool = true) async throws -> [IngestOutcome] {
         try await repos.customers.lockIdentities(workspaceId: workspaceId)
-        let existing = try await repos.activities.existingMessageIds(workspaceId: workspaceId, messages.map(\.message.messageId))
+        let existing = checkDuplicates
+            ? try await repos.activities.existingMessageIds(workspaceId: workspaceId, messages.map(\.message.messageId)) : []
         var seenInBatch: Set<String> = []
+        // Each message's identifiers, worked out once (normalising them is not free).
+        let named = messages.map { $0.message.identifiers }
         var allIdentifiers = Set<Identifier>()
-        for (_, message) in messages { allIdentifiers.formUnion(resolutionIdentifiers(message)) }
-        owners = try await repos.customers.owners(workspaceId: workspaceId, of: Array(allIdentifiers))
-        try await preload(Set(owners.values))
+        for (offset, (_, message)) in messages.enumerated() { allIdentifiers.formUnion(resolutionIdentifiers(message, named[offset])) }
+        try await lookUp(Array(allIdentifiers))
         var outcomes: [IngestOutcome] = []
-        for (index, message) in messages {
+        for (offset, (index, message)) in messages.enumerated() {
             if existing.contains(message.messageId) || !seenInBatch.insert(message.messageId).inserted {
                 outcomes.append(IngestOutcome(index: index, messageId: message.messageId, status: .duplicate))
                 continue
             }
             do {
-                let customerId = try await handle(message)
+                let customerId = try await handle(message, identifiers: named[offset])
                 outcomes.append(IngestOutcome(index: index, messageId: message.messageId, status: .stored, customerId: customerId))
             } catch let error as RapportError {
                 outcomes.append(IngestOutcome(index: index, messageId: message.messageId, status: .rejected, error: error))
@@ -84,8 +108,9 @@ struct IdentityBatch {
 
     // MARK: Resolution
 
-    func resolutionIdentifiers(_ message: TrackingMessage) -> [Identifier] {
-        var identifiers = message.identifiers
+    /// The identifiers that find a message's profile: its own, plus `previousId` (alias) as either kind of id.
+    func resolutionIdentifiers(_ message: TrackingMessage, _ named: [Identifier]) -> [Identifier] {
+        var identifiers = named
         if let previousId = message.previousId {
             identifiers.append(Identifier(.userId, previousId))
             identifiers.append(Identifier(.anonymousId, previousId))
@@ -93,13 +118,16 @@ struct IdentityBatch {
         return identifiers
     }
 
-    /// Loads the profiles a batch will touch in one query.
-    mutating func preload(_ ids: Set<String>) async throws {
-        let missing = ids.filter { customers[$0] == nil }
-        guard !missing.isEmpty else { return }
-        for customer in try await repos.customers.find(workspaceId: workspaceId, ids: missing.sorted()) {
-            customers[customer.id] = customer
-        }
+    /// Finds who holds `identifiers` and loads those profiles, in one query.
+    mutating func lookUp(_ identifiers: [Identifier]) async throws {
+        let found = try await repos.customers.ownersWithProfiles(workspaceId: workspaceId, of: identifiers)
+        owners = found.owners
+        for profile in found.profiles { remember(profile) }
+    }
+
+    mutating func remember(_ customer: Customer) {
+        customers[customer.id] = customer
+        loaded[customer.id] = customer
     }
 
     func root(_ id: String) -> String {
@@ -113,13 +141,14 @@ struct IdentityBatch {
         guard let found = try await repos.customers.find(workspaceId: workspaceId, id: id) else {
             throw RapportError(.internalError, code: "internal_error", message: "identifier points to a missing profile \(id)")
         }
-        customers[id] = found
+        remember(found)
         return found
     }
 
     /// The profile a message belongs to: found by its identifiers, created, or the survivor of a merge.
-    mutating func resolve(_ message: TrackingMessage) async throws -> String {
-        let identifiers = resolutionIdentifiers(message)
+    mutating func resolve(_ message: TrackingMessage, named given: [Identifier]? = nil) async throws -> String {
+        let named = given ?? message.identifiers
+        let identifiers = resolutionIdentifiers(message, named)
         let candidates = Array(Set(identifiers.compactMap { owners[$0].map(root) })).sorted()
         var customerId: String
         if candidates.isEmpty {
@@ -144,7 +173,7 @@ struct IdentityBatch {
             }
         }
         var added: [Identifier] = []
-        for identifier in message.identifiers where owners[identifier] == nil {
+        for identifier in named where owners[identifier] == nil {
             owners[identifier] = customerId
             added.append(identifier)
         }
@@ -210,10 +239,10 @@ struct IdentityBatch {
 
     // MARK: Messages
 
-    mutating func handle(_ message: TrackingMessage) async throws -> String {
+    mutating func handle(_ message: TrackingMessage, identifiers: [Identifier]? = nil) async throws -> String {
         // Read what can fail before touching profiles, so a rejected message changes nothing.
         let parts = try Self.parts(of: message)
-        let customerId = try await resolve(message)
+        let customerId = try await resolve(message, named: identifiers)
         try await record(message, parts, for: customerId)
         return customerId
     }
@@ -309,7 +338,23 @@ struct IdentityBatch {
     }
 
     mutating func flush() async throws {
-        try await repos.customers.upsert(dirty.sorted().compactMap { customers[$0] })
+        // Profiles that only moved their first/last-seen times (most events of known people) get a narrow update.
+        var changed: [Customer] = []
+        var seen: [(id: String, first: Int64, last: Int64)] = []
+        for id in dirty.sorted() {
+            guard let profile = customers[id] else { continue }
+            guard let before = loaded[id] else { changed.append(profile); continue }
+            var unchanged = profile
+            unchanged.firstSeenAt = before.firstSeenAt
+            unchanged.lastSeenAt = before.lastSeenAt
+            if unchanged != before {
+                changed.append(profile)
+            } else if profile.firstSeenAt != before.firstSeenAt || profile.lastSeenAt != before.lastSeenAt {
+                seen.append((id, profile.firstSeenAt, profile.lastSeenAt))
+            }
+        }
+        try await repos.customers.upsert(changed)
+        try await repos.customers.updateSeen(workspaceId: workspaceId, seen)
         try await repos.customers.addIdentifiers(workspaceId: workspaceId,
                                                  newIdentifiers.map { (root($0.customerId), $0.identifier) },
                                                  at: deps.clock.nowMillis)

@@ -57,7 +57,7 @@ public struct TrackingMessage: Sendable, Equatable {
         message.messageId = try idString(fields["messageId"], field: "messageId") ?? makeId()
         switch type {
         case .track:
-            guard let event = fields["event"]?.stringValue?.trimmingCharacters(in: .whitespaces), !event.isEmpty else {
+            guard let event = fields["event"]?.stringValue?.trimmed, !event.isEmpty else {
                 throw invalid("event", "A track call needs an event name.")
             }
             message.name = event
@@ -155,8 +155,8 @@ public struct TrackingMessage: Sendable, Equatable {
         switch value {
         case nil, .null?: return nil
         case .string(let text)?:
-            let trimmed = text.trimmingCharacters(in: .whitespaces)
-            guard trimmed.count <= 255 else { throw invalid(field, "\(field) must be at most 255 characters.") }
+            let trimmed = text.trimmed
+            guard trimmed.utf8.count <= 255 || trimmed.count <= 255 else { throw invalid(field, "\(field) must be at most 255 characters.") }
             return trimmed.isEmpty ? nil : trimmed
         case .number(let number)?:
             return number == number.rounded() && abs(number) < 9e15 ? String(Int64(number)) : String(number)

@@ -14,6 +14,6 @@ public struct Workspace: Sendable, Equatable {
 
     /// The key that makes names unique regardless of case and surrounding space.
     public static func nameKey(_ name: String) -> String {
-        name.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        name.trimmed.lowercased()
     }
 }

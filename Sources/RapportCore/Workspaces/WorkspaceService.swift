@@ -20,7 +20,7 @@ public struct WorkspaceService: Sendable {
                       ip: String? = nil) async throws -> (Workspace, User) {
         let name = try Validation.name(workspaceName, field: "workspace")
         let email = try Validation.email(ownerEmail)
-        let personName = try ownerName.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+        let personName = try ownerName.flatMap { $0.trimmed.isEmpty ? nil : $0 }
             .map { raw throws(RapportError) in try Validation.name(raw, field: "name") }
         let password = try Validation.password(password)
         let hash = try await deps.passwords.hash(password)

@@ -88,7 +88,7 @@ public struct AppConfig: Sendable {
         if let value = reader.int(forKey: key) {
             number = value
         } else if let raw = reader.string(forKey: key) {
-            guard let parsed = Int(raw.trimmingCharacters(in: .whitespaces)) else {
+            guard let parsed = Int(raw.trimmed) else {
                 throw ConfigError("\(problem.message) (got \(raw))")
             }
             number = parsed

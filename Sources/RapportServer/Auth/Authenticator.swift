@@ -15,7 +15,7 @@ struct Authenticator: Sendable {
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw RapportError.unauthenticated }
-            return try await access.authenticate(apiKey: String(parts[1]).trimmingCharacters(in: .whitespaces))
+            return try await access.authenticate(apiKey: String(parts[1]).trimmed)
         }
         if let token = request.cookies[Self.sessionCookie]?.value, !token.isEmpty {
             return try await access.authenticate(sessionToken: token)

@@ -58,7 +58,7 @@ extension APIRoutes {
             var kinds: Set<ActivityKind>?
             if let raw = request.uri.queryParameters.get("type"), !raw.isEmpty {
                 kinds = Set(try raw.split(separator: ",", omittingEmptySubsequences: false).map { part throws(RapportError) in
-                    guard let kind = ActivityKind(rawValue: String(part).trimmingCharacters(in: .whitespaces)) else {
+                    guard let kind = ActivityKind(rawValue: String(part).trimmed) else {
                         throw RapportError(.badRequest, code: "invalid_parameter",
                                            message: "type must be a comma-separated list of: \(ActivityKind.allCases.map(\.rawValue).joined(separator: ", ")).",
                                            details: ["field": "type"])

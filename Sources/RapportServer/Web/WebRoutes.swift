@@ -187,7 +187,7 @@ struct WebRoutes: Sendable {
         do {
             let role = try Validation.oneOf(form["role"], field: "role", as: Role.self)
             let password = form["password"].flatMap { $0.isEmpty ? nil : $0 }
-            let name = form["name"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+            let name = form["name"].flatMap { $0.trimmed.isEmpty ? nil : $0 }
             let member = try await services.team.add(principal, workspaceId: principal.workspaceId, email: form["email"] ?? "",
                                                      role: role, name: name, password: password, ip: context.remoteIP)
             return try await teamPage(principal, error: nil, flash: "\(member.user.email) was added as \(role.rawValue).")

@@ -11,7 +11,7 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses the forms the CLI and `DATABASE_URL` accept.
     public init(parsing raw: String) throws(RapportError) {
-        let text = raw.trimmingCharacters(in: .whitespaces)
+        let text = raw.trimmed
         if text.hasPrefix("sqlite:") {
             var path = String(text.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path = String(path.dropFirst(2)) }

@@ -90,7 +90,7 @@ struct SQLCustomerRepository: CustomerRepository {
                 sql.appendInterpolation(bind: workspaceId)
                 sql.appendInterpolation(unsafeRaw: ") s ON s.customer_id = c.id")
             }
-        } else if let search = query.search, !search.trimmingCharacters(in: .whitespaces).isEmpty {
+        } else if let search = query.search, !search.trimmed.isEmpty {
             return Page(items: [], nextCursor: nil)
         }
         if let segmentId = query.segmentId {
@@ -117,15 +117,27 @@ struct SQLCustomerRepository: CustomerRepository {
     }
 
     func owners(workspaceId: String, of identifiers: [Identifier]) async throws -> [Identifier: String] {
-        var result: [Identifier: String] = [:]
+        try await ownerQuery(workspaceId: workspaceId, of: identifiers, withProfiles: false).owners
+    }
+
+    func ownersWithProfiles(workspaceId: String, of identifiers: [Identifier]) async throws
+        -> (owners: [Identifier: String], profiles: [Customer]) {
+        try await ownerQuery(workspaceId: workspaceId, of: identifiers, withProfiles: true)
+    }
+
+    private func ownerQuery(workspaceId: String, of identifiers: [Identifier], withProfiles: Bool) async throws
+        -> (owners: [Identifier: String], profiles: [Customer]) {
+        var owners: [Identifier: String] = [:]
+        var profiles: [String: Customer] = [:]
         // One statement: a UNION ALL of one index range per (kind, namespace), so every branch seeks the primary key
-        // (workspace_id, kind, namespace, value) instead of scanning the workspace's identifiers.
+        // (workspace_id, kind, namespace, value) instead of scanning the workspace's identifiers; joined to the
+        // profiles when they are wanted too.
         let groups = Dictionary(grouping: Set(identifiers)) { "\($0.kind.rawValue)|\($0.namespace)" }
         let branches = groups.values.flatMap { group in
             stride(from: 0, to: group.count, by: 300).map { Array(group[$0..<min($0 + 300, group.count)]) }
         }
         for start in stride(from: 0, to: branches.count, by: 50) {
-            var sql = SQLQueryString("")
+            var sql = SQLQueryString(withProfiles ? "WITH o AS (" : "")
             for (offset, branch) in branches[start..<min(start + 50, branches.count)].enumerated() {
                 if offset > 0 { sql.appendInterpolation(unsafeRaw: " UNION ALL ") }
                 sql.appendInterpolation(unsafeRaw: "SELECT kind, namespace, value, customer_id FROM customer_identifiers WHERE workspace_id = ")
@@ -134,16 +146,50 @@ struct SQLCustomerRepository: CustomerRepository {
                 sql.appendInterpolation(bind: branch[0].kind.rawValue)
                 sql.appendInterpolation(unsafeRaw: " AND namespace = ")
                 sql.appendInterpolation(bind: branch[0].namespace)
-                sql.appendInterpolation(unsafeRaw: " AND value IN (")
-                sql.appendInterpolation(binds: branch.map(\.value))
-                sql.appendInterpolation(unsafeRaw: ")")
+                if isPostgres {
+                    // One array parameter instead of hundreds: PostgreSQL parses and plans it much faster.
+                    sql.appendInterpolation(unsafeRaw: " AND value = ANY(")
+                    sql.appendInterpolation(bind: branch.map(\.value))
+                    sql.appendInterpolation(unsafeRaw: ")")
+                } else {
+                    sql.appendInterpolation(unsafeRaw: " AND value IN (")
+                    sql.appendInterpolation(binds: branch.map(\.value))
+                    sql.appendInterpolation(unsafeRaw: ")")
+                }
+            }
+            if withProfiles {
+                sql.appendInterpolation(unsafeRaw: ") SELECT o.kind, o.namespace, o.value, o.customer_id, \(Self.columns) FROM o JOIN customers c ON c.workspace_id = ")
+                sql.appendInterpolation(bind: workspaceId)
+                sql.appendInterpolation(unsafeRaw: " AND c.id = o.customer_id")
             }
             for row in try await db.raw(sql).all() {
                 guard let kind = IdentifierKind(rawValue: try row.string("kind")) else { continue }
-                result[Identifier(kind, try row.string("value"), namespace: try row.string("namespace"))] = try row.string("customer_id")
+                let owner = try row.string("customer_id")
+                owners[Identifier(kind, try row.string("value"), namespace: try row.string("namespace"))] = owner
+                if withProfiles, profiles[owner] == nil { profiles[owner] = try Self.customer(row) }
             }
         }
-        return result
+        return (owners, Array(profiles.values))
+    }
+
+    func updateSeen(workspaceId: String, _ seen: [(id: String, first: Int64, last: Int64)]) async throws {
+        // One UPDATE … FROM a list of values per chunk (SQLite ≥ 3.33 and PostgreSQL both read it).
+        for start in stride(from: 0, to: seen.count, by: 300) {
+            var sql = SQLQueryString("WITH v (id, f, l) AS (VALUES ")
+            for (offset, entry) in seen[start..<min(start + 300, seen.count)].enumerated() {
+                sql.appendInterpolation(unsafeRaw: offset > 0 ? ", (" : "(")
+                sql.appendInterpolation(bind: entry.id)
+                sql.appendInterpolation(unsafeRaw: ", CAST(")
+                sql.appendInterpolation(bind: entry.first)
+                sql.appendInterpolation(unsafeRaw: " AS BIGINT), CAST(")
+                sql.appendInterpolation(bind: entry.last)
+                sql.appendInterpolation(unsafeRaw: " AS BIGINT))")
+            }
+            sql.appendInterpolation(unsafeRaw: ") UPDATE customers SET first_seen_at = v.f, last_seen_at = v.l FROM v WHERE customers.workspace_id = ")
+            sql.appendInterpolation(bind: workspaceId)
+            sql.appendInterpolation(unsafeRaw: " AND customers.id = v.id")
+            try await db.raw(sql).run()
+        }
     }
 
     func addIdentifiers(workspaceId: String, customerId: String, _ identifiers: [Identifier], at: Int64) async throws {
