@@ -213,6 +213,11 @@ struct TrackingTests {
             _ = try await ws.batch([["type": "identify", "userId": "s-1", "traits": ["email": "seen@example.com", "plan": "pro"],
                                      "timestamp": Self.iso(t0)]])
             let id = try #require(try await ws.customers(search: "seen@example.com").first?["id"] as? String)
+            // A profile created by ingest is found by its ids as well (its search entry is written from memory).
+            _ = try await ws.batch([["type": "track", "userId": "zed42", "anonymousId": "device7x", "event": "Opened"]])
+            for term in ["zed42", "device7x"] {
+                #expect(try await ws.customers(search: term).count == 1, "search \(term)")
+            }
             _ = try await ws.batch([["type": "track", "userId": "s-1", "event": "Opened", "timestamp": Self.iso(t0 + 3600)],
                                     ["type": "track", "userId": "s-1", "event": "Opened", "timestamp": Self.iso(t0 + 1800)]])
             var profile = try await ws.http.get("/api/v1/customers/\(id)", key: ws.fixture.adminKey)

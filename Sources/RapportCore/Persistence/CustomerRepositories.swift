@@ -50,6 +50,9 @@ public protocol CustomerRepository: Sendable {
     func traitHistory(workspaceId: String, customerId: String, limit: Int) async throws -> [TraitChange]
     /// Rebuilds the search entries of profiles from their traits and identifiers (a fixed number of statements).
     func refreshSearch(workspaceId: String, customerIds: [String]) async throws
+    /// Writes the search entries of profiles whose name, email, phone and identifier values are all known to the
+    /// caller (profiles created in the same transaction), without reading them back.
+    func writeSearch(workspaceId: String, _ entries: [(customerId: String, values: [String?])]) async throws
     /// Erases a person: profile, identifiers, timeline, consent and trait history; orders stay, detached.
     func erase(workspaceId: String, customerId: String) async throws
 }

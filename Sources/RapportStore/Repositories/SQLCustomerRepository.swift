@@ -310,22 +310,36 @@ struct SQLCustomerRepository: CustomerRepository {
                 """).all()
             for row in rows { values[try row.string("customer_id"), default: []].append(try row.string("value")) }
             try await db.raw("DELETE FROM customer_search WHERE workspace_id = \(bind: workspaceId) AND customer_id IN (\(binds: ids))").run()
-            let documents = values.keys.sorted().map { ($0, SearchText.document(values[$0] ?? [])) }
-            guard !documents.isEmpty else { continue }
-            var sql = SQLQueryString("INSERT INTO customer_search (workspace_id, customer_id, body\(unsafeRaw: isPostgres ? ", document" : "")) VALUES ")
-            for (offset, (id, body)) in documents.enumerated() {
-                if offset > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
-                sql.appendInterpolation(unsafeRaw: "(")
-                sql.appendInterpolation(binds: [workspaceId, id, body])
-                if isPostgres {
-                    sql.appendInterpolation(unsafeRaw: ", to_tsvector('simple', ")
-                    sql.appendInterpolation(bind: body)
-                    sql.appendInterpolation(unsafeRaw: ")")
-                }
+            try await insertSearch(workspaceId: workspaceId, values.keys.sorted().map { ($0, values[$0] ?? []) })
+        }
+    }
+
+    func writeSearch(workspaceId: String, _ entries: [(customerId: String, values: [String?])]) async throws {
+        for start in stride(from: 0, to: entries.count, by: 300) {
+            let chunk = Array(entries[start..<min(start + 300, entries.count)])
+            try await db.raw("""
+                DELETE FROM customer_search WHERE workspace_id = \(bind: workspaceId) AND customer_id IN (\(binds: chunk.map(\.customerId)))
+                """).run()
+            try await insertSearch(workspaceId: workspaceId, chunk)
+        }
+    }
+
+    private func insertSearch(workspaceId: String, _ entries: [(customerId: String, values: [String?])]) async throws {
+        guard !entries.isEmpty else { return }
+        var sql = SQLQueryString("INSERT INTO customer_search (workspace_id, customer_id, body\(unsafeRaw: isPostgres ? ", document" : "")) VALUES ")
+        for (offset, entry) in entries.enumerated() {
+            let body = SearchText.document(entry.values)
+            if offset > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
+            sql.appendInterpolation(unsafeRaw: "(")
+            sql.appendInterpolation(binds: [workspaceId, entry.customerId, body])
+            if isPostgres {
+                sql.appendInterpolation(unsafeRaw: ", to_tsvector('simple', ")
+                sql.appendInterpolation(bind: body)
                 sql.appendInterpolation(unsafeRaw: ")")
             }
-            try await db.raw(sql).run()
+            sql.appendInterpolation(unsafeRaw: ")")
         }
+        try await db.raw(sql).run()
     }
 
     func erase(workspaceId: String, customerId: String) async throws {
