@@ -70,6 +70,11 @@ struct SQLCustomerRepository: CustomerRepository {
 
     func find(workspaceId: String, ids: [String]) async throws -> [Customer] {
         guard !ids.isEmpty else { return [] }
+        if isPostgres {
+            return try await db.raw("""
+                SELECT \(unsafeRaw: Self.columns) FROM customers c WHERE c.workspace_id = \(bind: workspaceId) AND c.id = ANY(\(bind: ids))
+                """).all().map(Self.customer)
+        }
         return try await db.raw("""
             SELECT \(unsafeRaw: Self.columns) FROM customers c
             WHERE c.workspace_id = \(bind: workspaceId) AND c.id IN (\(binds: ids))
@@ -122,7 +127,12 @@ struct SQLCustomerRepository: CustomerRepository {
 
     func ownersWithProfiles(workspaceId: String, of identifiers: [Identifier]) async throws
         -> (owners: [Identifier: String], profiles: [Customer]) {
-        try await ownerQuery(workspaceId: workspaceId, of: identifiers, withProfiles: true)
+        guard isPostgres else { return try await ownerQuery(workspaceId: workspaceId, of: identifiers, withProfiles: true) }
+        // PostgreSQL plans the join from table statistics, which are empty on a new workspace's first minute (before
+        // autovacuum analyses them): it then scanned every profile per identifier. Two single-table lookups by key
+        // cannot go quadratic.
+        let owners = try await ownerQuery(workspaceId: workspaceId, of: identifiers, withProfiles: false).owners
+        return (owners, try await find(workspaceId: workspaceId, ids: Array(Set(owners.values))))
     }
 
     private func ownerQuery(workspaceId: String, of identifiers: [Identifier], withProfiles: Bool) async throws
@@ -173,7 +183,17 @@ struct SQLCustomerRepository: CustomerRepository {
     }
 
     func updateSeen(workspaceId: String, _ seen: [(id: String, first: Int64, last: Int64)]) async throws {
-        // One UPDATE … FROM a list of values per chunk (SQLite ≥ 3.33 and PostgreSQL both read it).
+        guard !seen.isEmpty else { return }
+        if isPostgres {
+            // Three array parameters, unnested: one short statement to parse whatever the number of rows.
+            try await db.raw("""
+                UPDATE customers SET first_seen_at = v.f, last_seen_at = v.l
+                FROM unnest(\(bind: seen.map(\.id)), \(bind: seen.map(\.first)), \(bind: seen.map(\.last))) AS v (id, f, l)
+                WHERE customers.workspace_id = \(bind: workspaceId) AND customers.id = v.id
+                """).run()
+            return
+        }
+        // One UPDATE … FROM a list of values per chunk (SQLite ≥ 3.33).
         for start in stride(from: 0, to: seen.count, by: 300) {
             var sql = SQLQueryString("WITH v (id, f, l) AS (VALUES ")
             for (offset, entry) in seen[start..<min(start + 300, seen.count)].enumerated() {
