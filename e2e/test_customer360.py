@@ -13,6 +13,7 @@ import gzip as gzip_codec
 import json
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -783,3 +784,40 @@ def test_customer_export_holds_the_events_and_erasure_removes_the_customer(shop:
         ("customer.erased", "customer", customer_id)
     ], show(response)
     assert entries[0]["actor_type"] == "api_key"
+
+
+def test_events_queued_when_the_visitor_leaves_are_sent_with_send_beacon(shop: Shop, site: Site, browser: WebDriver):
+    """A call still queued when the visitor leaves the page (before the one-second batch timer) is not lost:
+    rapport.js hands it to `navigator.sendBeacon` on `pagehide`, and it lands on the visitor's timeline."""
+    browser.set_script_timeout(BROWSER_WAIT)
+    write_pages(site, shop)
+    visit(browser, site, "/a.html")
+    # Count sendBeacon calls across the navigation (sessionStorage survives it on the same origin), then leave at
+    # once, well before the batch timer would send the event with fetch.
+    in_page(
+        browser,
+        """
+        const real = navigator.sendBeacon.bind(navigator);
+        navigator.sendBeacon = (url, data) => {
+          sessionStorage.setItem("beacons", String(Number(sessionStorage.getItem("beacons") || 0) + 1));
+          return real(url, data);
+        };
+        rapport.track("Clicked Buy", { sku: "mug-1" });
+        return true;
+        """,
+    )
+    browser.get(site.url("/b.html"))
+    assert in_page(browser, "return await window.pageSent;") == "sent"
+    assert browser.execute_script("return sessionStorage.getItem('beacons')") == "1"
+    anonymous_id = browser.get_cookie("rapport_anonymous_id")["value"]
+    deadline = time.monotonic() + BROWSER_WAIT
+    while True:
+        people = [c for c in customers(shop) if anonymous_id in {i["value"] for i in profile(shop, c["id"])["identifiers"]}]
+        entries = timeline(shop, people[0]["id"]) if people else []
+        clicks = [entry for entry in entries if entry["type"] == "track" and entry["name"] == "Clicked Buy"]
+        if clicks or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert len(clicks) == 1, json.dumps(entries, indent=1)
+    assert clicks[0]["properties"] == {"sku": "mug-1"}
+    assert [entry["name"] for entry in entries if entry["type"] == "page"] == ["Page B", "Page A"]
