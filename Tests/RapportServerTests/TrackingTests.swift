@@ -232,6 +232,21 @@ struct TrackingTests {
         }
     }
 
+    /// A changed name replaces the profile's search entry: found by the new name, no longer by the old one (an old
+    /// email stays findable: it remains one of the person's identifiers), and other profiles' entries are untouched.
+    @Test func searchFollowsAChangedName() async throws {
+        try await Self.run { ws, _ in
+            _ = try await ws.batch([["type": "identify", "userId": "m-1", "traits": ["name": "Zanzibar Quill", "email": "zq@example.com"]],
+                                    ["type": "identify", "userId": "m-2", "traits": ["name": "Other Person"]]])
+            #expect(try await ws.customers(search: "zanzibar").count == 1)
+            _ = try await ws.batch([["type": "identify", "userId": "m-1", "traits": ["name": "Marigold Quill"]]])
+            #expect(try await ws.customers(search: "zanzibar").isEmpty)
+            #expect(try await ws.customers(search: "marigold").count == 1)
+            #expect(try await ws.customers(search: "zq@example.com").count == 1)
+            #expect(try await ws.customers(search: "other person").count == 1)
+        }
+    }
+
     @Test func twoKnownUsersOnASharedDeviceAreNotMerged() async throws {
         try await Self.run { ws, _ in
             _ = try await ws.batch([["type": "identify", "userId": "alice", "anonymousId": "shared-laptop"]])

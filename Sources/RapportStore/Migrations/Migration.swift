@@ -25,6 +25,7 @@ public enum Migrations {
         customers0002,
         imports0003,
         segments0004,
+        searchKeys0005,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

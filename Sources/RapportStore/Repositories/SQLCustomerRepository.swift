@@ -260,7 +260,7 @@ struct SQLCustomerRepository: CustomerRepository {
         try await db.raw("""
             UPDATE account_members SET customer_id = \(bind: to) WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: from)
             """).run()
-        try await db.raw("DELETE FROM customer_search WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: from)").run()
+        try await deleteSearch(workspaceId: workspaceId, customerIds: [from])
     }
 
     func recordMerge(_ merge: CustomerMerge) async throws {
@@ -329,7 +329,7 @@ struct SQLCustomerRepository: CustomerRepository {
                 SELECT customer_id, value FROM customer_identifiers WHERE workspace_id = \(bind: workspaceId) AND customer_id IN (\(binds: ids))
                 """).all()
             for row in rows { values[try row.string("customer_id"), default: []].append(try row.string("value")) }
-            try await db.raw("DELETE FROM customer_search WHERE workspace_id = \(bind: workspaceId) AND customer_id IN (\(binds: ids))").run()
+            try await deleteSearch(workspaceId: workspaceId, customerIds: ids)
             try await insertSearch(workspaceId: workspaceId, values.keys.sorted().map { ($0, values[$0] ?? []) })
         }
     }
@@ -337,29 +337,68 @@ struct SQLCustomerRepository: CustomerRepository {
     func writeSearch(workspaceId: String, _ entries: [(customerId: String, values: [String?])]) async throws {
         for start in stride(from: 0, to: entries.count, by: 300) {
             let chunk = Array(entries[start..<min(start + 300, entries.count)])
-            try await db.raw("""
-                DELETE FROM customer_search WHERE workspace_id = \(bind: workspaceId) AND customer_id IN (\(binds: chunk.map(\.customerId)))
-                """).run()
+            try await deleteSearch(workspaceId: workspaceId, customerIds: chunk.map(\.customerId))
             try await insertSearch(workspaceId: workspaceId, chunk)
         }
     }
 
+    /// Removes search entries; on SQLite by rowid through `customer_search_keys` (FTS5 cannot seek by customer id).
+    private func deleteSearch(workspaceId: String, customerIds: [String]) async throws {
+        guard !customerIds.isEmpty else { return }
+        if isPostgres {
+            try await db.raw("""
+                DELETE FROM customer_search WHERE workspace_id = \(bind: workspaceId) AND customer_id = ANY(\(bind: customerIds))
+                """).run()
+            return
+        }
+        try await db.raw("""
+            DELETE FROM customer_search WHERE rowid IN (SELECT search_rowid FROM customer_search_keys
+                WHERE workspace_id = \(bind: workspaceId) AND customer_id IN (\(binds: customerIds)))
+            """).run()
+        try await db.raw("""
+            DELETE FROM customer_search_keys WHERE workspace_id = \(bind: workspaceId) AND customer_id IN (\(binds: customerIds))
+            """).run()
+    }
+
+    /// Adds search entries (after `deleteSearch` of the same profiles); on SQLite with explicit rowids, recorded in
+    /// `customer_search_keys` (one writer, so the next rowid cannot be taken concurrently).
     private func insertSearch(workspaceId: String, _ entries: [(customerId: String, values: [String?])]) async throws {
         guard !entries.isEmpty else { return }
-        var sql = SQLQueryString("INSERT INTO customer_search (workspace_id, customer_id, body\(unsafeRaw: isPostgres ? ", document" : "")) VALUES ")
+        var next: Int64 = 0
+        if !isPostgres {
+            next = (try await db.raw("SELECT COALESCE(MAX(search_rowid), 0) AS n FROM customer_search_keys").first()?.int64("n") ?? 0) + 1
+        }
+        var sql = SQLQueryString(isPostgres
+            ? "INSERT INTO customer_search (workspace_id, customer_id, body, document) VALUES "
+            : "INSERT INTO customer_search (rowid, workspace_id, customer_id, body) VALUES ")
+        var keys = SQLQueryString("INSERT INTO customer_search_keys (workspace_id, customer_id, search_rowid) VALUES ")
         for (offset, entry) in entries.enumerated() {
             let body = SearchText.document(entry.values)
-            if offset > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
+            if offset > 0 {
+                sql.appendInterpolation(unsafeRaw: ", ")
+                keys.appendInterpolation(unsafeRaw: ", ")
+            }
             sql.appendInterpolation(unsafeRaw: "(")
-            sql.appendInterpolation(binds: [workspaceId, entry.customerId, body])
             if isPostgres {
+                sql.appendInterpolation(binds: [workspaceId, entry.customerId, body])
                 sql.appendInterpolation(unsafeRaw: ", to_tsvector('simple', ")
                 sql.appendInterpolation(bind: body)
                 sql.appendInterpolation(unsafeRaw: ")")
+            } else {
+                let rowid = next + Int64(offset)
+                sql.appendInterpolation(bind: rowid)
+                sql.appendInterpolation(unsafeRaw: ", ")
+                sql.appendInterpolation(binds: [workspaceId, entry.customerId, body])
+                keys.appendInterpolation(unsafeRaw: "(")
+                keys.appendInterpolation(binds: [workspaceId, entry.customerId])
+                keys.appendInterpolation(unsafeRaw: ", ")
+                keys.appendInterpolation(bind: rowid)
+                keys.appendInterpolation(unsafeRaw: ")")
             }
             sql.appendInterpolation(unsafeRaw: ")")
         }
         try await db.raw(sql).run()
+        if !isPostgres { try await db.raw(keys).run() }
     }
 
     func erase(workspaceId: String, customerId: String) async throws {
@@ -367,8 +406,8 @@ struct SQLCustomerRepository: CustomerRepository {
             SELECT id FROM customers WHERE workspace_id = \(bind: workspaceId) AND merged_into = \(bind: customerId)
             """).all().map { try $0.string("id") }
         for id in [customerId] + merged {
-            for table in ["customer_identifiers", "activities", "consents", "trait_history", "account_members", "customer_search",
-                          "segment_members"] {
+            try await deleteSearch(workspaceId: workspaceId, customerIds: [id])
+            for table in ["customer_identifiers", "activities", "consents", "trait_history", "account_members", "segment_members"] {
                 try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: id)").run()
             }
             try await db.raw("UPDATE orders SET customer_id = NULL WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: id)").run()
