@@ -365,9 +365,14 @@ struct IdentityBatch {
         let live = Set(searchDirty.map(root)).filter { customers[$0]?.mergedInto == nil }
         // A profile created by this batch has all its identifiers here: its search entry is written from memory.
         // Profiles read from the database may hold identifiers this batch never saw: their entry is rebuilt there.
-        var identifierValues: [String: [String]] = [:]
-        for (identifier, owner) in owners where loaded[root(owner)] == nil { identifierValues[root(owner), default: []].append(identifier.value) }
         let created = live.filter { loaded[$0] == nil }.sorted()
+        var identifierValues: [String: [String]] = [:]
+        if !created.isEmpty {
+            for (identifier, owner) in owners {
+                let survivor = root(owner)
+                if loaded[survivor] == nil { identifierValues[survivor, default: []].append(identifier.value) }
+            }
+        }
         try await repos.customers.writeSearch(workspaceId: workspaceId, created.compactMap { id in
             customers[id].map { (id, [$0.name, $0.email, $0.phone] + (identifierValues[id] ?? []).sorted().map(Optional.some)) }
         })
