@@ -10,7 +10,7 @@ struct SQLActivityRepository: ActivityRepository {
         for start in stride(from: 0, to: unique.count, by: 500) {
             let chunk = Array(unique[start..<min(start + 500, unique.count)])
             let rows = try await db.raw("""
-                SELECT message_id FROM activities WHERE workspace_id = \(bind: workspaceId) AND message_id IN (\(binds: chunk))
+                SELECT message_id FROM activities WHERE workspace_id = \(bind: workspaceId) AND message_id \(isIn: chunk, postgres: db.isPostgres)
                 """).all()
             for row in rows { found.insert(try row.string("message_id")) }
         }

@@ -70,7 +70,7 @@ struct SQLOrderRepository: OrderRepository {
         guard let first = orders.first else { return [] }
         let rows = try await db.raw("""
             SELECT order_id, line_no, product_id, sku, name, category, price, quantity FROM order_lines
-            WHERE workspace_id = \(bind: first.workspaceId) AND order_id IN (\(binds: orders.map(\.id))) ORDER BY order_id, line_no
+            WHERE workspace_id = \(bind: first.workspaceId) AND order_id \(isIn: orders.map(\.id), postgres: db.isPostgres) ORDER BY order_id, line_no
             """).all()
         var lines: [String: [OrderLine]] = [:]
         for row in rows {

@@ -68,7 +68,7 @@ struct SQLSegmentRepository: SegmentRepository {
             let chunk = Array(customerIds[start..<min(start + 500, customerIds.count)])
             try await db.raw("""
                 DELETE FROM segment_members WHERE workspace_id = \(bind: workspaceId) AND segment_id = \(bind: segmentId)
-                AND customer_id IN (\(binds: chunk))
+                AND customer_id \(isIn: chunk, postgres: db.isPostgres)
                 """).run()
         }
     }
@@ -93,7 +93,7 @@ struct SQLSegmentRepository: SegmentRepository {
         for (i, fact) in facts.enumerated() { index[fact.customerId] = i }
         let orders = try await db.raw("""
             SELECT customer_id, COUNT(*) AS n, COALESCE(SUM(total), 0) AS revenue, MAX(occurred_at) AS last_at FROM orders
-            WHERE workspace_id = \(bind: workspaceId) AND status = 'completed' AND customer_id IN (\(binds: ids))
+            WHERE workspace_id = \(bind: workspaceId) AND status = 'completed' AND customer_id \(isIn: ids, postgres: db.isPostgres)
             GROUP BY customer_id
             """).all()
         for row in orders {
@@ -107,7 +107,7 @@ struct SQLSegmentRepository: SegmentRepository {
             let counts = try await db.raw("""
                 SELECT customer_id, COUNT(*) AS n FROM activities
                 WHERE workspace_id = \(bind: workspaceId) AND kind = 'track' AND name = \(bind: window.name)
-                AND occurred_at >= \(bind: since) AND customer_id IN (\(binds: ids)) GROUP BY customer_id
+                AND occurred_at >= \(bind: since) AND customer_id \(isIn: ids, postgres: db.isPostgres) GROUP BY customer_id
                 """).all()
             for row in counts {
                 guard let i = index[try row.string("customer_id")] else { continue }
