@@ -298,6 +298,13 @@ struct RapportBench {
                 let byName = try await get("/api/v1/customers?search=Person%20\(prefix)&limit=20")
                 guard byName.0 == 200, byName.1.contains("Person \(prefix)") else { fatalError("name search \(byName.0)") }
                 latency.nameAPI.append(seconds(clock.now - t) * 1000)
+                // Its next page, by the cursor of the first (when more than 20 match).
+                if let cursor = JSONValue.parse(byName.1)?["next_cursor"]?.stringValue {
+                    t = clock.now
+                    let next = try await get("/api/v1/customers?search=Person%20\(prefix)&limit=20&cursor=\(cursor)")
+                    guard next.0 == 200, next.1.contains("Person \(prefix)") else { fatalError("next page \(next.0)") }
+                    latency.nextPageAPI.append(seconds(clock.now - t) * 1000)
+                }
                 t = clock.now
                 _ = try await database.read { db in
                     if database.kind == .postgres {
@@ -389,7 +396,7 @@ struct RoundResult {
 
 struct Latency {
     var timelineAPI: [Double] = [], timelineRaw: [Double] = [], searchAPI: [Double] = [], searchRaw: [Double] = []
-    var nameAPI: [Double] = [], nameRaw: [Double] = []
+    var nameAPI: [Double] = [], nameRaw: [Double] = [], nextPageAPI: [Double] = []
 }
 
 struct IngestResult {
@@ -428,6 +435,7 @@ struct Report {
             \(row("search by a full email p95", l.searchAPI, "", l.searchRaw, 0.95))
             \(row("search by a name and a prefix p50 (`?search=Person 1234&limit=20`: a word every profile has, and the start of another)", l.nameAPI, "bare full-text query (all matches) p50: ", l.nameRaw, 0.5))
             \(row("search by a name and a prefix p95", l.nameAPI, "", l.nameRaw, 0.95))
+            \(row("its second page p50 (`&cursor=…`)", l.nextPageAPI, "the same bare query p50: ", l.nameRaw, 0.5))
 
             Bulk load of the scale data set: \(String(format: "%.0f", loadSeconds)) s.
 
