@@ -103,10 +103,32 @@ public final class DatabaseClient: Sendable {
                 try await Self.transaction(connection.sql(queryLogLevel: .trace), begin: "BEGIN IMMEDIATE", body)
             }
         case .postgres(let pool):
-            return try await withConnection(pool) { connection in
-                try await Self.transaction(connection.sql(queryLogLevel: .trace), begin: "BEGIN", body)
+            // A deadlock or serialization failure aborts one of the transactions involved; it did nothing, so it
+            // runs again, after a short random pause that lets the other one finish.
+            for attempt in 1... {
+                do {
+                    return try await withConnection(pool) { connection in
+                        try await Self.transaction(connection.sql(queryLogLevel: .trace), begin: "BEGIN", body)
+                    }
+                } catch let error where Self.isTransient(error) {
+                    guard attempt < Self.transientAttempts else {
+                        throw RapportError(.unavailable, code: "busy",
+                                           message: "The database was too busy to store this; try again.")
+                    }
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 5...(20 * attempt))))
+                }
             }
+            fatalError("unreachable")
         }
+    }
+
+    /// How often a transaction aborted by a deadlock or serialization failure is run before giving up.
+    static let transientAttempts = 4
+
+    /// PostgreSQL's serialization failure (40001) and deadlock (40P01): the transaction may simply be run again.
+    static func isTransient(_ error: any Error) -> Bool {
+        guard let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState] else { return false }
+        return state == "40001" || state == "40P01"
     }
 
     /// Closes every connection.

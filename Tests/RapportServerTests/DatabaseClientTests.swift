@@ -1,0 +1,65 @@
+import Foundation
+import RapportCore
+import RapportStore
+import SQLKit
+import Testing
+
+/// The database gateway itself: what callers of `write` can rely on.
+@Suite("Database client")
+struct DatabaseClientTests {
+    /// Two writes that lock the same rows in opposite orders deadlock on PostgreSQL, which aborts one of them; the
+    /// aborted one is run again and both are stored (SQLite has one writer, so it cannot deadlock).
+    @Test(.enabled(if: TestApp.postgresURL != nil)) func aDeadlockedWriteIsRunAgain() async throws {
+        try await TestApp.withDatabase { (database: DatabaseClient) async throws in
+            try await database.write { db in
+                try await db.raw("CREATE TABLE deadlock_probe (id INT PRIMARY KEY, hits INT NOT NULL)").run()
+                try await db.raw("INSERT INTO deadlock_probe VALUES (1, 0), (2, 0)").run()
+            }
+            let barrier = Barrier(parties: 2)
+            let attempts = Counter()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (first, second) in [(1, 2), (2, 1)] {
+                    group.addTask {
+                        try await database.write { db in
+                            await attempts.add()
+                            try await db.raw("UPDATE deadlock_probe SET hits = hits + 1 WHERE id = \(bind: first)").run()
+                            await barrier.arrive() // both hold their first row before either asks for its second
+                            try await db.raw("UPDATE deadlock_probe SET hits = hits + 1 WHERE id = \(bind: second)").run()
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let hits = try await database.read { db in
+                try await db.raw("SELECT hits FROM deadlock_probe ORDER BY id").all().map { try $0.decode(column: "hits", as: Int.self) }
+            }
+            #expect(hits == [2, 2])
+            #expect(await attempts.value == 3) // one of the two ran twice
+        }
+    }
+}
+
+/// Lets `parties` tasks wait for each other once; later arrivals pass straight through.
+private actor Barrier {
+    let parties: Int
+    private var arrived = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(parties: Int) { self.parties = parties }
+
+    func arrive() async {
+        arrived += 1
+        if arrived > parties { return }
+        if arrived == parties {
+            waiting.forEach { $0.resume() }
+            waiting = []
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+}
+
+private actor Counter {
+    private(set) var value = 0
+    func add() { value += 1 }
+}
