@@ -3,14 +3,12 @@ sign-out and sign-in lockout."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import requests
-from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from browser_ui import WAIT, alert_text, complete_setup, fill, path_of, submit_and_wait_for_page, text_of_testid, wait_for_path
 from conftest import (
     HTTP_TIMEOUT,
     PASSWORD,
@@ -22,60 +20,7 @@ from conftest import (
     show,
 )
 
-WAIT = 15  # seconds for a page to change
 LOCKOUT_THRESHOLD = 5  # failed sign-ins for one email before it is locked
-
-
-def path_of(browser: WebDriver) -> str:
-    return urlsplit(browser.current_url).path
-
-
-def wait_for_path(browser: WebDriver, path: str) -> None:
-    try:
-        WebDriverWait(browser, WAIT).until(lambda driver: path_of(driver) == path)
-    except TimeoutException:
-        raise AssertionError(f"expected to be on {path}, still on {browser.current_url}") from None
-
-
-def fill(browser: WebDriver, **fields: str) -> None:
-    for name, value in fields.items():
-        field = browser.find_element(By.NAME, name)
-        field.clear()
-        field.send_keys(value)
-
-
-def submit_and_wait_for_page(browser: WebDriver) -> None:
-    """Clicks #submit and waits until the browser has loaded the page that the form leads to."""
-    old_html = browser.find_element(By.TAG_NAME, "html")
-    browser.find_element(By.ID, "submit").click()
-    WebDriverWait(browser, WAIT).until(lambda driver: _is_stale(old_html))
-    WebDriverWait(browser, WAIT).until(lambda driver: driver.execute_script("return document.readyState") == "complete")
-
-
-def _is_stale(element) -> bool:
-    try:
-        element.is_enabled()
-        return False
-    except Exception:
-        return True
-
-
-def alert_text(browser: WebDriver) -> str:
-    alerts = [element.text.strip() for element in browser.find_elements(By.CSS_SELECTOR, "[role=alert]")]
-    alerts = [text for text in alerts if text]
-    assert alerts, f"no [role=alert] message on {browser.current_url}"
-    return " ".join(alerts)
-
-
-def text_of_testid(browser: WebDriver, testid: str) -> str:
-    return browser.find_element(By.CSS_SELECTOR, f"[data-testid={testid}]").text.strip()
-
-
-def complete_setup(browser: WebDriver, server: RapportServer, workspace: str, email: str) -> None:
-    browser.get(server.url("/setup"))
-    fill(browser, workspace=workspace, name="Ada Lovelace", email=email, password=PASSWORD, password_confirm=PASSWORD)
-    submit_and_wait_for_page(browser)
-    wait_for_path(browser, "/")
 
 
 def sign_in(browser: WebDriver, server: RapportServer, email: str, password: str) -> None:

@@ -16,10 +16,10 @@ struct BrowserSessionTests {
         }
 
         mutating func request(_ method: HTTPRequest.Method, _ uri: String, form: [String: String]? = nil,
-                              headers: HTTPFields = [:], json: Any? = nil) async throws -> TestHTTP.Reply {
+                              headers: HTTPFields = [:], json: Any? = nil, raw: String? = nil) async throws -> TestHTTP.Reply {
             var all = cookieHeader
             for field in headers { all.append(field) }
-            var raw: String?
+            var raw = raw
             if let form {
                 all[.contentType] = "application/x-www-form-urlencoded"
                 raw = form.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
@@ -112,6 +112,54 @@ struct BrowserSessionTests {
             #expect(logout.status == .seeOther)
             #expect(try await browser.request(.get, "/api/v1/me").status == .unauthorized)
             #expect(try await browser.request(.get, "/").headers[.location] == "/login")
+        }
+    }
+
+    /// The Imports page's form: a multipart upload with the page's CSRF token imports the file and leads to its
+    /// result; without the token nothing is imported.
+    @Test func csvUploadedFromTheImportsPage() async throws {
+        try await TestApp.run { http, services in
+            let fixture = try await Fixture.make(services)
+            var browser = Browser(http: http)
+            let login = try await browser.request(.get, "/login")
+            _ = try await browser.request(.post, "/login", form: [
+                "_csrf": try #require(Browser.hidden("_csrf", in: login.text)), "email": "owner@acme.test",
+                "password": "correct horse battery"])
+            let page = try await browser.request(.get, "/imports")
+            #expect(page.status == .ok)
+            let csrf = try #require(Browser.hidden("_csrf", in: page.text))
+            func multipart(_ fields: [(String, String)], file: String) -> String {
+                var body = ""
+                for (name, value) in fields {
+                    body += "--XyZ\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+                }
+                body += "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"people.csv\"\r\n"
+                body += "Content-Type: text/csv\r\n\r\n\(file)\r\n--XyZ--\r\n"
+                return body
+            }
+            let headers: HTTPFields = [.contentType: "multipart/form-data; boundary=XyZ"]
+            let file = "email,name\r\numa@acme.test,Uma\r\nbad-address,Bo\r\nvic@acme.test,Vic\r\n"
+            let forged = try await browser.request(.post, "/imports", headers: headers,
+                                                   raw: multipart([("_csrf", "forged-token-value-000000"), ("type", "customers")], file: file))
+            #expect(forged.status == .forbidden)
+            let none = try await http.get("/api/v1/imports", key: fixture.adminKey)
+            #expect(none.data.isEmpty)
+
+            let uploaded = try await browser.request(.post, "/imports", headers: headers,
+                                                     raw: multipart([("_csrf", csrf), ("type", "customers")], file: file))
+            #expect(uploaded.status == .seeOther)
+            let location = try #require(uploaded.headers[.location])
+            #expect(location.hasPrefix("/imports/"))
+            let result = try await browser.request(.get, location)
+            #expect(result.text.contains("data-testid=\"rows-imported\">2<"))
+            #expect(result.text.contains("data-testid=\"rows-rejected\">1<"))
+            let jobs = try await http.get("/api/v1/imports", key: fixture.adminKey)
+            #expect(jobs.data.map { $0["rows_imported"] as? Int } == [2])
+
+            let wrongType = try await browser.request(.post, "/imports", headers: headers,
+                                                      raw: multipart([("_csrf", csrf), ("type", "invoices")], file: file))
+            #expect(wrongType.status == .unprocessableContent)
+            #expect(wrongType.text.contains("role=\"alert\""))
         }
     }
 

@@ -19,8 +19,8 @@ extension APIRoutes {
             let finished: ImportJob
             if isMultipart {
                 var request = request
-                let body = try await request.collectBody(upTo: MultipartFile.maxBytes)
-                let file = try MultipartFile.firstFile(in: Array(body.readableBytesView), contentType: contentType)
+                let body = try await request.collectBody(upTo: MultipartForm.maxBytes)
+                let file = try MultipartForm(body: Array(body.readableBytesView), contentType: contentType).firstFile()
                 finished = try await services.imports.run(job, chunks: SingleChunk(bytes: file))
             } else {
                 finished = try await services.imports.run(job, chunks: request.body.map { Array($0.readableBytesView) })
@@ -52,55 +52,5 @@ extension ImportJob {
             "failure": JSONValue(failure), "created_at": .string(Timestamp.iso8601(createdAt)),
             "finished_at": JSONValue(finishedAt.map(Timestamp.iso8601)),
         ]
-    }
-}
-
-/// One chunk as an async sequence.
-struct SingleChunk: AsyncSequence, Sendable {
-    let bytes: [UInt8]
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var bytes: [UInt8]?
-        mutating func next() async -> [UInt8]? {
-            defer { bytes = nil }
-            return bytes
-        }
-    }
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(bytes: bytes) }
-}
-
-/// The first file part of a `multipart/form-data` body (browsers' file uploads).
-enum MultipartFile {
-    static let maxBytes = 64 << 20
-
-    static func firstFile(in body: [UInt8], contentType: String) throws(RapportError) -> [UInt8] {
-        guard let range = contentType.range(of: "boundary=") else {
-            throw RapportError(.badRequest, code: "invalid_multipart", message: "The multipart body has no boundary.")
-        }
-        let boundary = Array("--".utf8) + Array(contentType[range.upperBound...].split(separator: ";")[0]
-            .trimmingCharacters(in: CharacterSet(charactersIn: "\" ")).utf8)
-        let separator: [UInt8] = [13, 10, 13, 10]
-        var index = 0
-        while let start = find(boundary, in: body, from: index) {
-            let headersStart = start + boundary.count
-            guard let headersEnd = find(separator, in: body, from: headersStart) else { break }
-            let headers = String(decoding: body[headersStart..<headersEnd], as: UTF8.self).lowercased()
-            let contentStart = headersEnd + separator.count
-            guard let next = find([13, 10] + boundary, in: body, from: contentStart) else { break }
-            if headers.contains("filename=") || headers.contains("name=\"file\"") {
-                return Array(body[contentStart..<next])
-            }
-            index = next + 2
-        }
-        throw RapportError(.badRequest, code: "invalid_multipart", message: "The multipart body has no file part.")
-    }
-
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard !needle.isEmpty, haystack.count >= needle.count, start <= haystack.count - needle.count else { return nil }
-        var i = start
-        while i <= haystack.count - needle.count {
-            if haystack[i] == needle[0], Array(haystack[i..<i + needle.count]) == needle { return i }
-            i += 1
-        }
-        return nil
     }
 }

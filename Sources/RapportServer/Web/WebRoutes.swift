@@ -32,6 +32,7 @@ struct WebRoutes: Sendable {
         router.post("/settings/api-keys") { request, context in try await createKey(request, context) }
         router.post("/settings/api-keys/:key_id/revoke") { request, context in try await revokeKey(request, context) }
         addCustomerPages(to: router)
+        addImportPages(to: router)
         router.get("/settings/audit-log") { request, _ in try await withSession(request) { try await auditPage($0, request) } }
         // Any site may load the tracking client.
         router.get("/rapport.js") { _, _ in
