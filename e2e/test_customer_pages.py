@@ -71,6 +71,21 @@ def test_imported_customers_are_searched_opened_and_segmented_in_the_browser(
     assert traits["plan"] == "pro" and traits["email"] == "ada@acme.test", traits
     assert "email:ada@acme.test" in text_of_testid(browser, "identifiers")
 
+    # Consent recorded from the profile (she asked on the phone to stop marketing emails); a bad purpose is refused.
+    profile_path = path_of(browser)
+    fill(browser, purpose="marketing_email")
+    Select(browser.find_element(By.NAME, "channel")).select_by_value("email")
+    Select(browser.find_element(By.NAME, "status")).select_by_value("withdrawn")
+    click_and_wait_for_page(browser, "record-consent")
+    assert "Recorded: marketing_email on email withdrawn" in browser.find_element(By.CSS_SELECTOR, "[role=status]").text
+    consents = browser.find_element(By.CSS_SELECTOR, "[data-testid=consents]").text
+    assert "marketing_email on email: withdrawn" in consents and "web:lead@acme.test" in consents, consents
+    fill(browser, purpose="Not A Purpose!")
+    click_and_wait_for_page(browser, "record-consent")
+    assert "purpose" in alert_text(browser)
+    browser.get(server.url(profile_path))
+    assert browser.find_element(By.CSS_SELECTOR, "[data-testid=consents]").text.count("marketing_email") == 1
+
     # A segment from a rule: exactly the matching people; a rule that is not JSON is refused with a message.
     browser.get(server.url("/segments"))
     fill(browser, name="Pro plan", rule='{"field": "trait.plan", "op": "eq", "value": "pro"}')

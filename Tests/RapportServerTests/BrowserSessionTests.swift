@@ -163,6 +163,41 @@ struct BrowserSessionTests {
         }
     }
 
+    /// The profile page shows 50 interactions at a time with a link to older ones, and filters them by type.
+    @Test func profileTimelinePagesAndFilters() async throws {
+        try await TestApp.run { http, services in
+            let fixture = try await Fixture.make(services)
+            let track = try await fixture.key(services, scope: .track)
+            var messages: [[String: Any]] = (0..<60).map { i in
+                ["type": "track", "userId": "p-1", "event": "Viewed \(i)", "timestamp": "2026-11-0\(1 + i / 20)T10:\(10 + i % 20):00Z"]
+            }
+            messages.append(["type": "track", "userId": "p-1", "event": "Order Completed", "timestamp": "2026-11-05T10:00:00Z",
+                             "properties": ["order_id": "o-1", "total": 10, "products": [["name": "Mug", "price": 10, "quantity": 1]]]])
+            #expect(try await http.call(.post, "/v1/batch", json: ["batch": messages], headers: TrackingTests.basic(track)).status == .ok)
+            let id = try #require(try await http.get("/api/v1/customers", key: fixture.adminKey).data.first?["id"] as? String)
+            var browser = Browser(http: http)
+            let login = try await browser.request(.get, "/login")
+            _ = try await browser.request(.post, "/login", form: [
+                "_csrf": try #require(Browser.hidden("_csrf", in: login.text)), "email": "owner@acme.test",
+                "password": "correct horse battery"])
+            let first = try await browser.request(.get, "/customers/\(id)")
+            #expect(first.status == .ok)
+            #expect(first.text.components(separatedBy: "<span class=\"kind").count - 1 == 50)
+            #expect(first.text.contains("1 × Mug"))
+            let older = try #require(first.text.range(of: "id=\"older-interactions\" href=\"").map {
+                String(first.text[$0.upperBound...].prefix { $0 != "\"" }).replacingOccurrences(of: "&amp;", with: "&")
+            })
+            let second = try await browser.request(.get, older)
+            #expect(second.text.components(separatedBy: "<span class=\"kind").count - 1 == 11)
+            #expect(second.text.contains("Viewed 0<"))
+            #expect(!second.text.contains("older-interactions"))
+            let orders = try await browser.request(.get, "/customers/\(id)?type=order")
+            #expect(orders.text.components(separatedBy: "<span class=\"kind").count - 1 == 1)
+            #expect(orders.text.contains("1 × Mug"))
+            #expect(try await browser.request(.get, "/customers/\(id)?type=nonsense").status == .badRequest)
+        }
+    }
+
     @Test func repeatedWrongPasswordsLockTheAccountForThatAddress() async throws {
         try await TestApp.run { http, services in
             _ = try await Fixture.make(services)

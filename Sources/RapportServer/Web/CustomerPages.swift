@@ -8,8 +8,11 @@ extension WebRoutes {
     func addCustomerPages(to router: Router<AppRequestContext>) {
         router.get("/customers") { request, _ in try await withSession(request) { try await customerList($0, request) } }
         router.get("/customers/:customer_id") { request, context in
-            try await withSession(request) { try await customerPage($0, id: try context.id("customer_id", of: "customer")) }
+            try await withSession(request) {
+                try await customerPage($0, id: try context.id("customer_id", of: "customer"), request: request)
+            }
         }
+        router.post("/customers/:customer_id/consent") { request, context in try await recordConsent(request, context) }
         router.get("/segments") { request, _ in try await withSession(request) { try await segmentList($0, error: nil) } }
         router.post("/segments") { request, context in try await createSegment(request, context) }
     }
@@ -31,13 +34,29 @@ extension WebRoutes {
         return htmlResponse(services.web.render("customers", try await page(principal, extra)))
     }
 
-    private func customerPage(_ principal: Principal, id: String) async throws -> Response {
+    private func customerPage(_ principal: Principal, id: String, request: Request, error: String? = nil, flash: String? = nil,
+                              status: HTTPResponse.Status = .ok) async throws -> Response {
         let profile = try await services.customers.profile(principal, id: id)
-        let timeline = try await services.customers.timeline(principal, id: profile.customer.id, kinds: nil,
-                                                             page: PageRequest(limit: 100))
+        let type = request.uri.queryParameters.get("type").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
+        let kind = try type.map { raw throws(RapportError) in
+            guard let kind = ActivityKind(rawValue: raw) else {
+                throw RapportError(.badRequest, code: "invalid_parameter", message: "type must be one of: "
+                                   + ActivityKind.allCases.map(\.rawValue).joined(separator: ", ") + ".", details: ["field": "type"])
+            }
+            return kind
+        }
+        let page = PageRequest(limit: 50, after: request.uri.queryParameters.get("cursor").map { String($0) })
+        let timeline = try await services.customers.timeline(principal, id: profile.customer.id, kinds: kind.map { [$0] },
+                                                             page: page)
         let customer = profile.customer
         let money = { (value: Double) in String(format: "%.2f", value) }
         let extra: [String: Any] = [
+            "error": error as Any, "flash": flash as Any,
+            "can_write": principal.role.satisfies(Permission.writeData.leastRole),
+            "purposes": ContactPolicy.knownPurposes.map { ["value": $0] },
+            "channels": ContactPolicy.channels.map { ["value": $0, "selected": $0 == "any"] },
+            "types": ActivityKind.allCases.map { ["value": $0.rawValue, "selected": $0 == kind] },
+            "type": type as Any, "next_cursor": timeline.nextCursor as Any,
             "customer": ["id": customer.id, "display_name": customer.name ?? customer.email ?? "Anonymous visitor",
                          "email": customer.email ?? "no email", "first_seen_at": Timestamp.iso8601(customer.firstSeenAt),
                          "last_seen_at": Timestamp.iso8601(customer.lastSeenAt)] as [String: Any],
@@ -64,7 +83,24 @@ extension WebRoutes {
                         "has_lines": !lines.isEmpty, "lines": lines]
             },
         ]
-        return htmlResponse(services.web.render("customer", try await page(principal, extra)))
+        return htmlResponse(services.web.render("customer", try await self.page(principal, extra)), status: status)
+    }
+
+    /// Records a consent change from the profile page (e.g. a customer who asked on the phone to stop emails).
+    private func recordConsent(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let (principal, form) = try await signedInForm(request, context) else { return Redirect.to("/login") }
+        let id = try context.id("customer_id", of: "customer")
+        do {
+            let status = try Validation.oneOf(form["status"], field: "status", as: ConsentRecord.Status.self)
+            let who = principal.user?.email ?? "web"
+            let record = try await services.customers.recordConsent(
+                principal, id: id, purpose: (form["purpose"] ?? "").trimmed, channel: form["channel"] ?? "any", status: status,
+                source: "web:\(who)")
+            return try await customerPage(principal, id: id, request: request,
+                                          flash: "Recorded: \(record.purpose) on \(record.channel) \(record.status.rawValue).")
+        } catch let error as RapportError where [.validation, .forbidden].contains(error.kind) {
+            return try await customerPage(principal, id: id, request: request, error: error.message, status: error.kind.status)
+        }
     }
 
     private func segmentList(_ principal: Principal, error: String?, values: [String: String] = [:],
