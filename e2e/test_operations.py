@@ -129,3 +129,18 @@ def test_demo_flag_creates_demo_workspace_and_owner(start_server, sqlite_databas
     assert me.status_code == 200, show(me)
     assert me.json()["workspace"]["name"] == "Demo"
     assert me.json()["role"] == "owner"
+    # The sample data: customers, accounts with members, and the accounts pages that show them.
+    customers = session.get("/api/v1/customers", params={"limit": "200"})
+    assert customers.status_code == 200, show(customers)
+    assert len(customers.json()["data"]) == 60
+    accounts = session.get("/api/v1/accounts")
+    assert accounts.status_code == 200, show(accounts)
+    by_name = {account["traits"]["name"]: account for account in accounts.json()["data"]}
+    assert set(by_name) == {"Northwind Traders", "Globex", "Initech", "Umbrella Health"}, show(accounts)
+    page = session.get("/accounts")
+    assert page.status_code == 200 and all(name in page.text for name in by_name), show(page)
+    globex = session.get(f"/accounts/{by_name['Globex']['id']}")
+    assert globex.status_code == 200, show(globex)
+    members = session.get("/api/v1/customers", params={"account_id": by_name["Globex"]["id"], "limit": "200"})
+    assert f'data-testid="member-count">{len(members.json()["data"])}<' in globex.text, show(globex)
+    assert len(members.json()["data"]) == 10

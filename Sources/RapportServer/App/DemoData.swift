@@ -1,13 +1,17 @@
 import Foundation
 import RapportCore
 
-/// Sample customers for `rapport serve --demo`: profiles, page views, events, orders, consent and two segments,
+/// Sample customers for `rapport serve --demo`: profiles, accounts, page views, events, orders, consent and two segments,
 /// sent through the same ingest path as real tracking data. Deterministic, so every demo looks the same.
 enum DemoData {
     static let firstNames = ["Ann", "Ben", "Cara", "Dev", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jia", "Kofi", "Lea", "Milo",
                              "Nia", "Omar", "Pia", "Quinn", "Rui", "Sara", "Tom"]
     static let lastNames = ["Lee", "Okafor", "Silva", "Novak", "Haddad", "Kim", "Moreau", "Berg"]
     static let plans = ["free", "pro", "team"]
+    static let companies: [(id: String, name: String, industry: String, employees: Int)] = [
+        ("acct-northwind", "Northwind Traders", "Retail", 120), ("acct-globex", "Globex", "Manufacturing", 900),
+        ("acct-initech", "Initech", "Software", 45), ("acct-umbrella", "Umbrella Health", "Healthcare", 300),
+    ]
     static let products: [(id: String, name: String, category: String, price: Double)] = [
         ("p-mug", "Mug", "Kitchen", 12), ("p-tea", "Green tea", "Pantry", 8.5), ("p-lamp", "Desk lamp", "Home", 45),
         ("p-pen", "Fountain pen", "Office", 30), ("p-bag", "Tote bag", "Accessories", 19),
@@ -39,6 +43,12 @@ enum DemoData {
                                 "plan": .string(plans[Int.random(in: 0..<plans.count, using: &rng)]),
                                 "consent": ["marketing_email": .bool(Bool.random(using: &rng))]]], at: joined)
             try add(["type": "track", "userId": .string(userId), "event": "Signed Up"], at: joined + 60_000)
+            if i % 3 != 2 { // two in three work for one of the demo companies
+                let company = companies[i % companies.count]
+                try add(["type": "group", "userId": .string(userId), "groupId": .string(company.id),
+                         "traits": ["name": .string(company.name), "industry": .string(company.industry),
+                                    "employees": JSONValue(company.employees), "plan": "team"]], at: joined + 120_000)
+            }
             for _ in 0..<Int.random(in: 0...8, using: &rng) {
                 let at = Int64.random(in: joined...now, using: &rng)
                 try add(["type": "track", "userId": .string(userId), "event": "Logged In"], at: at)

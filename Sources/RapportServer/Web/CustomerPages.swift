@@ -71,7 +71,7 @@ extension WebRoutes {
             },
             "traits": customer.traits.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value.stringValue ?? $0.value.jsonText] },
             "has_accounts": !profile.accounts.isEmpty,
-            "accounts": profile.accounts.map { ["name": $0.name ?? $0.groupId] },
+            "accounts": profile.accounts.map { ["id": $0.id, "name": $0.name ?? $0.groupId] },
             "has_merges": !profile.merges.isEmpty,
             "merges": profile.merges.map { ["merged_id": $0.mergedId, "reason": $0.reason, "merged_at": Timestamp.iso8601($0.mergedAt)] },
             "timeline": timeline.items.map { activity -> [String: Any] in

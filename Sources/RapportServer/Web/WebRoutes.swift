@@ -33,6 +33,7 @@ struct WebRoutes: Sendable {
         router.post("/settings/api-keys/:key_id/revoke") { request, context in try await revokeKey(request, context) }
         addCustomerPages(to: router)
         addImportPages(to: router)
+        addAccountPages(to: router)
         router.get("/settings/audit-log") { request, _ in try await withSession(request) { try await auditPage($0, request) } }
         // Any site may load the tracking client.
         router.get("/rapport.js") { _, _ in
