@@ -81,6 +81,20 @@ struct CustomerProfileTests {
             #expect(stats.json["purchasers"] as? Int == 2)
             #expect(stats.json["repeat_purchasers"] as? Int == 1)
             #expect(stats.json["repeat_purchase_rate"] as? Double == 0.5)
+            #expect(purchases["currency"] as? String == "USD")
+            // Amounts in another currency are never added to these: they get their own totals.
+            try await Self.send(ws, [
+                ["type": "track", "userId": "dee", "event": "Order Completed", "properties": ["order_id": "E-1", "total": 70, "currency": "eur"]],
+            ])
+            let mixed = try #require(try await ws.http.get("/api/v1/customers/\(customerId)", key: key).json["purchases"] as? [String: Any])
+            #expect(mixed["order_count"] as? Int == 3)
+            #expect(mixed["currency"] as? String == "USD")
+            #expect(mixed["revenue"] as? Double == 100)
+            #expect(mixed["average_order_value"] as? Double == 50)
+            let byCurrency = try #require(mixed["by_currency"] as? [[String: Any]])
+            #expect(byCurrency.map { $0["currency"] as? String } == ["USD", "EUR"])
+            #expect(byCurrency.map { $0["revenue"] as? Double } == [100, 70])
+            #expect(byCurrency.map { $0["order_count"] as? Int } == [2, 1])
             let invalid = try await ws.http.call(.post, "/api/v1/orders", key: key, json: ["order_id": "C-1", "email": "x@example.com",
                                                                                          "currency": "dollars"])
             #expect(invalid.status == .unprocessableContent)

@@ -52,24 +52,52 @@ public struct OrderLine: Sendable, Equatable {
     }
 }
 
-/// A customer's purchase summary. Refunded orders do not count.
+/// A customer's purchase summary. Refunded orders do not count. Amounts in different currencies are never added up:
+/// `revenue` and `averageOrderValue` are in `currency`, the one most of the person's orders were paid in (the
+/// latest order's on a tie); `byCurrency` has every currency's own totals.
 public struct PurchaseStats: Sendable, Equatable {
-    public var orderCount: Int
-    public var revenue: Double
+    /// Completed orders in one currency.
+    public struct CurrencyTotal: Sendable, Equatable {
+        public var currency: String
+        public var orderCount: Int
+        public var revenue: Double
+        /// When the latest of these orders was placed.
+        public var lastOrderAt: Int64
+
+        public init(currency: String, orderCount: Int, revenue: Double, lastOrderAt: Int64) {
+            self.currency = currency
+            self.orderCount = orderCount
+            self.revenue = revenue
+            self.lastOrderAt = lastOrderAt
+        }
+
+        /// Revenue divided by orders; 0 without orders.
+        public var averageOrderValue: Double { orderCount == 0 ? 0 : revenue / Double(orderCount) }
+    }
+
+    /// Every currency's totals, the main currency first.
+    public var byCurrency: [CurrencyTotal]
     public var firstOrderAt: Int64?
     public var lastOrderAt: Int64?
 
-    public init(orderCount: Int, revenue: Double, firstOrderAt: Int64?, lastOrderAt: Int64?) {
-        self.orderCount = orderCount
-        self.revenue = revenue
+    public init(byCurrency: [CurrencyTotal], firstOrderAt: Int64?, lastOrderAt: Int64?) {
+        self.byCurrency = byCurrency.sorted {
+            ($0.orderCount, $0.lastOrderAt, $1.currency) > ($1.orderCount, $1.lastOrderAt, $0.currency)
+        }
         self.firstOrderAt = firstOrderAt
         self.lastOrderAt = lastOrderAt
     }
 
-    public static let none = PurchaseStats(orderCount: 0, revenue: 0, firstOrderAt: nil, lastOrderAt: nil)
+    public static let none = PurchaseStats(byCurrency: [], firstOrderAt: nil, lastOrderAt: nil)
 
-    /// Revenue divided by orders; 0 without orders.
-    public var averageOrderValue: Double { orderCount == 0 ? 0 : revenue / Double(orderCount) }
+    /// Completed orders in every currency.
+    public var orderCount: Int { byCurrency.reduce(0) { $0 + $1.orderCount } }
+    /// The currency most orders were paid in; nil without orders.
+    public var currency: String? { byCurrency.first?.currency }
+    /// Revenue in `currency`; 0 without orders.
+    public var revenue: Double { byCurrency.first?.revenue ?? 0 }
+    /// Revenue in `currency` divided by the orders paid in it; 0 without orders.
+    public var averageOrderValue: Double { byCurrency.first?.averageOrderValue ?? 0 }
 
     /// Two or more completed orders.
     public var isRepeatPurchaser: Bool { orderCount >= 2 }

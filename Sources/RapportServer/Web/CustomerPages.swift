@@ -63,7 +63,10 @@ extension WebRoutes {
             "can_export": principal.role.satisfies(.admin),
             "purchases": ["revenue": money(profile.purchases.revenue), "order_count": profile.purchases.orderCount,
                           "average_order_value": money(profile.purchases.averageOrderValue),
-                          "repeat": profile.purchases.isRepeatPurchaser] as [String: Any],
+                          "repeat": profile.purchases.isRepeatPurchaser, "currency": profile.purchases.currency ?? "",
+                          "other_currencies": profile.purchases.byCurrency.dropFirst().map {
+                              ["currency": $0.currency, "revenue": money($0.revenue), "order_count": $0.orderCount]
+                          }] as [String: Any],
             "identifiers": profile.identifiers.map { ["label": $0.description] },
             "consents": ConsentRecord.current(profile.consents).map {
                 ["purpose": $0.purpose, "channel": $0.channel, "status": $0.status.rawValue, "source": $0.source,

@@ -48,12 +48,22 @@ struct SQLOrderRepository: OrderRepository {
     }
 
     func stats(workspaceId: String, customerId: String) async throws -> PurchaseStats {
-        guard let row = try await db.raw("""
-            SELECT COUNT(*) AS n, COALESCE(SUM(total), 0) AS revenue, MIN(occurred_at) AS first_at, MAX(occurred_at) AS last_at
+        let rows = try await db.raw("""
+            SELECT currency, COUNT(*) AS n, COALESCE(SUM(total), 0) AS revenue, MIN(occurred_at) AS first_at, MAX(occurred_at) AS last_at
             FROM orders WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) AND status = 'completed'
-            """).first() else { return .none }
-        return PurchaseStats(orderCount: try row.int("n"), revenue: try row.decode(column: "revenue", as: Double.self),
-                             firstOrderAt: try row.optionalInt64("first_at"), lastOrderAt: try row.optionalInt64("last_at"))
+            GROUP BY currency
+            """).all()
+        var totals: [PurchaseStats.CurrencyTotal] = []
+        var first: Int64?, last: Int64?
+        for row in rows {
+            let firstAt = try row.int64("first_at"), lastAt = try row.int64("last_at")
+            totals.append(PurchaseStats.CurrencyTotal(currency: try row.string("currency"), orderCount: try row.int("n"),
+                                                      revenue: try row.decode(column: "revenue", as: Double.self),
+                                                      lastOrderAt: lastAt))
+            first = min(first ?? firstAt, firstAt)
+            last = max(last ?? lastAt, lastAt)
+        }
+        return PurchaseStats(byCurrency: totals, firstOrderAt: first, lastOrderAt: last)
     }
 
     func repeatPurchaseRate(workspaceId: String) async throws -> RepeatPurchaseRate {
