@@ -144,3 +144,12 @@ def test_demo_flag_creates_demo_workspace_and_owner(start_server, sqlite_databas
     members = session.get("/api/v1/customers", params={"account_id": by_name["Globex"]["id"], "limit": "200"})
     assert f'data-testid="member-count">{len(members.json()["data"])}<' in globex.text, show(globex)
     assert len(members.json()["data"]) == 10
+    # The overview shows the customer count and the repeat purchase rate with its interval, as the API computes them.
+    stats = session.get("/api/v1/stats/purchases").json()
+    assert stats["purchasers"] > 0 and stats["confidence_interval"]["method"] == "wilson", stats
+    low, high = stats["confidence_interval"]["low"], stats["confidence_interval"]["high"]
+    assert 0 <= low <= stats["repeat_purchase_rate"] <= high <= 1, stats
+    overview = session.get("/")
+    assert 'data-testid="customer-count">60<' in overview.text, show(overview)
+    assert f'data-testid="repeat-rate">{stats["repeat_purchase_rate"] * 100:.1f} %<' in overview.text, show(overview)
+    assert f'data-testid="repeat-interval">{low * 100:.1f} % – {high * 100:.1f} %<' in overview.text, show(overview)

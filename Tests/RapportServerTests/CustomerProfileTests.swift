@@ -81,6 +81,10 @@ struct CustomerProfileTests {
             #expect(stats.json["purchasers"] as? Int == 2)
             #expect(stats.json["repeat_purchasers"] as? Int == 1)
             #expect(stats.json["repeat_purchase_rate"] as? Double == 0.5)
+            let interval = try #require(stats.json["confidence_interval"] as? [String: Any])
+            #expect(abs((interval["low"] as? Double ?? 0) - 0.0945) < 0.0001)
+            #expect(abs((interval["high"] as? Double ?? 0) - 0.9055) < 0.0001)
+            #expect(interval["method"] as? String == "wilson" && interval["level"] as? Double == 0.95)
             #expect(purchases["currency"] as? String == "USD")
             // Amounts in another currency are never added to these: they get their own totals.
             try await Self.send(ws, [

@@ -115,6 +115,10 @@ public struct RepeatPurchaseRate: Sendable, Equatable {
 
     /// Nil when nobody has bought yet.
     public var rate: Double? { purchasers == 0 ? nil : Double(repeatPurchasers) / Double(purchasers) }
+
+    /// The 95 % Wilson interval of the rate: where the rate of the customers behind these buyers plausibly lies.
+    /// Nil when nobody has bought yet.
+    public var interval: ProportionInterval? { ProportionInterval.wilson(successes: repeatPurchasers, trials: purchasers) }
 }
 
 extension Order {

@@ -36,6 +36,13 @@ public struct CustomerService: Sendable {
         return try await deps.store.read { try await $0.customers.list(workspaceId: workspaceId, query: query, page: page) }
     }
 
+    /// How many profiles the workspace holds (merged ones not counted).
+    public func count(_ principal: Principal) async throws -> Int {
+        try principal.require(Permission.readData.leastRole)
+        let workspaceId = principal.workspaceId
+        return try await deps.store.read { try await $0.customers.count(workspaceId: workspaceId) }
+    }
+
     /// The live profile for `id`; a merged id leads to the profile it was merged into.
     public func find(_ principal: Principal, id: String) async throws -> Customer {
         try principal.require(Permission.readData.leastRole)

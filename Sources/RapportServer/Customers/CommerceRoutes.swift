@@ -43,7 +43,11 @@ extension APIRoutes {
         get("stats/purchases", least: .analyst) { _, _, principal in
             let rate = try await services.orders.repeatPurchaseRate(principal)
             return JSONResponse.make(["purchasers": JSONValue(rate.purchasers), "repeat_purchasers": JSONValue(rate.repeatPurchasers),
-                                      "repeat_purchase_rate": rate.rate.map(JSONValue.number) ?? .null])
+                                      "repeat_purchase_rate": rate.rate.map(JSONValue.number) ?? .null,
+                                      "confidence_interval": rate.interval.map { interval in
+                                          ["low": .number(interval.low), "high": .number(interval.high),
+                                           "level": .number(interval.level), "method": "wilson"]
+                                      } ?? .null])
         }
     }
 }

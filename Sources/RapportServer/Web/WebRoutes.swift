@@ -165,6 +165,16 @@ struct WebRoutes: Sendable {
     private func dashboard(_ principal: Principal) async throws -> Response {
         let members = try await services.team.list(principal, page: PageRequest(limit: PageRequest.maxLimit))
         var extra: [String: Any] = ["member_count": members.items.count]
+        if principal.role.satisfies(Permission.readData.leastRole) {
+            extra["customer_count"] = try await services.customers.count(principal)
+            let rate = try await services.orders.repeatPurchaseRate(principal)
+            let percent = { (value: Double) in String(format: "%.1f %%", value * 100) }
+            extra["purchases"] = [
+                "purchasers": rate.purchasers, "repeat_purchasers": rate.repeatPurchasers,
+                "rate": rate.rate.map(percent) ?? "no buyers yet",
+                "interval": rate.interval.map { "\(percent($0.low)) – \(percent($0.high))" } as Any,
+            ] as [String: Any]
+        }
         if principal.role.satisfies(.admin) {
             let keys = try await services.apiKeys.list(principal, page: PageRequest(limit: PageRequest.maxLimit))
             extra["active_key_count"] = keys.items.filter { !$0.isRevoked }.count
