@@ -34,6 +34,14 @@ struct BrowserSessionTests {
             return reply
         }
 
+        /// Signs in through the /login form, as the fixture's owner unless told otherwise.
+        mutating func signIn(_ email: String = "owner@acme.test", password: String = "correct horse battery") async throws {
+            let login = try await request(.get, "/login")
+            let csrf = try #require(Self.hidden("_csrf", in: login.text))
+            let reply = try await request(.post, "/login", form: ["_csrf": csrf, "email": email, "password": password])
+            #expect(reply.status == .seeOther)
+        }
+
         static func hidden(_ name: String, in html: String) -> String? {
             guard let range = html.range(of: "name=\"\(name)\" value=\"") else { return nil }
             return String(html[range.upperBound...].prefix { $0 != "\"" })
@@ -121,10 +129,7 @@ struct BrowserSessionTests {
         try await TestApp.run { http, services in
             let fixture = try await Fixture.make(services)
             var browser = Browser(http: http)
-            let login = try await browser.request(.get, "/login")
-            _ = try await browser.request(.post, "/login", form: [
-                "_csrf": try #require(Browser.hidden("_csrf", in: login.text)), "email": "owner@acme.test",
-                "password": "correct horse battery"])
+            try await browser.signIn()
             let page = try await browser.request(.get, "/imports")
             #expect(page.status == .ok)
             let csrf = try #require(Browser.hidden("_csrf", in: page.text))
@@ -176,10 +181,7 @@ struct BrowserSessionTests {
             #expect(try await http.call(.post, "/v1/batch", json: ["batch": messages], headers: TrackingTests.basic(track)).status == .ok)
             let id = try #require(try await http.get("/api/v1/customers", key: fixture.adminKey).data.first?["id"] as? String)
             var browser = Browser(http: http)
-            let login = try await browser.request(.get, "/login")
-            _ = try await browser.request(.post, "/login", form: [
-                "_csrf": try #require(Browser.hidden("_csrf", in: login.text)), "email": "owner@acme.test",
-                "password": "correct horse battery"])
+            try await browser.signIn()
             let first = try await browser.request(.get, "/customers/\(id)")
             #expect(first.status == .ok)
             #expect(first.text.components(separatedBy: "<span class=\"kind").count - 1 == 50)
@@ -195,6 +197,50 @@ struct BrowserSessionTests {
             #expect(orders.text.components(separatedBy: "<span class=\"kind").count - 1 == 1)
             #expect(orders.text.contains("1 × Mug"))
             #expect(try await browser.request(.get, "/customers/\(id)?type=nonsense").status == .badRequest)
+        }
+    }
+
+    /// A support agent merges a duplicate, named by its email, from the profile page: one profile remains (the older),
+    /// holding both people's events and identifiers, with the merge recorded.
+    @Test func duplicateMergedFromTheProfilePage() async throws {
+        try await TestApp.run { http, services in
+            let fixture = try await Fixture.make(services)
+            let track = try await fixture.key(services, scope: .track)
+            let sent = try await http.call(.post, "/v1/batch", json: ["batch": [
+                ["type": "identify", "userId": "m-old", "traits": ["email": "mara@acme.test", "name": "Mara"],
+                 "timestamp": "2026-01-01T10:00:00Z"],
+                ["type": "identify", "userId": "m-new", "traits": ["email": "mara.work@acme.test", "name": "Mara W."],
+                 "timestamp": "2026-02-01T10:00:00Z"],
+                ["type": "track", "userId": "m-new", "event": "Ticket Opened", "timestamp": "2026-02-02T10:00:00Z"],
+            ]], headers: TrackingTests.basic(track))
+            #expect(sent.status == .ok)
+            let people = try await http.get("/api/v1/customers", key: fixture.adminKey).data
+            let newer = try #require(people.first { $0["email"] as? String == "mara.work@acme.test" }?["id"] as? String)
+            // The older profile survives: created first by Rapport, ties broken by id (both came in one batch here).
+            let older = try #require(people.map { ($0["created_at"] as? String ?? "", $0["id"] as? String ?? "") }.min { $0 < $1 }?.1)
+            var browser = Browser(http: http)
+            try await browser.signIn()
+            let page = try await browser.request(.get, "/customers/\(newer)")
+            let csrf = try #require(Browser.hidden("_csrf", in: page.text))
+
+            let unknown = try await browser.request(.post, "/customers/\(newer)/merge", form: ["_csrf": csrf, "duplicate": "nobody@acme.test"])
+            #expect(unknown.status == .unprocessableContent)
+            #expect(unknown.text.contains("No profile has the email nobody@acme.test."))
+            let itself = try await browser.request(.post, "/customers/\(newer)/merge", form: ["_csrf": csrf, "duplicate": newer])
+            #expect(itself.status == .unprocessableContent)
+            #expect(try await http.get("/api/v1/customers", key: fixture.adminKey).data.count == 2)
+
+            let merged = try await browser.request(.post, "/customers/\(newer)/merge", form: ["_csrf": csrf, "duplicate": "Mara@Acme.test"])
+            #expect(merged.status == .ok)
+            #expect(merged.text.contains("The two profiles are now one."))
+            #expect(merged.text.contains("data-testid=\"merges\""))
+            let remaining = try await http.get("/api/v1/customers", key: fixture.adminKey).data
+            #expect(remaining.compactMap { $0["id"] as? String } == [older])
+            let profile = try await http.get("/api/v1/customers/\(older)", key: fixture.adminKey)
+            let identifiers = (profile.json["identifiers"] as? [[String: Any]] ?? []).compactMap { $0["value"] as? String }
+            #expect(Set(identifiers).isSuperset(of: ["mara@acme.test", "mara.work@acme.test", "m-old", "m-new"]))
+            let timeline = try await http.get("/api/v1/customers/\(older)/timeline", key: fixture.adminKey).data
+            #expect(timeline.contains { $0["name"] as? String == "Ticket Opened" })
         }
     }
 

@@ -13,6 +13,7 @@ extension WebRoutes {
             }
         }
         router.post("/customers/:customer_id/consent") { request, context in try await recordConsent(request, context) }
+        router.post("/customers/:customer_id/merge") { request, context in try await mergeDuplicate(request, context) }
         router.get("/segments") { request, _ in try await withSession(request) { try await segmentList($0, error: nil) } }
         router.post("/segments") { request, context in try await createSegment(request, context) }
     }
@@ -103,6 +104,36 @@ extension WebRoutes {
                                           flash: "Recorded: \(record.purpose) on \(record.channel) \(record.status.rawValue).")
         } catch let error as RapportError where [.validation, .forbidden].contains(error.kind) {
             return try await customerPage(principal, id: id, request: request, error: error.message, status: error.kind.status)
+        }
+    }
+
+    /// Merges a duplicate profile, named by its email or id, with this one (the older profile survives, as in
+    /// automatic merges), then shows the surviving profile.
+    private func mergeDuplicate(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let (principal, form) = try await signedInForm(request, context) else { return Redirect.to("/login") }
+        let id = try context.id("customer_id", of: "customer")
+        do {
+            let named = (form["duplicate"] ?? "").trimmed
+            guard !named.isEmpty else { throw RapportError.invalid("duplicate", "Name the duplicate by its email or profile id.") }
+            let otherId: String
+            if UUID(uuidString: named) != nil {
+                otherId = named.lowercased()
+            } else {
+                let email = try Validation.email(named)
+                guard let other = try await services.customers.list(principal, query: CustomerQuery(email: email),
+                                                                    page: PageRequest(limit: 1)).items.first else {
+                    throw RapportError.invalid("duplicate", "No profile has the email \(email).")
+                }
+                otherId = other.id
+            }
+            let current = try await services.customers.find(principal, id: id)
+            guard current.id != otherId else { throw RapportError.invalid("duplicate", "That is this profile.") }
+            let survivor = try await services.customers.merge(principal, id: current.id, otherId: otherId)
+            return try await customerPage(principal, id: survivor.id, request: request, flash: "The two profiles are now one.")
+        } catch let error as RapportError where [.validation, .forbidden, .notFound].contains(error.kind) {
+            let message = error.kind == .notFound ? "No profile has that id." : error.message
+            return try await customerPage(principal, id: id, request: request, error: message,
+                                          status: error.kind == .notFound ? .unprocessableContent : error.kind.status)
         }
     }
 
