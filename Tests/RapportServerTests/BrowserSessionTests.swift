@@ -231,9 +231,11 @@ struct BrowserSessionTests {
             #expect(try await http.get("/api/v1/customers", key: fixture.adminKey).data.count == 2)
 
             let merged = try await browser.request(.post, "/customers/\(newer)/merge", form: ["_csrf": csrf, "duplicate": "Mara@Acme.test"])
-            #expect(merged.status == .ok)
-            #expect(merged.text.contains("The two profiles are now one."))
-            #expect(merged.text.contains("data-testid=\"merges\""))
+            #expect(merged.status == .seeOther)
+            #expect(merged.headers[.location] == "/customers/\(older)?done=merged")
+            let survivorPage = try await browser.request(.get, "/customers/\(older)?done=merged")
+            #expect(survivorPage.text.contains("The two profiles are now one."))
+            #expect(survivorPage.text.contains("data-testid=\"merges\""))
             let remaining = try await http.get("/api/v1/customers", key: fixture.adminKey).data
             #expect(remaining.compactMap { $0["id"] as? String } == [older])
             let profile = try await http.get("/api/v1/customers/\(older)", key: fixture.adminKey)

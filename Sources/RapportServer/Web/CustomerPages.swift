@@ -35,9 +35,10 @@ extension WebRoutes {
         return htmlResponse(services.web.render("customers", try await page(principal, extra)))
     }
 
-    private func customerPage(_ principal: Principal, id: String, request: Request, error: String? = nil, flash: String? = nil,
+    private func customerPage(_ principal: Principal, id: String, request: Request, error: String? = nil,
                               status: HTTPResponse.Status = .ok) async throws -> Response {
         let profile = try await services.customers.profile(principal, id: id)
+        let flash = request.uri.queryParameters.get("done").flatMap { Self.customerPageNotices[String($0)] }
         let type = request.uri.queryParameters.get("type").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
         let kind = try type.map { raw throws(RapportError) in
             guard let kind = ActivityKind(rawValue: raw) else {
@@ -90,6 +91,12 @@ extension WebRoutes {
         return htmlResponse(services.web.render("customer", try await self.page(principal, extra)), status: status)
     }
 
+    /// What the profile page says after a change made on it (`?done=…`, set by the redirect after the post).
+    static let customerPageNotices = [
+        "consent": "Consent recorded; the list below is what applies now.",
+        "merged": "The two profiles are now one.",
+    ]
+
     /// Records a consent change from the profile page (e.g. a customer who asked on the phone to stop emails).
     private func recordConsent(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard let (principal, form) = try await signedInForm(request, context) else { return Redirect.to("/login") }
@@ -97,11 +104,11 @@ extension WebRoutes {
         do {
             let status = try Validation.oneOf(form["status"], field: "status", as: ConsentRecord.Status.self)
             let who = principal.user?.email ?? "web"
-            let record = try await services.customers.recordConsent(
+            _ = try await services.customers.recordConsent(
                 principal, id: id, purpose: (form["purpose"] ?? "").trimmed, channel: form["channel"] ?? "any", status: status,
                 source: "web:\(who)")
-            return try await customerPage(principal, id: id, request: request,
-                                          flash: "Recorded: \(record.purpose) on \(record.channel) \(record.status.rawValue).")
+            // Post/redirect/get: a reload shows the page again instead of recording the change twice.
+            return Redirect.to("/customers/\(id)?done=consent")
         } catch let error as RapportError where [.validation, .forbidden].contains(error.kind) {
             return try await customerPage(principal, id: id, request: request, error: error.message, status: error.kind.status)
         }
@@ -129,7 +136,7 @@ extension WebRoutes {
             let current = try await services.customers.find(principal, id: id)
             guard current.id != otherId else { throw RapportError.invalid("duplicate", "That is this profile.") }
             let survivor = try await services.customers.merge(principal, id: current.id, otherId: otherId)
-            return try await customerPage(principal, id: survivor.id, request: request, flash: "The two profiles are now one.")
+            return Redirect.to("/customers/\(survivor.id)?done=merged")
         } catch let error as RapportError where [.validation, .forbidden, .notFound].contains(error.kind) {
             let message = error.kind == .notFound ? "No profile has that id." : error.message
             return try await customerPage(principal, id: id, request: request, error: message,
