@@ -51,7 +51,7 @@ extension WebRoutes {
         let timeline = try await services.customers.timeline(principal, id: profile.customer.id, kinds: kind.map { [$0] },
                                                              page: page)
         let customer = profile.customer
-        let money = { (value: Double) in String(format: "%.2f", value) }
+        let currency = profile.purchases.currency
         let extra: [String: Any] = [
             "error": error as Any, "flash": flash as Any,
             "can_write": principal.role.satisfies(Permission.writeData.leastRole),
@@ -63,11 +63,13 @@ extension WebRoutes {
                          "email": customer.email ?? "no email", "first_seen_at": Timestamp.iso8601(customer.firstSeenAt),
                          "last_seen_at": Timestamp.iso8601(customer.lastSeenAt)] as [String: Any],
             "can_export": principal.role.satisfies(.admin),
-            "purchases": ["revenue": money(profile.purchases.revenue), "order_count": profile.purchases.orderCount,
-                          "average_order_value": money(profile.purchases.averageOrderValue),
+            "purchases": ["revenue": Money.format(profile.purchases.revenue, currency: currency),
+                          "order_count": profile.purchases.orderCount,
+                          "average_order_value": Money.format(profile.purchases.averageOrderValue, currency: currency),
                           "repeat": profile.purchases.isRepeatPurchaser, "currency": profile.purchases.currency ?? "",
                           "other_currencies": profile.purchases.byCurrency.dropFirst().map {
-                              ["currency": $0.currency, "revenue": money($0.revenue), "order_count": $0.orderCount]
+                              ["currency": $0.currency, "revenue": Money.format($0.revenue, currency: $0.currency),
+                               "order_count": $0.orderCount]
                           }] as [String: Any],
             "identifiers": profile.identifiers.map { ["label": $0.description] },
             "consents": ConsentRecord.current(profile.consents).map {
@@ -80,9 +82,12 @@ extension WebRoutes {
             "has_merges": !profile.merges.isEmpty,
             "merges": profile.merges.map { ["merged_id": $0.mergedId, "reason": $0.reason, "merged_at": Timestamp.iso8601($0.mergedAt)] },
             "timeline": timeline.items.map { activity -> [String: Any] in
+                let orderCurrency = activity.properties["currency"]?.stringValue
                 let lines = (activity.properties["products"]?.arrayValue ?? []).map { line -> [String: Any] in
                     ["name": line["name"]?.stringValue ?? line["product_id"]?.stringValue ?? "item",
-                     "quantity": Int(exactly: (line["quantity"]?.numberValue ?? 1).rounded()) ?? 0, "price": money(line["price"]?.numberValue ?? 0)]
+                     "quantity": Int(exactly: (line["quantity"]?.numberValue ?? 1).rounded()) ?? 0,
+                     "price": Money.format(line["price"]?.numberValue ?? 0, currency: orderCurrency),
+                     "currency": orderCurrency ?? ""]
                 }
                 return ["type": activity.kind.rawValue, "name": activity.name ?? "", "occurred_at": Timestamp.iso8601(activity.occurredAt),
                         "has_lines": !lines.isEmpty, "lines": lines]
