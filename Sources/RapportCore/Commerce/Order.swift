@@ -61,13 +61,15 @@ public struct PurchaseStats: Sendable, Equatable {
         public var currency: String
         public var orderCount: Int
         public var revenue: Double
-        /// When the latest of these orders was placed.
+        /// When the first and the latest of these orders were placed.
+        public var firstOrderAt: Int64
         public var lastOrderAt: Int64
 
-        public init(currency: String, orderCount: Int, revenue: Double, lastOrderAt: Int64) {
+        public init(currency: String, orderCount: Int, revenue: Double, firstOrderAt: Int64, lastOrderAt: Int64) {
             self.currency = currency
             self.orderCount = orderCount
             self.revenue = revenue
+            self.firstOrderAt = firstOrderAt
             self.lastOrderAt = lastOrderAt
         }
 
@@ -77,18 +79,19 @@ public struct PurchaseStats: Sendable, Equatable {
 
     /// Every currency's totals, the main currency first.
     public var byCurrency: [CurrencyTotal]
-    public var firstOrderAt: Int64?
-    public var lastOrderAt: Int64?
 
-    public init(byCurrency: [CurrencyTotal], firstOrderAt: Int64?, lastOrderAt: Int64?) {
+    public init(byCurrency: [CurrencyTotal]) {
         self.byCurrency = byCurrency.sorted {
             ($0.orderCount, $0.lastOrderAt, $1.currency) > ($1.orderCount, $1.lastOrderAt, $0.currency)
         }
-        self.firstOrderAt = firstOrderAt
-        self.lastOrderAt = lastOrderAt
     }
 
-    public static let none = PurchaseStats(byCurrency: [], firstOrderAt: nil, lastOrderAt: nil)
+    public static let none = PurchaseStats(byCurrency: [])
+
+    /// The first completed order in any currency; nil without orders.
+    public var firstOrderAt: Int64? { byCurrency.map(\.firstOrderAt).min() }
+    /// The latest completed order in any currency; nil without orders.
+    public var lastOrderAt: Int64? { byCurrency.map(\.lastOrderAt).max() }
 
     /// Completed orders in every currency.
     public var orderCount: Int { byCurrency.reduce(0) { $0 + $1.orderCount } }

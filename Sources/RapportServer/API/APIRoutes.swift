@@ -26,6 +26,19 @@ extension Request {
     func pageRequest() throws(RapportError) -> PageRequest {
         try PageRequest.parse(limit: uri.queryParameters.get("limit"), cursor: uri.queryParameters.get("cursor"))
     }
+
+    /// `?type=` of a timeline: a comma-separated list of activity kinds; nil when absent or empty (every kind).
+    func activityKinds() throws(RapportError) -> Set<ActivityKind>? {
+        guard let raw = uri.queryParameters.get("type"), !raw.isEmpty else { return nil }
+        return Set(try raw.split(separator: ",", omittingEmptySubsequences: false).map { part throws(RapportError) in
+            guard let kind = ActivityKind(rawValue: String(part).trimmed) else {
+                throw RapportError(.badRequest, code: "invalid_parameter",
+                                   message: "type must be a comma-separated list of: \(ActivityKind.allCases.map(\.rawValue).joined(separator: ", ")).",
+                                   details: ["field": "type"])
+            }
+            return kind
+        })
+    }
 }
 
 extension Request {

@@ -55,18 +55,8 @@ extension APIRoutes {
 
         get("customers/:customer_id/timeline", least: .analyst) { request, context, principal in
             let id = try context.id("customer_id", of: "customer")
-            var kinds: Set<ActivityKind>?
-            if let raw = request.uri.queryParameters.get("type"), !raw.isEmpty {
-                kinds = Set(try raw.split(separator: ",", omittingEmptySubsequences: false).map { part throws(RapportError) in
-                    guard let kind = ActivityKind(rawValue: String(part).trimmed) else {
-                        throw RapportError(.badRequest, code: "invalid_parameter",
-                                           message: "type must be a comma-separated list of: \(ActivityKind.allCases.map(\.rawValue).joined(separator: ", ")).",
-                                           details: ["field": "type"])
-                    }
-                    return kind
-                })
-            }
-            let page = try await services.customers.timeline(principal, id: id, kinds: kinds, page: try request.pageRequest())
+            let page = try await services.customers.timeline(principal, id: id, kinds: try request.activityKinds(),
+                                                             page: try request.pageRequest())
             return JSONResponse.page(page) { $0.json }
         }
 

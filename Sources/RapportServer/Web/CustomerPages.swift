@@ -40,16 +40,9 @@ extension WebRoutes {
         let profile = try await services.customers.profile(principal, id: id)
         let flash = request.uri.queryParameters.get("done").flatMap { Self.customerPageNotices[String($0)] }
         let type = request.uri.queryParameters.get("type").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
-        let kind = try type.map { raw throws(RapportError) in
-            guard let kind = ActivityKind(rawValue: raw) else {
-                throw RapportError(.badRequest, code: "invalid_parameter", message: "type must be one of: "
-                                   + ActivityKind.allCases.map(\.rawValue).joined(separator: ", ") + ".", details: ["field": "type"])
-            }
-            return kind
-        }
-        let page = PageRequest(limit: 50, after: request.uri.queryParameters.get("cursor").map { String($0) })
-        let timeline = try await services.customers.timeline(principal, id: profile.customer.id, kinds: kind.map { [$0] },
-                                                             page: page)
+        let kinds = try request.activityKinds()
+        let timeline = try await services.customers.timeline(principal, id: profile.customer.id, kinds: kinds,
+                                                             page: try request.pageRequest())
         let customer = profile.customer
         let currency = profile.purchases.currency
         let extra: [String: Any] = [
@@ -57,7 +50,7 @@ extension WebRoutes {
             "can_write": principal.role.satisfies(Permission.writeData.leastRole),
             "purposes": ContactPolicy.knownPurposes.map { ["value": $0] },
             "channels": ContactPolicy.channels.map { ["value": $0, "selected": $0 == "any"] },
-            "types": ActivityKind.allCases.map { ["value": $0.rawValue, "selected": $0 == kind] },
+            "types": ActivityKind.allCases.map { ["value": $0.rawValue, "selected": kinds == [$0]] },
             "type": type as Any, "next_cursor": timeline.nextCursor as Any,
             "customer": ["id": customer.id, "display_name": customer.name ?? customer.email ?? "Anonymous visitor",
                          "email": customer.email ?? "no email", "first_seen_at": Timestamp.iso8601(customer.firstSeenAt),
@@ -128,7 +121,7 @@ extension WebRoutes {
             let named = (form["duplicate"] ?? "").trimmed
             guard !named.isEmpty else { throw RapportError.invalid("duplicate", "Name the duplicate by its email or profile id.") }
             let otherId: String
-            if UUID(uuidString: named) != nil {
+            if IDGenerator.isUUID(named) {
                 otherId = named.lowercased()
             } else {
                 let email = try Validation.email(named)

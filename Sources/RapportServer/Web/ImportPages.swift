@@ -44,9 +44,7 @@ extension WebRoutes {
         var request = request
         let form = try MultipartForm(body: Array(try await request.collectBody(upTo: MultipartForm.maxBytes).readableBytesView),
                                      contentType: contentType)
-        guard let sent = form["_csrf"], let session = principal.session, constantTimeEquals(sent, session.csrfToken) else {
-            throw RapportError(.forbidden, code: "csrf_failed", message: "The form expired. Reload the page and try again.")
-        }
+        try checkCSRF(form["_csrf"], of: principal)
         let kind = form["type"] ?? ""
         do {
             let type = try Validation.oneOf(kind, field: "type", as: ImportJob.Kind.self)

@@ -71,10 +71,15 @@ struct WebRoutes: Sendable {
     func signedInForm(_ request: Request, _ context: AppRequestContext) async throws -> (Principal, FormBody)? {
         guard let principal = try await sessionPrincipal(request) else { return nil }
         let form = try await FormBody.read(request, context: context)
-        guard let sent = form["_csrf"], let session = principal.session, constantTimeEquals(sent, session.csrfToken) else {
+        try checkCSRF(form["_csrf"], of: principal)
+        return (principal, form)
+    }
+
+    /// The form's `_csrf` must be the session's token.
+    func checkCSRF(_ sent: String?, of principal: Principal) throws(RapportError) {
+        guard let sent, let session = principal.session, constantTimeEquals(sent, session.csrfToken) else {
             throw RapportError(.forbidden, code: "csrf_failed", message: "The form expired. Reload the page and try again.")
         }
-        return (principal, form)
     }
 
     func page(_ principal: Principal, _ extra: [String: Any]) async throws -> [String: Any] {

@@ -105,7 +105,8 @@ public final class DatabaseClient: Sendable {
         case .postgres(let pool):
             // A deadlock or serialization failure aborts one of the transactions involved; it did nothing, so it
             // runs again, after a short random pause that lets the other one finish.
-            for attempt in 1... {
+            var attempt = 1
+            while true {
                 do {
                     return try await withConnection(pool) { connection in
                         try await Self.transaction(connection.sql(queryLogLevel: .trace), begin: "BEGIN", body)
@@ -116,9 +117,9 @@ public final class DatabaseClient: Sendable {
                                            message: "The database was too busy to store this; try again.")
                     }
                     try await Task.sleep(for: .milliseconds(Int.random(in: 5...(20 * attempt))))
+                    attempt += 1
                 }
             }
-            fatalError("unreachable")
         }
     }
 

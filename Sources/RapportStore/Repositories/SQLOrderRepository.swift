@@ -53,17 +53,11 @@ struct SQLOrderRepository: OrderRepository {
             FROM orders WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) AND status = 'completed'
             GROUP BY currency
             """).all()
-        var totals: [PurchaseStats.CurrencyTotal] = []
-        var first: Int64?, last: Int64?
-        for row in rows {
-            let firstAt = try row.int64("first_at"), lastAt = try row.int64("last_at")
-            totals.append(PurchaseStats.CurrencyTotal(currency: try row.string("currency"), orderCount: try row.int("n"),
-                                                      revenue: try row.decode(column: "revenue", as: Double.self),
-                                                      lastOrderAt: lastAt))
-            first = min(first ?? firstAt, firstAt)
-            last = max(last ?? lastAt, lastAt)
-        }
-        return PurchaseStats(byCurrency: totals, firstOrderAt: first, lastOrderAt: last)
+        return PurchaseStats(byCurrency: try rows.map { row in
+            PurchaseStats.CurrencyTotal(currency: try row.string("currency"), orderCount: try row.int("n"),
+                                        revenue: try row.decode(column: "revenue", as: Double.self),
+                                        firstOrderAt: try row.int64("first_at"), lastOrderAt: try row.int64("last_at"))
+        })
     }
 
     func repeatPurchaseRate(workspaceId: String) async throws -> RepeatPurchaseRate {
