@@ -471,10 +471,18 @@ def browser(request: pytest.FixtureRequest) -> WebDriver:
     options.binary_location = CHROMIUM
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
         options.add_argument(argument)
+    # The console is read at the end: a page that breaks its own Content-Security-Policy fails the test.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
     request.node.rapport_browser = driver
     yield driver
-    driver.quit()
+    try:
+        violations = [
+            entry["message"] for entry in driver.get_log("browser") if "Content Security Policy" in entry["message"]
+        ]
+    finally:
+        driver.quit()
+    assert not violations, "the pages broke their Content-Security-Policy:\n" + "\n".join(violations)
 
 
 # ---------------------------------------------------------------------------------------------------------------

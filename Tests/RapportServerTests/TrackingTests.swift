@@ -366,7 +366,7 @@ struct TrackingTests {
                                                  "properties": ["pad": String(repeating: "p", count: 1400)]] as [String: Any] }
             let huge = try await ws.batch(messages)
             #expect(huge.status == .contentTooLarge)
-            #expect((huge.json["error"] as? [String: Any])?["message"] as? String == "The request body exceeds the limit of 512000 bytes (500 KB).")
+            #expect((huge.json["error"] as? [String: Any])?["message"] as? String == "The request body is larger than the limit of 512000 bytes.")
 
             let json = try JSONSerialization.data(withJSONObject: ["batch": [["type": "track", "anonymousId": "gz", "event": "Zipped"]]])
             var headers = Self.basic(ws.trackKey)

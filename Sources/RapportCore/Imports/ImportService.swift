@@ -1,3 +1,9 @@
+/// The upload of an import broke off: the client went away or stopped sending.
+struct ImportInterrupted: Error {
+    let reason: String
+    let underlying: any Error
+}
+
 /// Imports customers or orders from CSV, streamed: rows are parsed as bytes arrive and written in transactions of
 /// `batchSize` rows. A bad row is listed with its number and reason and does not stop the import; good rows are kept.
 public struct ImportService: Sendable {
@@ -20,15 +26,36 @@ public struct ImportService: Sendable {
         return job
     }
 
-    /// Reads the CSV from `chunks` into `job`; returns the finished job.
+    /// Reads the CSV from `chunks` into `job`; returns the finished job. A job never stays `running`: when the upload
+    /// breaks off or the database fails, it ends `failed` with the reason (rows written before stay imported) and the
+    /// error is rethrown for the caller to answer.
     public func run<Chunks: AsyncSequence>(_ job: ImportJob, chunks: Chunks) async throws -> ImportJob
     where Chunks.Element: Sequence<UInt8> {
         var job = job
+        do {
+            try await read(&job, chunks: chunks)
+        } catch let error as ImportInterrupted {
+            try await fail(job, because: error.reason)
+            throw error.underlying
+        } catch {
+            let reason = (error as? RapportError)?.message ?? "an error on our side"
+            try await fail(job, because: "The import stopped: \(reason). Rows imported before it are kept.")
+            throw error
+        }
+        job.finishedAt = deps.clock.nowMillis
+        try await save(job)
+        return job
+    }
+
+    /// Parses and writes every row; a file that cannot be read as CSV sets the job `failed` without throwing.
+    private func read<Chunks: AsyncSequence>(_ job: inout ImportJob, chunks: Chunks) async throws
+    where Chunks.Element: Sequence<UInt8> {
         var parser = CSVParser()
         var header: ImportColumns?
         var pending: [CSVParser.Record] = []
         do {
-            for try await chunk in chunks {
+            var iterator = chunks.makeAsyncIterator()
+            while let chunk = try await Self.nextChunk(&iterator) {
                 for record in try parser.feed(chunk) {
                     if header == nil {
                         header = try ImportColumns(kind: job.kind, header: record.fields)
@@ -59,13 +86,32 @@ public struct ImportService: Sendable {
         } catch let error as CSVFieldTooLarge {
             job.status = .failed
             job.failure = "Row \(error.record) has a field over \(error.limit) bytes; the import stopped there."
-        } catch let error as RapportError {
+        } catch let error as RapportError where error.kind == .validation {
             job.status = .failed
             job.failure = error.message
         }
+    }
+
+    /// The next chunk of the upload; a failure to read it (the client went away, or stopped sending) is an
+    /// `ImportInterrupted`, told apart from failures of the import itself.
+    private static func nextChunk<Iterator: AsyncIteratorProtocol>(_ iterator: inout Iterator) async throws -> Iterator.Element? {
+        do {
+            return try await iterator.next()
+        } catch {
+            let reason = (error as? RapportError).map { " (\($0.message))" } ?? ""
+            throw ImportInterrupted(reason: "The upload stopped before the end of the file\(reason); rows read before it are kept.",
+                                    underlying: error)
+        }
+    }
+
+    /// Records the job as failed, even when the request that ran it is being cancelled.
+    private func fail(_ job: ImportJob, because reason: String) async throws {
+        var job = job
+        job.status = .failed
+        job.failure = reason
         job.finishedAt = deps.clock.nowMillis
-        try await save(job)
-        return job
+        let service = self
+        try await Task { try await service.save(job) }.value
     }
 
     public func find(_ principal: Principal, id: String) async throws -> ImportJob {

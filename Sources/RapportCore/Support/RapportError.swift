@@ -4,6 +4,8 @@ public struct RapportError: Error, Sendable, Equatable, CustomStringConvertible 
     public enum Kind: Sendable, Equatable {
         case badRequest, unauthenticated, forbidden, notFound, methodNotAllowed, conflict, payloadTooLarge
         case unsupportedMediaType, validation, rateLimited, unavailable, internalError
+        /// The client took too long to send its request.
+        case timeout
     }
 
     public var kind: Kind

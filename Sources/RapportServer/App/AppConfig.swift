@@ -15,6 +15,9 @@ public struct AppConfig: Sendable {
     public var logLevel: Logger.Level = .info
     public var access = AccessPolicy()
     public var maxBodyBytes: Int = 1 << 20
+    /// How long a request body may stall before the request is answered `408`; a connection idle for twice as long
+    /// is closed.
+    public var bodyTimeoutSeconds: Int = 30
     public var cookieSecure = false
     public var bootstrapAdmin: BootstrapAdmin?
     /// How often every segment's membership is recomputed.
@@ -66,6 +69,8 @@ public struct AppConfig: Sendable {
             lockoutMinutes: try Self.int(reader, "login.lockout.minutes", env: "LOGIN_LOCKOUT_MINUTES", default: 15, range: 1...10080))
         maxBodyBytes = try Self.int(reader, "http.max.body.bytes", env: "HTTP_MAX_BODY_BYTES", default: maxBodyBytes,
                                     range: 1024...(256 << 20))
+        bodyTimeoutSeconds = try Self.int(reader, "http.body.timeout.seconds", env: "HTTP_BODY_TIMEOUT_SECONDS",
+                                          default: bodyTimeoutSeconds, range: 1...3600)
         segmentRefreshSeconds = try Self.int(reader, "segment.refresh.seconds", env: "SEGMENT_REFRESH_SECONDS", default: 300,
                                              range: 5...86_400)
         cookieSecure = try Self.bool(reader, "cookie.secure", env: "COOKIE_SECURE", default: false)

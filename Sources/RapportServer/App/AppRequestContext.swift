@@ -10,6 +10,8 @@ public struct AppRequestContext: RequestContext {
     public var principal: Principal?
     /// The request body limit; the app sets it from configuration.
     public var maxBodyBytes: Int = 1 << 20
+    /// How long a request body may leave its reader waiting for the next bytes; the app sets it from configuration.
+    public var bodyTimeout: Duration = .seconds(30)
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

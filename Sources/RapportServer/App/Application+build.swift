@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import RapportCore
 import RapportStore
 import RapportWeb
@@ -8,8 +9,12 @@ import RapportWeb
 /// Builds the whole HTTP application on an open database: routes, middleware, services.
 public func buildApplication(services: AppServices, logger: Logger) throws -> some ApplicationProtocol {
     let router = try buildRouter(services: services)
+    // A connection that sends nothing for twice the body timeout is closed: idle keep-alive connections, and one whose
+    // request was answered `408` while the rest of its body never came.
+    let idle = TimeAmount.seconds(Int64(services.config.bodyTimeoutSeconds) * 2)
     return Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: idle)),
         configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "Rapport"),
         logger: logger
     )
@@ -25,7 +30,9 @@ public func buildRouter(services: AppServices) throws -> Router<AppRequestContex
     let openAPI = try Data(contentsOf: openAPIURL)
     let router = Router(context: AppRequestContext.self)
     let table = RouteTableBox()
-    router.add(middleware: RequestIDMiddleware(maxBodyBytes: services.config.maxBodyBytes))
+    router.add(middleware: RequestIDMiddleware(maxBodyBytes: services.config.maxBodyBytes,
+                                                 bodyTimeout: .seconds(services.config.bodyTimeoutSeconds)))
+    router.add(middleware: SecurityHeadersMiddleware(https: services.config.cookieSecure))
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: TrackingCORSMiddleware())
     router.add(middleware: ErrorMiddleware(routes: table, web: services.web))

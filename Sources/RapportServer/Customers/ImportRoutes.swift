@@ -15,15 +15,19 @@ extension APIRoutes {
                 throw RapportError(.unsupportedMediaType, code: "unsupported_media_type",
                                    message: "Send the file as text/csv, or as multipart/form-data with one file part.")
             }
-            let job = try await services.imports.start(principal, workspaceId: principal.workspaceId, kind: kind)
             let finished: ImportJob
             if isMultipart {
-                var request = request
-                let body = try await request.collectBody(upTo: MultipartForm.maxBytes)
+                // Read whole before the job starts: a body over the limit or cut short leaves no job behind.
+                let body = try await request.collectBody(limit: MultipartForm.maxBytes, context: context)
                 let file = try MultipartForm(body: Array(body.readableBytesView), contentType: contentType).firstFile()
+                let job = try await services.imports.start(principal, workspaceId: principal.workspaceId, kind: kind)
                 finished = try await services.imports.run(job, chunks: SingleChunk(bytes: file))
             } else {
-                finished = try await services.imports.run(job, chunks: request.body.map { Array($0.readableBytesView) })
+                let job = try await services.imports.start(principal, workspaceId: principal.workspaceId, kind: kind)
+                let imports = services.imports
+                finished = try await request.withBodyChunks(context) { chunks in
+                    try await imports.run(job, chunks: chunks.map { Array($0.readableBytesView) })
+                }
             }
             if finished.status == .failed, finished.rowsRead == 0 {
                 // Nothing usable was sent (no header, no rows): the request itself is wrong. The job stays recorded.

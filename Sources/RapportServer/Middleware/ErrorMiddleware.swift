@@ -27,6 +27,10 @@ struct ErrorMiddleware: RouterMiddleware {
             if failure.kind == .rateLimited, let retry = failure.details["retry_after_seconds"] {
                 headers[.retryAfter] = retry
             }
+            if failure.kind == .timeout {
+                // The rest of the body may never come: the connection is not reused (RFC 9110 §15.5.9).
+                headers[.connection] = "close"
+            }
             if Self.wantsJSON(request) {
                 return Self.envelope(failure, headers: headers)
             }
@@ -98,6 +102,7 @@ extension RapportError.Kind {
         case .rateLimited: .tooManyRequests
         case .unavailable: .serviceUnavailable
         case .internalError: .internalServerError
+        case .timeout: .requestTimeout
         }
     }
 }

@@ -5,11 +5,12 @@ import Logging
 import RapportCore
 
 /// Gives every request an id (the caller's `X-Request-Id` when it is a safe token), puts it in the logger's
-/// metadata and the response header, applies the body limit and writes one access-log line.
+/// metadata and the response header, applies the body limits and writes one access-log line.
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     static let header = HTTPField.Name("X-Request-Id")!
     let maxBodyBytes: Int
+    let bodyTimeout: Duration
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -17,6 +18,7 @@ struct RequestIDMiddleware: RouterMiddleware {
         let id = incoming.flatMap(Self.isSafe) == true ? incoming! : Self.makeID()
         context.requestID = id
         context.maxBodyBytes = maxBodyBytes
+        context.bodyTimeout = bodyTimeout
         context.logger[metadataKey: "request_id"] = .string(id)
         let start = ContinuousClock.now
         var response = try await next(request, context)

@@ -14,7 +14,9 @@ struct JSONBody: Sendable {
             throw RapportError(.unsupportedMediaType, code: "unsupported_media_type",
                                message: "Send the body as JSON with 'Content-Type: application/json'.")
         }
-        let data = Data(try await request.limitedBody(context).readableBytesView)
+        let body = try ContentDecoding.decode(try await request.limitedBody(context),
+                                              contentEncoding: request.headers[.contentEncoding], limit: context.maxBodyBytes)
+        let data = Data(body.readableBytesView)
         let value: JSONValue
         do {
             value = try JSONCodec.parse(data)
@@ -65,27 +67,5 @@ struct JSONBody: Sendable {
         guard let value = fields[key], value != .null else { return nil }
         guard case .string(let string) = value else { throw RapportError.invalid(key, "\(key) must be a string or null.") }
         return string
-    }
-}
-
-extension Request {
-    /// The whole body, up to the configured limit (`413 payload_too_large` beyond it).
-    func limitedBody(_ context: AppRequestContext) async throws -> ByteBuffer {
-        var request = self
-        do {
-            return try await request.collectBody(upTo: context.maxBodyBytes)
-        } catch is NIOTooManyBytesError {
-            throw RapportError.payloadTooLarge(limit: context.maxBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw RapportError.payloadTooLarge(limit: context.maxBodyBytes)
-        }
-    }
-}
-
-extension RapportError {
-    static func payloadTooLarge(limit: Int) -> RapportError {
-        RapportError(.payloadTooLarge, code: "payload_too_large",
-                     message: "The request body is larger than the limit of \(limit) bytes.",
-                     details: ["limit_bytes": String(limit)])
     }
 }

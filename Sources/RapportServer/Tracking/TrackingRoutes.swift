@@ -1,4 +1,3 @@
-import CompressNIO
 import Foundation
 import Hummingbird
 import NIOCore
@@ -123,33 +122,11 @@ struct TrackingRoutes: Sendable {
         return JSONResponse.make(.object(answer))
     }
 
-    /// Reads the body (gunzipping `Content-Encoding: gzip`) up to `limit` decompressed bytes.
+    /// Reads the body, undoing its `Content-Encoding`, up to `limit` bytes before and after decompression.
     func readBody(_ request: Request, _ context: AppRequestContext, limit: Int) async throws -> [UInt8] {
-        var request = request
-        let tooLarge = RapportError(.payloadTooLarge, code: "payload_too_large",
-                                    message: "The request body exceeds the limit of \(limit) bytes (\(limit / 1024) KB).",
-                                    details: ["limit_bytes": String(limit)])
-        var buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: limit + 1)
-        } catch is NIOTooManyBytesError {
-            throw tooLarge
-        }
-        let encoding = request.headers[.contentEncoding]?.lowercased() ?? "identity"
-        if encoding.contains("gzip") || encoding.contains("deflate") {
-            do {
-                buffer = try buffer.decompress(with: encoding.contains("gzip") ? .gzip() : .deflate(), maxSize: limit + 1)
-            } catch let error as CompressNIOError where error == .bufferOverflow {
-                throw tooLarge
-            } catch {
-                throw RapportError(.badRequest, code: "invalid_encoding", message: "The body is not valid \(encoding) data.")
-            }
-        } else if encoding != "identity" {
-            throw RapportError(.unsupportedMediaType, code: "unsupported_media_type",
-                               message: "Content-Encoding \(encoding) is not supported; use gzip or none.")
-        }
-        guard buffer.readableBytes <= limit else { throw tooLarge }
-        return Array(buffer.readableBytesView)
+        let body = try await request.collectBody(limit: limit, context: context)
+        let decoded = try ContentDecoding.decode(body, contentEncoding: request.headers[.contentEncoding], limit: limit)
+        return Array(decoded.readableBytesView)
     }
 
     /// The user name of HTTP Basic credentials (Segment sends the write key there with an empty password).

@@ -41,8 +41,7 @@ extension WebRoutes {
         guard contentType.lowercased().hasPrefix("multipart/form-data") else {
             throw RapportError(.unsupportedMediaType, code: "unsupported_media_type", message: "Upload the file with the form.")
         }
-        var request = request
-        let form = try MultipartForm(body: Array(try await request.collectBody(upTo: MultipartForm.maxBytes).readableBytesView),
+        let form = try MultipartForm(body: Array(try await request.collectBody(limit: MultipartForm.maxBytes, context: context).readableBytesView),
                                      contentType: contentType)
         try checkCSRF(form["_csrf"], of: principal)
         let kind = form["type"] ?? ""
