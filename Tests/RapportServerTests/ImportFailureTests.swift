@@ -90,4 +90,16 @@ struct ImportFailureTests {
             #expect(try await ws.http.get("/api/v1/imports", key: ws.fixture.adminKey).data.isEmpty)
         }
     }
+
+    /// Found by schemathesis: a header row whose quote never closes was answered 201 with a `failed` import.
+    @Test func aHeaderRowWithAnOpenQuoteIsRefused() async throws {
+        try await TrackingTests.run { ws, _ in
+            let reply = try await SegmentAndImportTests.importCSV(ws, type: "customers", "\"email,name\nann@example.com,Ann\n")
+            #expect(reply.status == .unprocessableContent, "\(reply.text)")
+            #expect(((reply.json["error"] as? [String: Any])?["details"] as? [String: Any])?["field"] as? String == "file")
+            let rows = try await SegmentAndImportTests.importCSV(ws, type: "customers", "email,name\n\"ann@example.com,Ann\n")
+            #expect(rows.status == .created, "an open quote in a data row rejects that row and the rest of the file")
+            #expect(rows.json["rows_rejected"] as? Int == 1)
+        }
+    }
 }

@@ -154,7 +154,7 @@ extension Order {
             throw RapportError.invalid(field("order_id"), "An order needs \(field("order_id")) (1–255 characters).")
         }
         var lines: [OrderLine] = []
-        let products = properties["products"].flatMap { $0.isNull ? nil : $0 }
+        let products = properties["products"]?.nonNull
         if let products, products.arrayValue == nil { throw RapportError.invalid(field("products"), "\(field("products")) must be an array.") }
         for (index, product) in (products?.arrayValue ?? []).enumerated() {
             let path = "products[\(index)]"

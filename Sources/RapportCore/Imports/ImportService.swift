@@ -76,6 +76,9 @@ public struct ImportService: Sendable {
                     if header == nil { header = try ImportColumns(kind: job.kind, header: last.fields) } else { pending.append(last) }
                 }
             } catch CSVParser.ParseError.unterminatedQuote(let row) {
+                guard header != nil else {
+                    throw RapportError.invalid("header", "A quoted field of the header row is never closed.")
+                }
                 job.rowsRejected += 1
                 job.rowsRead += 1
                 append(&job, ImportRejection(row: row, reason: "A quoted field is never closed; the rest of the file was ignored."))

@@ -96,6 +96,13 @@ extension JSONValue {
 
     public var isNull: Bool { self == .null }
 
+    /// The value, or nil when it is JSON `null`. (Write `value?.nonNull`, not `flatMap { $0.isNull ? nil : $0 }`:
+    /// `JSONValue` is `ExpressibleByNilLiteral`, so that `nil` becomes `.null` again.)
+    public var nonNull: JSONValue? {
+        if case .null = self { return Optional.none }
+        return self
+    }
+
     public subscript(key: String) -> JSONValue? { objectValue?[key] }
 
     /// Parses JSON text; nil when it is not JSON.

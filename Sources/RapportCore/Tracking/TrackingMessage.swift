@@ -48,7 +48,7 @@ public struct TrackingMessage: Sendable, Equatable {
         guard userId != nil || anonymousId != nil else {
             throw invalid("userId", "Every message needs a userId or an anonymousId.")
         }
-        let context = fields["context"].flatMap { $0.isNull ? nil : $0 } ?? [:]
+        let context = fields["context"]?.nonNull ?? [:]
         guard context.objectValue != nil else { throw invalid("context", "context must be an object.") }
         var message = TrackingMessage(
             type: type, messageId: "", userId: userId, anonymousId: anonymousId, name: nil,

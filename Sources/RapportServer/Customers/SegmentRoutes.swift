@@ -33,7 +33,7 @@ extension APIRoutes {
             let id = try context.id("segment_id", of: "segment")
             let body = try await JSONBody.read(request, context: context, allowed: ["name", "description", "rule"])
             let description: String?? = body.has("description") ? .some(try body.optionalString("description")) : .none
-            let rule = body.fields["rule"].flatMap { $0.isNull ? nil : $0 }
+            let rule = body.fields["rule"]  // null is not a rule: it is refused, as the document says
             let name = try body.has("name") ? body.string("name") : nil
             let segment = try await services.segments.update(principal, id: id, name: name, description: description, rule: rule)
             return JSONResponse.make(segment.json)
