@@ -32,7 +32,8 @@ struct ImportColumns: Sendable {
         }
     }
 
-    func row(_ record: CSVParser.Record) throws(RapportError) -> ImportRow {
+    /// Reads one record of a file received at `receivedAt` (dates must lie in `EventTime.plausible`).
+    func row(_ record: CSVParser.Record, receivedAt: Int64) throws(RapportError) -> ImportRow {
         guard record.fields.count <= names.count || record.fields.dropFirst(names.count).allSatisfy(\.isEmpty) else {
             throw RapportError.invalid("row", "The row has \(record.fields.count) fields but the header has \(names.count).")
         }
@@ -84,6 +85,9 @@ struct ImportColumns: Sendable {
             if let raw = values["occurred_at"] ?? values["date"] ?? values["ordered_at"] {
                 guard let millis = ISO8601.millis(raw) else {
                     throw RapportError.invalid("occurred_at", "occurred_at must be a date like 2026-11-25 or 2026-11-25T12:00:00Z.")
+                }
+                guard EventTime.plausible(receivedAt: receivedAt).contains(millis) else {
+                    throw RapportError.invalid("occurred_at", "occurred_at must lie between 2000-01-01 and a day from now (got \(raw)).")
                 }
                 occurredAt = millis
             }

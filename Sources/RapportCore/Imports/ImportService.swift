@@ -97,7 +97,7 @@ public struct ImportService: Sendable {
         for record in records {
             job.rowsRead += 1
             do {
-                rows.append((record.number, try columns.row(record)))
+                rows.append((record.number, try columns.row(record, receivedAt: deps.clock.nowMillis)))
             } catch {
                 job.rowsRejected += 1
                 append(&job, ImportRejection(row: record.number, reason: error.message, field: error.details["field"]))

@@ -27,7 +27,8 @@ public struct TrackingMessage: Sendable, Equatable {
 
     /// Reads one message. `type` comes from the body, else from the endpoint (`/v1/track` → track).
     /// Timestamps follow Segment: `timestamp = receivedAt − (sentAt − originalTimestamp)` when the client sent
-    /// `sentAt`, so a device whose clock is off by an hour still lands at the right time.
+    /// `sentAt`, so a device whose clock is off by an hour still lands at the right time; a time outside
+    /// `EventTime.plausible` falls back to the stated timestamp, then to `receivedAt`.
     public static func parse(_ json: JSONValue, endpointType: MessageType?, batchSentAt: Int64?, receivedAt: Int64,
                              makeId: () -> String) throws(RapportError) -> TrackingMessage {
         guard let fields = json.objectValue else { throw invalid("message", "Each message must be a JSON object.") }
@@ -84,9 +85,7 @@ public struct TrackingMessage: Sendable, Equatable {
         let fallback = try time(fields["originalTimestamp"], field: "originalTimestamp")
         let original = stated ?? fallback
         let sentAt = try time(fields["sentAt"], field: "sentAt") ?? batchSentAt
-        if let original {
-            message.timestamp = sentAt.map { receivedAt - ($0 - original) } ?? original
-        }
+        message.timestamp = EventTime.corrected(timestamp: original, sentAt: sentAt, receivedAt: receivedAt)
         return message
     }
 
