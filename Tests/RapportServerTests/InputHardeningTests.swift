@@ -131,4 +131,152 @@ struct InputHardeningTests {
             #expect((imported.json["rejections"] as? [[String: Any]])?.first?["field"] as? String == "occurred_at")
         }
     }
+
+    // MARK: - Point 1: U+0000 is refused with the field named, on both databases
+
+    @Test func aBatchWithNULMessagesStoresTheOthers() async throws {
+        try await Self.run { ws, _ in
+            let nul = "a\u{0}b"
+            let reply = try await ws.batch([
+                ["type": "identify", "messageId": "ok-1", "userId": "good", "traits": ["email": "good@example.com"]],
+                ["type": "track", "messageId": "bad-event", "userId": "u1", "event": nul],
+                ["type": "track", "messageId": "bad-user", "userId": nul, "event": "E"],
+                ["type": "identify", "messageId": "bad-trait", "userId": "u2", "traits": ["plan": nul]],
+                ["type": "identify", "messageId": "bad-key", "userId": "u3", "traits": [nul: "x"]],
+                ["type": "track", "messageId": "bad-order", "userId": "u4", "event": "Order Completed",
+                 "properties": ["order_id": nul, "total": 5]],
+                ["type": "track", "messageId": "bad-nested", "userId": "u5", "event": "E",
+                 "properties": ["items": [["sku": "ok"], ["sku": nul]]]],
+                ["type": "page", "messageId": "bad-context", "anonymousId": "a6", "context": ["page": ["title": nul]]],
+                ["type": "track", "messageId": "ok-2", "userId": "good", "event": "Still Stored"],
+            ])
+            #expect(reply.status == .ok, "\(reply.text)")
+            #expect(reply.json["stored"] as? Int == 2)
+            let rejected = try #require(reply.json["rejected"] as? [[String: Any]])
+            #expect(rejected.map { $0["message_id"] as? String } == ["bad-event", "bad-user", "bad-trait", "bad-key", "bad-order",
+                                                                     "bad-nested", "bad-context"])
+            #expect(rejected.map { $0["field"] as? String } == ["event", "userId", "traits.plan", "traits.\(nul)",
+                                                                "properties.order_id", "properties.items[1].sku",
+                                                                "context.page.title"])
+            #expect(rejected.allSatisfy { $0["code"] as? String == "validation_failed" })
+            let profile = try #require(try await Self.customer(ws, email: "good@example.com"))
+            let timeline = try await ws.timeline(try #require(profile["id"] as? String))
+            #expect(timeline.data.map { $0["name"] as? String }.contains("Still Stored"))
+
+            let single = try await ws.http.call(.post, "/v1/track", json: ["userId": "u", "event": nul],
+                                                headers: TrackingTests.basic(ws.trackKey))
+            #expect(single.status == .badRequest)
+            #expect(Self.error(single) == ("invalid_message", "event"))
+        }
+    }
+
+    @Test func restBodiesQueryParametersFormsAndCSVCellsRefuseNUL() async throws {
+        try await Self.run { ws, _ in
+            let key = ws.fixture.adminKey
+            let nul = "a\u{0}b"
+            let order = try await ws.http.call(.post, "/api/v1/orders", key: key, json: ["order_id": nul, "email": "a@example.com"])
+            #expect(order.status == .unprocessableContent, "\(order.text)")
+            #expect(Self.error(order) == ("validation_failed", "order_id"))
+            let customer = try await ws.http.call(.post, "/api/v1/customers", key: key, json: ["traits": ["name": nul]])
+            #expect(Self.error(customer) == ("validation_failed", "traits.name"))
+            let segment = try await ws.http.call(.post, "/api/v1/segments/preview", key: key,
+                                                 json: ["rule": ["field": "trait.plan", "op": "eq", "value": nul]])
+            #expect(Self.error(segment) == ("validation_failed", "rule.value"))
+
+            for (uri, field) in [("/api/v1/customers?email=a%00b", "email"), ("/api/v1/customers?search=%00", "search"),
+                                 ("/api/v1/customers?limit=5&search=caf%E9", "search"), ("/api/v1/customers?na%00me=1", "na%00me")] {
+                let reply = try await ws.http.get(uri, key: key)
+                #expect(reply.status == .badRequest, "\(uri): \(reply.text)")
+                #expect(Self.error(reply) == ("invalid_parameter", field), "\(uri)")
+            }
+            // Pages go through the same check (answered as an HTML page).
+            let page = try await ws.http.get("/customers?search=%00", headers: [.accept: "text/html"])
+            #expect(page.status == .badRequest)
+            // Percent-encoded UTF-8 still works.
+            #expect(try await ws.http.get("/api/v1/customers?search=caf%C3%A9", key: key).status == .ok)
+
+            for body in ["email=a%00b%40example.com&password=x", "email=caf%E9%40example.com&password=x"] {
+                let login = try await ws.http.call(.post, "/login", raw: body,
+                                                   headers: [.contentType: "application/x-www-form-urlencoded"])
+                #expect(login.status == .unprocessableContent, "\(body): \(login.status)")
+            }
+
+            let csv = "email,user_id,plan\nann@example.com,u-ann,pro\nbob@example.com,u-bob,x\u{0}y\ncid@example.com,u-\u{0},free\n"
+            let imported = try await ws.http.call(.post, "/api/v1/imports?type=customers", key: key, raw: csv,
+                                                  headers: [.contentType: "text/csv"])
+            #expect(imported.status == .created, "\(imported.text)")
+            #expect(imported.json["rows_imported"] as? Int == 1)
+            let rejections = try #require(imported.json["rejections"] as? [[String: Any]])
+            #expect(rejections.map { $0["row"] as? Int } == [3, 4])
+            #expect(rejections.map { $0["field"] as? String } == ["plan", "user_id"])
+        }
+    }
+
+    // MARK: - Point 4: no lossy normalisation
+
+    @Test func invalidUTF8IsRefusedEverywhereInsteadOfMerged() async throws {
+        try await Self.run { ws, _ in
+            let key = ws.fixture.adminKey
+            // Two user ids that differ only in a byte that is not UTF-8: before, both became "u-\u{FFFD}".
+            for byte: UInt8 in [0xE9, 0xE8] {
+                let body = Array(#"{"batch":[{"type":"identify","userId":"u-"#.utf8) + [byte] + Array(#"","traits":{"plan":"x"}}]}"#.utf8)
+                let reply = try await Self.send(ws, "/v1/batch", bytes: body, headers: TrackingTests.basic(ws.trackKey))
+                #expect(reply.status == .badRequest)
+                #expect(Self.error(reply).code == "invalid_json")
+                #expect(reply.text.contains("UTF-8"))
+            }
+            #expect(try await ws.http.get("/api/v1/customers", key: key).data.isEmpty)
+
+            let order = Array(#"{"order_id":"o-"#.utf8) + [0xFF] + Array(#"","email":"a@example.com"}"#.utf8)
+            let orderReply = try await Self.send(ws, "/api/v1/orders", bytes: order,
+                                                 headers: [.authorization: "Bearer \(key)", .contentType: "application/json"])
+            #expect(orderReply.status == .badRequest)
+            #expect(Self.error(orderReply).code == "invalid_json")
+
+            let csv = Array("email,user_id\nann@example.com,caf".utf8) + [0xE9] + Array("\nbob@example.com,caf".utf8) + [0xE8]
+                + Array("\ncid@example.com,cid\n".utf8)
+            let imported = try await Self.send(ws, "/api/v1/imports?type=customers", bytes: csv,
+                                               headers: [.authorization: "Bearer \(key)", .contentType: "text/csv"])
+            #expect(imported.status == .created, "\(imported.text)")
+            #expect(imported.json["rows_imported"] as? Int == 1)
+            let rejections = try #require(imported.json["rejections"] as? [[String: Any]])
+            #expect(rejections.map { $0["row"] as? Int } == [2, 3])
+            #expect(rejections.map { $0["field"] as? String } == ["user_id", "user_id"])
+        }
+    }
+
+    @Test func numericIdsKeepTheirExactDigits() async throws {
+        try await Self.run { ws, _ in
+            let key = ws.fixture.adminKey
+            // 2^53 + 1 and 2^53 are one Double: before, both users ended on one profile as "9007199254740992.0".
+            let body = #"{"batch":[{"type":"identify","userId":9007199254740993,"traits":{"email":"odd@example.com","big":123456789012345678901234567890}},"#
+                + #"{"type":"identify","userId":9007199254740992,"traits":{"email":"even@example.com"}},"#
+                + #"{"type":"track","userId":9007199254740993,"event":"Order Completed","properties":{"order_id":90071992547409931,"total":1}},"#
+                + #"{"type":"track","userId":9007199254740992,"event":"Order Completed","properties":{"order_id":90071992547409932,"total":1}}]}"#
+            let reply = try await Self.send(ws, "/v1/batch", bytes: Array(body.utf8), headers: TrackingTests.basic(ws.trackKey))
+            #expect(reply.status == .ok, "\(reply.text)")
+            #expect(reply.json["stored"] as? Int == 4)
+            let odd = try #require(try await Self.customer(ws, email: "odd@example.com"))
+            let even = try #require(try await Self.customer(ws, email: "even@example.com"))
+            #expect(odd["id"] as? String != even["id"] as? String)
+            func userIds(_ profile: [String: Any]) -> [String] {
+                (profile["identifiers"] as? [[String: Any]] ?? []).filter { $0["type"] as? String == "user_id" }
+                    .compactMap { $0["value"] as? String }
+            }
+            #expect(userIds(odd) == ["9007199254740993"])
+            #expect(userIds(even) == ["9007199254740992"])
+            #expect((odd["purchases"] as? [String: Any])?["order_count"] as? Int == 1)
+            #expect((even["purchases"] as? [String: Any])?["order_count"] as? Int == 1)
+            // A large number trait is written back with its digits.
+            let raw = try await ws.http.get("/api/v1/customers/\(try #require(odd["id"] as? String))", key: key)
+            #expect(raw.text.contains("\"big\":123456789012345678901234567890"))
+
+            for number in ["1e309", String(repeating: "7", count: 400)] {
+                let bad = #"{"userId":"u","event":"E","properties":{"n":"# + number + "}}"
+                let reply = try await Self.send(ws, "/v1/track", bytes: Array(bad.utf8), headers: TrackingTests.basic(ws.trackKey))
+                #expect(reply.status == .badRequest, "\(number.prefix(10))")
+                #expect(Self.error(reply).code == "invalid_json")
+            }
+        }
+    }
 }

@@ -17,6 +17,16 @@ struct ImportColumns: Sendable {
     static let userIdNames: Set<String> = ["user_id", "userid", "external_id", "customer_external_id"]
     static let emailNames: Set<String> = ["email", "e_mail", "email_address"]
 
+    init(kind: ImportJob.Kind, header record: CSVParser.Record) throws(RapportError) {
+        guard record.invalidUTF8Field == nil else {
+            throw RapportError.invalid("header", "The header is not UTF-8 text; save the file as UTF-8 (CSV UTF-8).")
+        }
+        guard !record.fields.contains(where: { $0.utf8.contains(0) }) else {
+            throw RapportError.invalid("header", "The header must not contain the NUL character (U+0000).")
+        }
+        try self.init(kind: kind, header: record.fields)
+    }
+
     init(kind: ImportJob.Kind, header: [String]) throws(RapportError) {
         self.kind = kind
         names = header.map { raw in
@@ -36,6 +46,15 @@ struct ImportColumns: Sendable {
     func row(_ record: CSVParser.Record, receivedAt: Int64) throws(RapportError) -> ImportRow {
         guard record.fields.count <= names.count || record.fields.dropFirst(names.count).allSatisfy(\.isEmpty) else {
             throw RapportError.invalid("row", "The row has \(record.fields.count) fields but the header has \(names.count).")
+        }
+        // Text is refused, not repaired: a replaced byte could make two ids one, and PostgreSQL cannot store U+0000.
+        if let index = record.invalidUTF8Field {
+            let column = index < names.count ? names[index] : "row"
+            throw RapportError.invalid(column, "\(column) is not UTF-8 text; save the file as UTF-8 (CSV UTF-8).")
+        }
+        if let index = record.fields.firstIndex(where: { $0.utf8.contains(0) }) {
+            let column = index < names.count ? names[index] : "row"
+            throw RapportError.invalid(column, "\(column) must not contain the NUL character (U+0000).")
         }
         var values: [String: String] = [:]
         for (index, name) in names.enumerated() where index < record.fields.count {

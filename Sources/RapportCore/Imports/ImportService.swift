@@ -31,7 +31,7 @@ public struct ImportService: Sendable {
             for try await chunk in chunks {
                 for record in try parser.feed(chunk) {
                     if header == nil {
-                        header = try ImportColumns(kind: job.kind, header: record.fields)
+                        header = try ImportColumns(kind: job.kind, header: record)
                         continue
                     }
                     pending.append(record)
@@ -46,7 +46,7 @@ public struct ImportService: Sendable {
             }
             do {
                 if let last = try parser.finish() {
-                    if header == nil { header = try ImportColumns(kind: job.kind, header: last.fields) } else { pending.append(last) }
+                    if header == nil { header = try ImportColumns(kind: job.kind, header: last) } else { pending.append(last) }
                 }
             } catch CSVParser.ParseError.unterminatedQuote(let row) {
                 job.rowsRejected += 1

@@ -158,7 +158,11 @@ public struct TrackingMessage: Sendable, Equatable {
             guard trimmed.utf8.count <= 255 || trimmed.count <= 255 else { throw invalid(field, "\(field) must be at most 255 characters.") }
             return trimmed.isEmpty ? nil : trimmed
         case .number(let number)?:
-            return number == number.rounded() && abs(number) < 9e15 ? String(Int64(number)) : String(number)
+            // An integer keeps its exact digits (`42`, not `42.0`); beyond ±2^53 the parser kept them as `.bigInteger`.
+            return value?.integerText ?? String(number)
+        case .bigInteger(let digits)?:
+            guard digits.utf8.count <= 255 else { throw invalid(field, "\(field) must be at most 255 characters.") }
+            return digits
         default: throw invalid(field, "\(field) must be a string.")
         }
     }
