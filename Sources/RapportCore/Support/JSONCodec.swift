@@ -147,18 +147,27 @@ public enum JSONCodec {
         mutating func string() throws -> String {
             index += 1  // opening quote
             let start = index
-            // Fast path: no escapes.
+            // Fast path: no escapes. `seen` collects every byte's bits: below 0x80 the text is ASCII, always valid, and
+            // decoded as before; otherwise it is validated (`String(validating:)` refuses where decoding repaired, at
+            // about twice decoding's cost, so only non-ASCII strings pay it).
+            var seen: UInt8 = 0
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    // Validating costs what decoding did (both check every byte); it refuses instead of repairing.
-                    guard let text = String(validating: bytes[start..<index], as: UTF8.self) else {
-                        throw ParseError(offset: start, reason: .invalidUTF8)
+                    let text: String
+                    if seen < 0x80 {
+                        text = String(decoding: bytes[start..<index], as: UTF8.self)
+                    } else {
+                        guard let valid = String(validating: bytes[start..<index], as: UTF8.self) else {
+                            throw ParseError(offset: start, reason: .invalidUTF8)
+                        }
+                        text = valid
                     }
                     index += 1
                     return text
                 }
                 if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                seen |= byte
                 index += 1
             }
             var buffer = Array(bytes[start..<index])
