@@ -87,6 +87,15 @@ struct ExactInputTests {
         #expect(key.pathOfNUL("traits") == "traits.k\u{0}")
     }
 
+    @Test func segmentRulesRefuseNULNamingThePath() {
+        // The web form hands the rule to SegmentRule.parse without JSONBody, so the rule checks it itself.
+        let rule: JSONValue = ["all": [["field": "trait.plan", "op": "eq", "value": "pro"],
+                                       ["field": "trait.plan", "op": "eq", "value": "a\u{0}b"]]]
+        #expect(throws: RapportError.invalid("rule.all[1].value", "rule.all[1].value must not contain the NUL character (U+0000).")) {
+            try SegmentRule.parse(rule)
+        }
+    }
+
     @Test func csvMarksTheFirstFieldThatIsNotUTF8() throws {
         var parser = CSVParser()
         let records = try parser.feed([UInt8]("email,name\na@x.com,caf".utf8) + [0xE9] + [UInt8]("\nb@x.com,ok\n".utf8))
