@@ -47,6 +47,25 @@ struct ParsingTests {
         #expect(ISO8601.millis(text) == nil)
     }
 
+    @Test(arguments: [
+        "2026-02-31T00:00:00Z", "2026-02-29", "2100-02-29", "2026-04-31", "2026-06-31T12:00:00Z", "2026-09-31",
+        "2026-11-31", "2026-01-32", "2026-00-10", "2026-11-25T12:00:00+99:99", "2026-11-25T12:00:00+24:00",
+        "2026-11-25T12:00:00-01:60", "2026-11-25T12:00:00+01:", "2026-11-25T12:00:00+1",
+    ])
+    func iso8601RejectsImpossibleDatesAndOffsets(text: String) {
+        #expect(ISO8601.millis(text) == nil)
+    }
+
+    // Leap days: 2024 and 2000 are leap years (divisible by 4; 2000 by 400); 1900 and 2100 are not.
+    @Test(arguments: [
+        ("2024-02-29", Int64(1_709_164_800_000)), ("2000-02-29T00:00:00Z", Int64(951_782_400_000)),
+        ("2026-01-31", Int64(1_769_817_600_000)), ("2026-11-25T13:30:00+0130", Int64(1_795_608_000_000)),
+        ("2026-11-25T13:00:00+01", Int64(1_795_608_000_000)), ("2026-11-25T12:00:00-23:59", Int64(1_795_694_340_000)),
+    ])
+    func iso8601AcceptsLeapDaysMonthEndsAndOffsetsInRange(text: String, millis: Int64) {
+        #expect(ISO8601.millis(text) == millis)
+    }
+
     @Test func csvHandlesQuotesLineBreaksBOMAndChunking() throws {
         let text = "\u{FEFF}email,name\r\n\"a@x.com\",\"Lee, \"\"Ann\"\"\"\nb@x.com,\"two\nlines\"\n\n,\nc@x.com,last"
         let bytes = Array(text.utf8)

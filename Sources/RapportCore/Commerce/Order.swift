@@ -133,7 +133,7 @@ extension Order {
         func field(_ name: String) -> String { fieldPrefix + name }
         func number(_ value: JSONValue?, _ name: String) throws(RapportError) -> Double? {
             guard let value, !value.isNull else { return nil }
-            if strict, case .number(let number) = value { return number }
+            if strict, value.typeName == "number", let number = value.numberValue { return number }
             if !strict, let number = value.numberValue { return number }
             throw RapportError.invalid(field(name), "\(field(name)) must be a number.")
         }
@@ -148,7 +148,7 @@ extension Order {
         if strict {
             orderId = try text(rawId, "order_id")
         } else {
-            orderId = rawId?.stringValue ?? rawId?.numberValue.flatMap { abs($0) < 9e15 ? String(Int64($0)) : nil }
+            orderId = rawId?.stringValue ?? rawId?.integerText
         }
         guard let orderId, !orderId.isEmpty, orderId.count <= 255 else {
             throw RapportError.invalid(field("order_id"), "An order needs \(field("order_id")) (1–255 characters).")

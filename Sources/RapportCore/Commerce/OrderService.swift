@@ -13,6 +13,9 @@ public struct OrderService: Sendable {
         let workspaceId = principal.workspaceId
         let deps = self.deps
         let now = deps.clock.nowMillis
+        if let occurredAt, !EventTime.plausible(receivedAt: now).contains(occurredAt) {
+            throw RapportError.invalid("occurred_at", "occurred_at must lie between 2000-01-01T00:00:00Z and a day from now.")
+        }
         return try await deps.store.write { repos in
             try await repos.customers.lockIdentities(workspaceId: workspaceId)
             if try await repos.orders.find(workspaceId: workspaceId, orderId: parsed.orderId) != nil {

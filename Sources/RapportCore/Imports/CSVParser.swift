@@ -5,6 +5,9 @@ public struct CSVParser: Sendable {
         /// The record's number in the file, counting the header as 1 (as a spreadsheet numbers rows).
         public var number: Int
         public var fields: [String]
+        /// The index of the first field whose bytes are not UTF-8 (that field then holds them repaired with
+        /// U+FFFD, only for messages); nil when every field is valid.
+        public var invalidUTF8Field: Int? = nil
     }
 
     public enum ParseError: Error, Equatable {
@@ -77,6 +80,7 @@ public struct CSVParser: Sendable {
     }
 
     private var bomBytes = 0
+    private var invalidUTF8Field: Int?
 
     /// Ends the input: the last record, if the file does not end with a line break.
     public mutating func finish() throws(ParseError) -> Record? {
@@ -86,7 +90,12 @@ public struct CSVParser: Sendable {
     }
 
     private mutating func endField() {
-        fields.append(String(decoding: field, as: UTF8.self))
+        if let text = String(validating: field, as: UTF8.self) {
+            fields.append(text)
+        } else {
+            if invalidUTF8Field == nil { invalidUTF8Field = fields.count }
+            fields.append(String(decoding: field, as: UTF8.self))
+        }
         field.removeAll(keepingCapacity: true)
         quoteSeen = false
         fieldStarted = false
@@ -94,11 +103,11 @@ public struct CSVParser: Sendable {
 
     private mutating func endRecord() -> Record? {
         endField()
-        defer { fields.removeAll(keepingCapacity: true) }
+        defer { fields.removeAll(keepingCapacity: true); invalidUTF8Field = nil }
         // Blank lines are skipped but still counted, so row numbers match the file.
         recordNumber += 1
         if fields.allSatisfy(\.isEmpty) { return nil }
-        return Record(number: recordNumber, fields: fields)
+        return Record(number: recordNumber, fields: fields, invalidUTF8Field: invalidUTF8Field)
     }
 }
 

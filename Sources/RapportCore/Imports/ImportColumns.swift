@@ -17,6 +17,16 @@ struct ImportColumns: Sendable {
     static let userIdNames: Set<String> = ["user_id", "userid", "external_id", "customer_external_id"]
     static let emailNames: Set<String> = ["email", "e_mail", "email_address"]
 
+    init(kind: ImportJob.Kind, header record: CSVParser.Record) throws(RapportError) {
+        guard record.invalidUTF8Field == nil else {
+            throw RapportError.invalid("header", "The header is not UTF-8 text; save the file as UTF-8 (CSV UTF-8).")
+        }
+        guard !record.fields.contains(where: { $0.utf8.contains(0) }) else {
+            throw RapportError.invalid("header", "The header must not contain the NUL character (U+0000).")
+        }
+        try self.init(kind: kind, header: record.fields)
+    }
+
     init(kind: ImportJob.Kind, header: [String]) throws(RapportError) {
         self.kind = kind
         names = header.map { raw in
@@ -32,9 +42,19 @@ struct ImportColumns: Sendable {
         }
     }
 
-    func row(_ record: CSVParser.Record) throws(RapportError) -> ImportRow {
+    /// Reads one record of a file received at `receivedAt` (dates must lie in `EventTime.plausible`).
+    func row(_ record: CSVParser.Record, receivedAt: Int64) throws(RapportError) -> ImportRow {
         guard record.fields.count <= names.count || record.fields.dropFirst(names.count).allSatisfy(\.isEmpty) else {
             throw RapportError.invalid("row", "The row has \(record.fields.count) fields but the header has \(names.count).")
+        }
+        // Text is refused, not repaired: a replaced byte could make two ids one, and PostgreSQL cannot store U+0000.
+        if let index = record.invalidUTF8Field {
+            let column = index < names.count ? names[index] : "row"
+            throw RapportError.invalid(column, "\(column) is not UTF-8 text; save the file as UTF-8 (CSV UTF-8).")
+        }
+        if let index = record.fields.firstIndex(where: { $0.utf8.contains(0) }) {
+            let column = index < names.count ? names[index] : "row"
+            throw RapportError.invalid(column, "\(column) must not contain the NUL character (U+0000).")
         }
         var values: [String: String] = [:]
         for (index, name) in names.enumerated() where index < record.fields.count {
@@ -84,6 +104,9 @@ struct ImportColumns: Sendable {
             if let raw = values["occurred_at"] ?? values["date"] ?? values["ordered_at"] {
                 guard let millis = ISO8601.millis(raw) else {
                     throw RapportError.invalid("occurred_at", "occurred_at must be a date like 2026-11-25 or 2026-11-25T12:00:00Z.")
+                }
+                guard EventTime.plausible(receivedAt: receivedAt).contains(millis) else {
+                    throw RapportError.invalid("occurred_at", "occurred_at must lie between 2000-01-01 and a day from now (got \(raw)).")
                 }
                 occurredAt = millis
             }

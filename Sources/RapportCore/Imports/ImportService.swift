@@ -58,7 +58,7 @@ public struct ImportService: Sendable {
             while let chunk = try await Self.nextChunk(&iterator) {
                 for record in try parser.feed(chunk) {
                     if header == nil {
-                        header = try ImportColumns(kind: job.kind, header: record.fields)
+                        header = try ImportColumns(kind: job.kind, header: record)
                         continue
                     }
                     pending.append(record)
@@ -73,7 +73,7 @@ public struct ImportService: Sendable {
             }
             do {
                 if let last = try parser.finish() {
-                    if header == nil { header = try ImportColumns(kind: job.kind, header: last.fields) } else { pending.append(last) }
+                    if header == nil { header = try ImportColumns(kind: job.kind, header: last) } else { pending.append(last) }
                 }
             } catch CSVParser.ParseError.unterminatedQuote(let row) {
                 guard header != nil else {
@@ -146,7 +146,7 @@ public struct ImportService: Sendable {
         for record in records {
             job.rowsRead += 1
             do {
-                rows.append((record.number, try columns.row(record)))
+                rows.append((record.number, try columns.row(record, receivedAt: deps.clock.nowMillis)))
             } catch {
                 job.rowsRejected += 1
                 append(&job, ImportRejection(row: record.number, reason: error.message, field: error.details["field"]))

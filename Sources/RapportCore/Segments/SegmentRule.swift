@@ -13,6 +13,10 @@ public indirect enum SegmentRule: Sendable, Equatable {
     /// Parses and validates a rule; errors name the JSON path of the problem.
     public static func parse(_ json: JSONValue, path: String = "rule", depth: Int = 0) throws(RapportError) -> SegmentRule {
         guard depth <= maxDepth else { throw RapportError.invalid(path, "Rules nest at most \(maxDepth) levels deep.") }
+        if depth == 0, let field = json.pathOfNUL(path) {
+            // Compared in SQL: PostgreSQL cannot take U+0000 in a parameter (22021).
+            throw RapportError.invalid(field, "\(field) must not contain the NUL character (U+0000).")
+        }
         guard let fields = json.objectValue else { throw RapportError.invalid(path, "\(path) must be an object.") }
         if let list = fields["all"] ?? fields["any"] {
             guard fields.count == 1, let items = list.arrayValue, !items.isEmpty else {

@@ -22,7 +22,7 @@ public enum ISO8601 {
             return true
         }
         guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2),
-              (1...12).contains(month), (1...31).contains(day) else { return nil }
+              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day) else { return nil }
         var hour: Int64 = 0, minute: Int64 = 0, second: Int64 = 0, fraction: Int64 = 0, offset: Int64 = 0
         if i < chars.count {
             guard chars[i] == 84 || chars[i] == 116 || chars[i] == 32 else { return nil }  // T, t, space
@@ -51,9 +51,11 @@ public enum ISO8601 {
                 } else if chars[i] == 43 || chars[i] == 45 {
                     let sign: Int64 = chars[i] == 45 ? -1 : 1
                     i += 1
-                    guard let oh = number(2) else { return nil }
-                    _ = expect(58)
-                    let om = number(2) ?? 0
+                    // RFC 3339 time-numoffset: hours 00–23, minutes 00–59 (`+01`, `+0100` and `+01:00` are read).
+                    guard let oh = number(2), oh < 24 else { return nil }
+                    let colon = expect(58)
+                    let om = number(2) ?? (colon ? nil : 0)
+                    guard let om, om < 60 else { return nil }
                     offset = sign * (oh * 60 + om)
                 } else {
                     return nil
@@ -66,6 +68,16 @@ public enum ISO8601 {
         // Years 0001–9999 in UTC only, so every stored time prints back as a valid RFC 3339 date-time.
         guard (-62_135_596_800_000...253_402_300_799_999).contains(millis) else { return nil }
         return millis
+    }
+
+    /// Days in `month` of `year` in the proleptic Gregorian calendar (February has 29 in leap years:
+    /// divisible by 4, except centuries not divisible by 400).
+    static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 
     /// Howard Hinnant's `days_from_civil`.

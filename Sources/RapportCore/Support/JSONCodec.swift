@@ -3,23 +3,51 @@ import Foundation
 /// A fast JSON reader and writer for `JSONValue`, used on the ingest hot path (Foundation's coders box every value).
 /// Output is compact with sorted object keys, byte-for-byte what `JSONEncoder` with `.sortedKeys` writes.
 public enum JSONCodec {
-    public struct ParseError: Error, Equatable {
+    public struct ParseError: Error, Equatable, CustomStringConvertible {
+        public enum Reason: Sendable, Equatable {
+            /// Not JSON (RFC 8259) at this offset.
+            case syntax
+            /// A string holds bytes that are not UTF-8 (RFC 8259 §8.1 requires it; replacing them would make
+            /// different ids equal).
+            case invalidUTF8
+            /// A number a 64-bit float cannot hold (beyond ±1.8e308): it cannot be stored or compared.
+            case numberOutOfRange
+        }
         public let offset: Int
+        public var reason: Reason = .syntax
+
+        public var description: String {
+            switch reason {
+            case .syntax: "not JSON at byte \(offset)"
+            case .invalidUTF8: "a string at byte \(offset) is not valid UTF-8"
+            case .numberOutOfRange: "the number at byte \(offset) is too large to represent"
+            }
+        }
     }
 
-    /// Parses one JSON document (RFC 8259).
+    /// Parses one JSON document (RFC 8259). Strings must be valid UTF-8; numbers must be finite as a Double,
+    /// and integers beyond ±2^53 (which a Double would round) are kept as their digits (`JSONValue.bigInteger`).
     public static func parse(_ bytes: some Collection<UInt8>) throws -> JSONValue {
+        var containsNUL = false
+        return try parse(bytes, containsNUL: &containsNUL)
+    }
+
+    /// Parses like `parse(_:)` and tells whether a string or key holds U+0000 (only a `\u0000` escape can put one
+    /// there), so callers that must refuse it search the value only then.
+    public static func parse(_ bytes: some Collection<UInt8>, containsNUL: inout Bool) throws -> JSONValue {
         var reader = Reader(bytes: Array(bytes))
         reader.skipWhitespace()
         let value = try reader.value(depth: 0)
         reader.skipWhitespace()
         guard reader.index == reader.bytes.count else { throw ParseError(offset: reader.index) }
+        containsNUL = reader.sawNUL
         return value
     }
 
     struct Reader {
         let bytes: [UInt8]
         var index = 0
+        var sawNUL = false
 
         mutating func skipWhitespace() {
             while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
@@ -70,7 +98,7 @@ public enum JSONCodec {
             case UInt8(ascii: "f"): return try literal("false", .bool(false))
             case UInt8(ascii: "n"): return try literal("null", .null)
             default:
-                return .number(try number())
+                return try number()
             }
         }
 
@@ -83,42 +111,63 @@ public enum JSONCodec {
             return value
         }
 
-        mutating func number() throws -> Double {
+        mutating func number() throws -> JSONValue {
             let start = index
             if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
             let digitsStart = index
             while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
             guard index > digitsStart else { throw ParseError(offset: start) }
             if bytes[digitsStart] == 0x30, index - digitsStart > 1 { throw ParseError(offset: start) }
+            var isInteger = true
             if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+                isInteger = false
                 index += 1
                 let fraction = index
                 while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
                 guard index > fraction else { throw ParseError(offset: start) }
             }
             if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+                isInteger = false
                 index += 1
                 if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
                 let exponent = index
                 while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
                 guard index > exponent else { throw ParseError(offset: start) }
             }
-            guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else { throw ParseError(offset: start) }
-            return value
+            let text = String(decoding: bytes[start..<index], as: UTF8.self)
+            guard let value = Double(text) else { throw ParseError(offset: start) }
+            guard value.isFinite else { throw ParseError(offset: start, reason: .numberOutOfRange) }
+            // Up to 15 digits every integer is exact in a Double; a longer one is kept as digits beyond ±2^53.
+            if isInteger, index - digitsStart > 15, !(Int64(text).map { $0.magnitude <= 1 << 53 } ?? false) {
+                return .bigInteger(text)
+            }
+            return .number(value)
         }
 
         mutating func string() throws -> String {
             index += 1  // opening quote
             let start = index
-            // Fast path: no escapes.
+            // Fast path: no escapes. `seen` collects every byte's bits: below 0x80 the text is ASCII, always valid, and
+            // decoded as before; otherwise it is validated (`String(validating:)` refuses where decoding repaired, at
+            // about twice decoding's cost, so only non-ASCII strings pay it).
+            var seen: UInt8 = 0
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    let text = String(decoding: bytes[start..<index], as: UTF8.self)
+                    let text: String
+                    if seen < 0x80 {
+                        text = String(decoding: bytes[start..<index], as: UTF8.self)
+                    } else {
+                        guard let valid = String(validating: bytes[start..<index], as: UTF8.self) else {
+                            throw ParseError(offset: start, reason: .invalidUTF8)
+                        }
+                        text = valid
+                    }
                     index += 1
                     return text
                 }
                 if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                seen |= byte
                 index += 1
             }
             var buffer = Array(bytes[start..<index])
@@ -127,7 +176,10 @@ public enum JSONCodec {
                 switch byte {
                 case UInt8(ascii: "\""):
                     index += 1
-                    return String(decoding: buffer, as: UTF8.self)
+                    guard let text = String(validating: buffer, as: UTF8.self) else {
+                        throw ParseError(offset: start, reason: .invalidUTF8)
+                    }
+                    return text
                 case UInt8(ascii: "\\"):
                     index += 1
                     guard index < bytes.count else { throw ParseError(offset: index) }
@@ -154,6 +206,7 @@ public enum JSONCodec {
                             scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                         }
                         guard let unicode = Unicode.Scalar(scalar) else { throw ParseError(offset: index) }
+                        if scalar == 0 { sawNUL = true }
                         buffer.append(contentsOf: Array(String(Character(unicode)).utf8))
                     default: throw ParseError(offset: index)
                     }
@@ -197,6 +250,7 @@ public enum JSONCodec {
         case .null: out += "null"
         case .bool(let flag): out += flag ? "true" : "false"
         case .number(let number): out += format(number)
+        case .bigInteger(let digits): out += digits
         case .string(let text): writeString(text, into: &out)
         case .array(let items):
             out += "["
@@ -258,6 +312,7 @@ public enum JSONCodec {
         case .null: return 4
         case .bool(let flag): return flag ? 4 : 5
         case .number(let number): return format(number).utf8.count
+        case .bigInteger(let digits): return digits.utf8.count
         case .string(let text): return stringSize(text)
         case .array(let items): return 2 + max(0, items.count - 1) + items.reduce(0) { $0 + encodedSize($1) }
         case .object(let fields):

@@ -6,6 +6,9 @@ public enum JSONValue: Sendable, Equatable, Codable {
     case null
     case bool(Bool)
     case number(Double)
+    /// An integer beyond ±2^53, which a Double would round, kept as its decimal digits (with a leading `-` when
+    /// negative) so that two ids never become one. Written back as the same digits.
+    case bigInteger(String)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
@@ -30,6 +33,10 @@ public enum JSONValue: Sendable, Equatable, Codable {
         case .bool(let value): try container.encode(value)
         case .number(let value):
             if value.rounded() == value, abs(value) < 9e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
+        case .bigInteger(let digits):
+            // Foundation writes a Decimal's digits exactly (up to 38 of them); beyond that it rounds as a Double would.
+            if let decimal = Decimal(string: digits), decimal.description == digits { try container.encode(decimal) }
+            else { try container.encode(Double(digits) ?? 0) }
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
@@ -43,7 +50,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         switch self {
         case .null: "null"
         case .bool: "boolean"
-        case .number: "number"
+        case .number, .bigInteger: "number"
         case .string: "string"
         case .array: "array"
         case .object: "object"
@@ -79,7 +86,43 @@ extension JSONValue {
     public var numberValue: Double? {
         switch self {
         case .number(let value): return value
+        case .bigInteger(let digits): return Double(digits)
         case .string(let value): return Double(value)
+        default: return nil
+        }
+    }
+
+    /// 2^53: every integer up to it in magnitude is exact in a Double.
+    public static let maxExactInteger: Double = 9_007_199_254_740_992
+
+    /// The exact decimal text of an integer number (`42`, `-7`, `9007199254740993`), else nil. Ids sent as
+    /// numbers are stored as this text.
+    public var integerText: String? {
+        switch self {
+        case .number(let value) where value == value.rounded() && value.magnitude <= Self.maxExactInteger:
+            return String(Int64(value))
+        case .bigInteger(let digits): return digits
+        default: return nil
+        }
+    }
+
+    /// The path of the first string or object key holding U+0000 (`properties.name`, `products[2].sku`), or nil.
+    /// PostgreSQL's text types cannot store U+0000 (SQLSTATE 22021), so input is refused where it arrives.
+    public func pathOfNUL(_ path: String) -> String? {
+        switch self {
+        case .string(let text): return text.utf8.contains(0) ? path : nil
+        case .array(let items):
+            for (index, item) in items.enumerated() {
+                if let found = item.pathOfNUL("\(path)[\(index)]") { return found }
+            }
+            return nil
+        case .object(let fields):
+            for key in fields.keys.sorted() {
+                let child = path.isEmpty ? key : "\(path).\(key)"
+                if key.utf8.contains(0) { return child }
+                if let found = fields[key]!.pathOfNUL(child) { return found }
+            }
+            return nil
         default: return nil
         }
     }

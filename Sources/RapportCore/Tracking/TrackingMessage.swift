@@ -27,7 +27,8 @@ public struct TrackingMessage: Sendable, Equatable {
 
     /// Reads one message. `type` comes from the body, else from the endpoint (`/v1/track` → track).
     /// Timestamps follow Segment: `timestamp = receivedAt − (sentAt − originalTimestamp)` when the client sent
-    /// `sentAt`, so a device whose clock is off by an hour still lands at the right time.
+    /// `sentAt`, so a device whose clock is off by an hour still lands at the right time; a time outside
+    /// `EventTime.plausible` falls back to the stated timestamp, then to `receivedAt`.
     public static func parse(_ json: JSONValue, endpointType: MessageType?, batchSentAt: Int64?, receivedAt: Int64,
                              makeId: () -> String) throws(RapportError) -> TrackingMessage {
         guard let fields = json.objectValue else { throw invalid("message", "Each message must be a JSON object.") }
@@ -84,9 +85,7 @@ public struct TrackingMessage: Sendable, Equatable {
         let fallback = try time(fields["originalTimestamp"], field: "originalTimestamp")
         let original = stated ?? fallback
         let sentAt = try time(fields["sentAt"], field: "sentAt") ?? batchSentAt
-        if let original {
-            message.timestamp = sentAt.map { receivedAt - ($0 - original) } ?? original
-        }
+        message.timestamp = EventTime.corrected(timestamp: original, sentAt: sentAt, receivedAt: receivedAt)
         return message
     }
 
@@ -159,7 +158,11 @@ public struct TrackingMessage: Sendable, Equatable {
             guard trimmed.utf8.count <= 255 || trimmed.count <= 255 else { throw invalid(field, "\(field) must be at most 255 characters.") }
             return trimmed.isEmpty ? nil : trimmed
         case .number(let number)?:
-            return number == number.rounded() && abs(number) < 9e15 ? String(Int64(number)) : String(number)
+            // An integer keeps its exact digits (`42`, not `42.0`); beyond ±2^53 the parser kept them as `.bigInteger`.
+            return value?.integerText ?? String(number)
+        case .bigInteger(let digits)?:
+            guard digits.utf8.count <= 255 else { throw invalid(field, "\(field) must be at most 255 characters.") }
+            return digits
         default: throw invalid(field, "\(field) must be a string.")
         }
     }

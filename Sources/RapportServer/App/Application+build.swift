@@ -36,6 +36,7 @@ public func buildRouter(services: AppServices) throws -> Router<AppRequestContex
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: TrackingCORSMiddleware())
     router.add(middleware: ErrorMiddleware(routes: table, web: services.web))
+    router.add(middleware: QueryParameterMiddleware())
 
     OperationsRoutes(services: services, openAPI: openAPI).add(to: router)
     WebRoutes(services: services).add(to: router)

@@ -18,14 +18,16 @@ struct JSONBody: Sendable {
                                               contentEncoding: request.headers[.contentEncoding], limit: context.maxBodyBytes)
         let data = Data(body.readableBytesView)
         let value: JSONValue
+        var containsNUL = false
         do {
-            value = try JSONCodec.parse(data)
-        } catch {
-            throw RapportError(.badRequest, code: "invalid_json", message: "The request body is not valid JSON.")
+            value = try JSONCodec.parse(data, containsNUL: &containsNUL)
+        } catch let error as JSONCodec.ParseError {
+            throw RapportError.invalidJSON(error)
         }
         guard case .object(let fields) = value else {
             throw RapportError(.badRequest, code: "invalid_json", message: "The request body must be a JSON object.")
         }
+        if containsNUL, let field = value.pathOfNUL("") { throw RapportError.containsNUL(field) }
         if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw RapportError.invalid(unknown, "\(unknown) is not a field of this request; allowed: \(allowed.sorted().joined(separator: ", ")).")
         }
@@ -58,7 +60,9 @@ struct JSONBody: Sendable {
     /// An optional number: nil when absent or null.
     func number(_ key: String) throws(RapportError) -> Double? {
         guard let value = fields[key], value != .null else { return nil }
-        guard case .number(let number) = value else { throw RapportError.invalid(key, "\(key) must be a number.") }
+        guard value.typeName == "number", let number = value.numberValue else {
+            throw RapportError.invalid(key, "\(key) must be a number.")
+        }
         return number
     }
 
@@ -67,5 +71,22 @@ struct JSONBody: Sendable {
         guard let value = fields[key], value != .null else { return nil }
         guard case .string(let string) = value else { throw RapportError.invalid(key, "\(key) must be a string or null.") }
         return string
+    }
+}
+
+extension RapportError {
+    /// `400 invalid_json`, saying what is wrong when it is more than syntax (invalid UTF-8, a number out of range).
+    static func invalidJSON(_ error: JSONCodec.ParseError) -> RapportError {
+        let message = switch error.reason {
+        case .syntax: "The request body is not valid JSON."
+        case .invalidUTF8: "The request body is not valid JSON: \(error.description) (RFC 8259 requires UTF-8)."
+        case .numberOutOfRange: "The request body is not valid JSON: \(error.description) (numbers must lie within ±1.8e308)."
+        }
+        return RapportError(.badRequest, code: "invalid_json", message: message)
+    }
+
+    /// A text value holding U+0000, which PostgreSQL cannot store: refused on both databases, naming the field.
+    static func containsNUL(_ field: String) -> RapportError {
+        RapportError.invalid(field, "\(field) must not contain the NUL character (U+0000).")
     }
 }

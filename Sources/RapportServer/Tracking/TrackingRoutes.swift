@@ -41,7 +41,16 @@ struct TrackingRoutes: Sendable {
     func receive(_ request: Request, _ context: AppRequestContext, endpoint: TrackingMessage.MessageType?) async throws -> Response {
         let limit = endpoint == nil ? TrackingMessage.maxBatchBytes : TrackingMessage.maxBytes
         let body = try await readBody(request, context, limit: limit)
-        guard let json = JSONValue.parse(bytes: body), let fields = json.objectValue else {
+        var containsNUL = false
+        let json: JSONValue
+        do {
+            json = try JSONCodec.parse(body, containsNUL: &containsNUL)
+        } catch let error as JSONCodec.ParseError {
+            throw error.reason == .syntax
+                ? RapportError(.badRequest, code: "invalid_json", message: "The body must be a JSON object.")
+                : RapportError.invalidJSON(error)
+        }
+        guard let fields = json.objectValue else {
             throw RapportError(.badRequest, code: "invalid_json", message: "The body must be a JSON object.")
         }
         if let key = fields["writeKey"], key.stringValue == nil {
@@ -89,6 +98,8 @@ struct TrackingRoutes: Sendable {
                                        message: "A message may be at most \(TrackingMessage.maxBytes) bytes (32 KB).",
                                        details: ["limit_bytes": String(TrackingMessage.maxBytes)])
                 }
+                // Only a `\u0000` escape puts U+0000 in a string, so the message is searched only when the body had one.
+                if containsNUL, let field = raw.pathOfNUL("") { throw RapportError.containsNUL(field) }
                 let message = try TrackingMessage.parse(raw, endpointType: endpoint, batchSentAt: batchSentAt,
                                                         receivedAt: receivedAt, makeId: { ids.next() })
                 valid.append((index, message))

@@ -8,22 +8,24 @@ struct FormBody: Sendable {
     let values: [String: String]
 
     static func read(_ request: Request, context: AppRequestContext) async throws -> FormBody {
-        FormBody(values: parse(String(buffer: try await request.limitedBody(context))))
+        FormBody(values: try parse(Array(try await request.limitedBody(context).readableBytesView)))
     }
 
-    static func parse(_ text: String) -> [String: String] {
+    /// The fields of the body. A field that is not UTF-8 text or holds U+0000 is refused with its name
+    /// (`422 validation_failed`), never repaired: a replaced byte could make two emails or names one.
+    static func parse(_ body: [UInt8]) throws(RapportError) -> [String: String] {
         var values: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = decode(parts[0])
-            let value = parts.count > 1 ? decode(parts[1]) : ""
+        for pair in body.split(separator: UInt8(ascii: "&")) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            guard let key = PercentDecoding.text(parts[0], plusAsSpace: true) else {
+                throw RapportError.invalid("form", "A form field name is not UTF-8 text without NUL characters.")
+            }
+            guard let value = parts.count > 1 ? PercentDecoding.text(parts[1], plusAsSpace: true) : "" else {
+                throw RapportError.invalid(key, "\(key) must be UTF-8 text without NUL characters (U+0000).")
+            }
             if values[key] == nil { values[key] = value }
         }
         return values
-    }
-
-    private static func decode(_ raw: Substring) -> String {
-        raw.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(raw)
     }
 
     subscript(_ key: String) -> String? { values[key] }
