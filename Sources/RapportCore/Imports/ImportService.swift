@@ -65,6 +65,8 @@ public struct ImportService: Sendable {
         }
         job.finishedAt = deps.clock.nowMillis
         try await save(job)
+        // An import can multiply a workspace's rows: plans chosen from the old statistics may no longer fit.
+        try? await deps.store.refreshStatistics()
         return job
     }
 

@@ -26,6 +26,7 @@ public enum Migrations {
         imports0003,
         segments0004,
         searchKeys0005,
+        plannedLookups0006,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

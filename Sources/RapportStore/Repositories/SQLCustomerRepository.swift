@@ -296,13 +296,21 @@ struct SQLCustomerRepository: CustomerRepository {
     }
 
     func identifiers(workspaceId: String, customerId: String) async throws -> [Identifier] {
-        try await db.raw("""
-            SELECT kind, namespace, value FROM customer_identifiers
-            WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) ORDER BY kind, namespace, value
-            """).all().compactMap { row in
+        try await db.raw(Self.identifiersQuery(workspaceId: workspaceId, customerId: customerId)).all().compactMap { row in
                 guard let kind = IdentifierKind(rawValue: try row.string("kind")) else { return nil }
                 return Identifier(kind, try row.string("value"), namespace: try row.string("namespace"))
             }
+    }
+
+    /// One profile's identifiers, in order. Read from `customer_identifiers_by_customer_sorted`, whose columns are
+    /// the filter then the order: one range of the index, no sort. With only `(workspace_id, customer_id)` to
+    /// filter by, and no statistics, SQLite chose the primary key for its order and walked every identifier of the
+    /// workspace (seconds a batch when every message merged two profiles).
+    static func identifiersQuery(workspaceId: String, customerId: String) -> SQLQueryString {
+        """
+        SELECT kind, namespace, value FROM customer_identifiers
+        WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) ORDER BY kind, namespace, value
+        """
     }
 
     func removeIdentifier(workspaceId: String, _ identifier: Identifier) async throws {
@@ -338,27 +346,37 @@ struct SQLCustomerRepository: CustomerRepository {
     }
 
     func merges(workspaceId: String, customerId: String) async throws -> [CustomerMerge] {
-        // Merges into this profile, and into profiles that were later merged into it.
-        let rows = try await db.raw("""
-            SELECT id, survivor_id, merged_id, reason, identifiers, merged_at FROM customer_merges
-            WHERE workspace_id = \(bind: workspaceId) ORDER BY id
-            """).all()
-        let all = try rows.map { row in
-            CustomerMerge(id: try row.string("id"), workspaceId: workspaceId, survivorId: try row.string("survivor_id"),
-                          mergedId: try row.string("merged_id"), reason: try row.string("reason"),
-                          identifiers: JSONValue.parse(try row.string("identifiers"))?.arrayValue?.compactMap(\.stringValue) ?? [],
-                          mergedAt: try row.int64("merged_at"))
-        }
+        // Merges into this profile, and into profiles that were later merged into it: one indexed lookup per
+        // generation of merged profiles (usually one or two), never the workspace's whole merge history.
+        var found: [String: CustomerMerge] = [:]
         var members: Set<String> = [customerId]
-        var changed = true
-        while changed {
-            changed = false
-            for merge in all where members.contains(merge.survivorId) && !members.contains(merge.mergedId) {
-                members.insert(merge.mergedId)
-                changed = true
+        var frontier = [customerId]
+        while !frontier.isEmpty {
+            var next: [String] = []
+            for start in stride(from: 0, to: frontier.count, by: 500) {
+                let chunk = Array(frontier[start..<min(start + 500, frontier.count)])
+                for row in try await db.raw(Self.mergesQuery(workspaceId: workspaceId, survivorIds: chunk, postgres: isPostgres)).all() {
+                    let merge = CustomerMerge(
+                        id: try row.string("id"), workspaceId: workspaceId, survivorId: try row.string("survivor_id"),
+                        mergedId: try row.string("merged_id"), reason: try row.string("reason"),
+                        identifiers: JSONValue.parse(try row.string("identifiers"))?.arrayValue?.compactMap(\.stringValue) ?? [],
+                        mergedAt: try row.int64("merged_at"))
+                    found[merge.id] = merge
+                    if members.insert(merge.mergedId).inserted { next.append(merge.mergedId) }
+                }
             }
+            frontier = next
         }
-        return all.filter { members.contains($0.survivorId) }
+        return found.values.sorted { $0.id < $1.id }
+    }
+
+    /// The merges into `survivorIds`, by `customer_merges_by_survivor`; sorted by the caller (an `ORDER BY id` here
+    /// would tempt the planner to walk the primary key, as it did for identifiers).
+    static func mergesQuery(workspaceId: String, survivorIds: [String], postgres: Bool) -> SQLQueryString {
+        """
+        SELECT id, survivor_id, merged_id, reason, identifiers, merged_at FROM customer_merges
+        WHERE workspace_id = \(bind: workspaceId) AND survivor_id \(isIn: survivorIds, postgres: postgres)
+        """
     }
 
     func appendTraitHistory(workspaceId: String, customerId: String, _ changes: [TraitChange]) async throws {
