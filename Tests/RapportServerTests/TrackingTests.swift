@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import RapportCore
 import RapportServer
+import RapportStore
 import Testing
 
 /// The Segment-compatible tracking API, driven the way a Segment client library drives it.
@@ -105,6 +106,44 @@ struct TrackingTests {
             #expect(customers.count == 1)
             let id = try #require(customers.first?["id"] as? String)
             #expect(try await ws.timeline(id).data.count == 1)
+        }
+    }
+
+    /// A client that retries after a timeout resends messages already stored. Each batch learns exactly which of its
+    /// messages were duplicates, and the group they are written with is written once: no rollback, no second
+    /// write of the other messages (a retry storm must not multiply the writer's work).
+    @Test func duplicatesInAGroupDoNotMakeItWriteTwice() async throws {
+        try await Self.run { ws, services in
+            func message(_ id: String) -> [String: Any] {
+                ["type": "track", "messageId": id, "userId": "retry-\(id.suffix(1))", "event": "Clicked"]
+            }
+            #expect(try await ws.batch((0..<20).map { message("first-\($0)") }).json["stored"] as? Int == 20)
+            let before = services.database.transactionCounts
+            let retried = try await ws.batch((0..<20).map { message("first-\($0)") } + (0..<5).map { message("new-\($0)") })
+            #expect(retried.json["stored"] as? Int == 5)
+            #expect(retried.json["duplicates"] as? Int == 20)
+            // Concurrent retries, grouped by group commit: each still gets its own answer.
+            let answers = try await withThrowingTaskGroup(of: (Int, Int?, Int?).self) { group in
+                for client in 0..<4 {
+                    group.addTask {
+                        let reply = try await ws.batch([message("first-\(client)"), message("own-\(client)"), message("first-\(client)")])
+                        return (client, reply.json["stored"] as? Int, reply.json["duplicates"] as? Int)
+                    }
+                }
+                return try await group.reduce(into: [Int: (Int?, Int?)]()) { $0[$1.0] = ($1.1, $1.2) }
+            }
+            for client in 0..<4 {
+                #expect(answers[client]?.0 == 1)
+                #expect(answers[client]?.1 == 2)
+            }
+            let after = services.database.transactionCounts
+            #expect(after.rolledBack == before.rolledBack, "a duplicate rolled a write back")
+            let customers = try await ws.http.get("/api/v1/customers?limit=100", key: ws.fixture.adminKey).data
+            var events = 0
+            for customer in customers {
+                events += try await ws.timeline(try #require(customer["id"] as? String), "?limit=200").data.count
+            }
+            #expect(events == 20 + 5 + 4)
         }
     }
 
