@@ -322,15 +322,30 @@ struct TrackingTests {
             }
             try await expectAnswers()
             #expect(try await names("ann bulk100") == Set(["Ann Bulk100"] + (1000...1009).map { "Ann Bulk\($0)" }))
-            var seen: Set<String> = []
+            // 5,001 profiles have a word starting with `bulk`: the search lists 1,000 of them (on SQLite the most
+            // recently indexed), newest first across its pages, and every page says that the list is capped.
+            var seen: [String] = []
+            var capped: [Int?] = []
             var cursor: String?
             repeat {
                 let page = try await ws.http.get("/api/v1/customers?search=bulk&limit=200\(cursor.map { "&cursor=\($0)" } ?? "")",
                                                  key: ws.fixture.adminKey)
-                seen.formUnion(page.data.compactMap { $0["name"] as? String })
+                seen += page.data.compactMap { $0["name"] as? String }
+                capped.append(page.json["matches_capped_at"] as? Int)
                 cursor = page.json["next_cursor"] as? String
             } while cursor != nil
-            #expect(seen.count == 5001)
+            #expect(seen.count == 1000)
+            #expect(Set(seen).count == 1000)
+            #expect(capped.count == 5 && capped.allSatisfy { $0 == 1000 })
+            if TestApp.backendName == "sqlite" { #expect(seen.first == "Ann Bulk5000") }
+            // One letter: as broad, as bounded.
+            let letter = try await ws.http.get("/api/v1/customers?search=b&limit=5", key: ws.fixture.adminKey)
+            #expect(letter.data.count == 5)
+            #expect(letter.json["matches_capped_at"] as? Int == 1000)
+            // A narrower search lists every match and carries no cap.
+            let narrow = try await ws.http.get("/api/v1/customers?search=bulk10&limit=200", key: ws.fixture.adminKey)
+            #expect(narrow.data.count == 1 + 10 + 100) // bulk10, bulk100…bulk109, bulk1000…bulk1099
+            #expect(narrow.json["matches_capped_at"] == nil)
         }
     }
 

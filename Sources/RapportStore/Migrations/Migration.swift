@@ -27,6 +27,7 @@ public enum Migrations {
         segments0004,
         searchKeys0005,
         plannedLookups0006,
+        searchPrefixes0007,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }
