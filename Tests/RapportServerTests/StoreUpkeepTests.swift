@@ -124,4 +124,31 @@ struct StoreUpkeepTests {
             }
         }
     }
+
+    /// An import can multiply a workspace's rows; when it ends, the planner's statistics are refreshed (SQLite
+    /// `PRAGMA optimize`, PostgreSQL `ANALYZE` of the tables it fills), not left for a later autovacuum.
+    @Test func anImportRefreshesThePlannersStatistics() async throws {
+        try await TestApp.run { _, services in
+            let fixture = try await Fixture.make(services)
+            let csv = "email,name\n" + (0..<300).map { "person\($0)@example.com,Person \($0)" }.joined(separator: "\n") + "\n"
+            let job = try await services.imports.start(nil, workspaceId: fixture.workspace.id, kind: .customers)
+            let chunks = AsyncStream<[UInt8]> { continuation in
+                continuation.yield(Array(csv.utf8))
+                continuation.finish()
+            }
+            let done = try await services.imports.run(job, chunks: chunks)
+            #expect(done.status == .completed)
+            let analysed = try await services.database.read { db in
+                db.isPostgres
+                    ? try await db.raw("""
+                        SELECT COUNT(*) AS n FROM pg_stat_user_tables WHERE schemaname = current_schema()
+                        AND relname IN ('customers', 'customer_identifiers') AND last_analyze IS NOT NULL
+                        """).first()?.decode(column: "n", as: Int.self) ?? 0
+                    : try await db.raw("""
+                        SELECT COUNT(DISTINCT tbl) AS n FROM sqlite_stat1 WHERE tbl IN ('customers', 'customer_identifiers')
+                        """).first()?.decode(column: "n", as: Int.self) ?? 0
+            }
+            #expect(analysed == 2)
+        }
+    }
 }

@@ -150,12 +150,12 @@ public final class DatabaseClient: Sendable {
 
     /// Brings the planner's statistics up to date after a bulk write (an import): on PostgreSQL `ANALYZE` of
     /// `tables` (autovacuum would get there, but only after a threshold of changed rows and its own nap); on SQLite
-    /// `PRAGMA optimize`, which analyses the tables whose size changed enough to matter.
+    /// `PRAGMA optimize=0x10002`, which analyses every table whose size changed enough to matter.
     public func refreshStatistics(tables: [String]) async throws {
         switch backend {
         case .sqlite(let writer, _):
             try await withConnection(writer) { connection in
-                try await Self.optimize(connection.sql(queryLogLevel: .trace), lastOptimized)
+                try await Self.optimize(connection.sql(queryLogLevel: .trace), lastOptimized, everyTable: true)
             }
         case .postgres(let pool):
             guard !tables.isEmpty else { return }
@@ -180,8 +180,8 @@ public final class DatabaseClient: Sendable {
         if due { try await Self.optimize(db, lastOptimized) }
     }
 
-    private static func optimize(_ db: any SQLDatabase, _ last: NIOLockedValueBox<UInt64>) async throws {
-        try await db.raw("PRAGMA optimize").run()
+    private static func optimize(_ db: any SQLDatabase, _ last: NIOLockedValueBox<UInt64>, everyTable: Bool = false) async throws {
+        try await db.raw(everyTable ? "PRAGMA optimize = 0x10002" : "PRAGMA optimize").run()
         last.withLockedValue { $0 = DispatchTime.now().uptimeNanoseconds }
     }
 
