@@ -28,7 +28,7 @@ struct Serve: AsyncParsableCommand {
                 return handler
             }
             let logger = Logger(label: "rapport")
-            let database = try await DatabaseClient.connect(config.database, logger: logger)
+            let database = try await DatabaseClient.connect(config.database, sqlite: config.sqlite, logger: logger)
             do {
                 let applied = try await Migrator(database: database).migrate()
                 for label in applied { logger.notice("applied migration \(label)") }

@@ -14,6 +14,7 @@ struct ConfigurationTests {
         #expect(defaults.port == 8080)
         #expect(defaults.host == "127.0.0.1")
         #expect(defaults.database == .sqlite(path: "./rapport-data/rapport.sqlite"))
+        #expect(defaults.sqlite == SQLiteOptions(synchronous: .full, mmapBytes: 1 << 30))
         let env = try await AppConfig.load(environment: ["HTTP_PORT": "9090", "LOG_LEVEL": "debug", "SESSION_TTL_HOURS": "2",
                                                          "DATABASE_URL": "postgres://u:p@db.internal:5433/rapport"])
         #expect(env.port == 9090)
@@ -31,6 +32,10 @@ struct ConfigurationTests {
         (["DATABASE_URL": "mysql://x"], "DATABASE_URL"),
         (["RAPPORT_ADMIN_EMAIL": "a@b.co"], "RAPPORT_ADMIN_PASSWORD"),
         (["COOKIE_SECURE": "maybe"], "COOKIE_SECURE"),
+        (["SQLITE_SYNCHRONOUS": "off"], "SQLITE_SYNCHRONOUS"),
+        (["SQLITE_MMAP_BYTES": "-1"], "SQLITE_MMAP_BYTES"),
+        (["SQLITE_MMAP_BYTES": "3000000000"], "SQLITE_MMAP_BYTES"),
+        (["SQLITE_MMAP_BYTES": "1GB"], "SQLITE_MMAP_BYTES"),
     ])
     func invalidValuesStopStartUpNamingTheSetting(environment: [String: String], key: String) async {
         do {

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import RapportCore
 import RapportServer
+import RapportStore
 import Testing
 
 /// The Segment-compatible tracking API, driven the way a Segment client library drives it.
@@ -105,6 +106,44 @@ struct TrackingTests {
             #expect(customers.count == 1)
             let id = try #require(customers.first?["id"] as? String)
             #expect(try await ws.timeline(id).data.count == 1)
+        }
+    }
+
+    /// A client that retries after a timeout resends messages already stored. Each batch learns exactly which of its
+    /// messages were duplicates, and the group they are written with is written once: no rollback, no second
+    /// write of the other messages (a retry storm must not multiply the writer's work).
+    @Test func duplicatesInAGroupDoNotMakeItWriteTwice() async throws {
+        try await Self.run { ws, services in
+            func message(_ id: String) -> [String: Any] {
+                ["type": "track", "messageId": id, "userId": "retry-\(id.suffix(1))", "event": "Clicked"]
+            }
+            #expect(try await ws.batch((0..<20).map { message("first-\($0)") }).json["stored"] as? Int == 20)
+            let before = services.database.transactionCounts
+            let retried = try await ws.batch((0..<20).map { message("first-\($0)") } + (0..<5).map { message("new-\($0)") })
+            #expect(retried.json["stored"] as? Int == 5)
+            #expect(retried.json["duplicates"] as? Int == 20)
+            // Concurrent retries, grouped by group commit: each still gets its own answer.
+            let answers = try await withThrowingTaskGroup(of: (Int, Int?, Int?).self) { group in
+                for client in 0..<4 {
+                    group.addTask {
+                        let reply = try await ws.batch([message("first-\(client)"), message("own-\(client)"), message("first-\(client)")])
+                        return (client, reply.json["stored"] as? Int, reply.json["duplicates"] as? Int)
+                    }
+                }
+                return try await group.reduce(into: [Int: (Int?, Int?)]()) { $0[$1.0] = ($1.1, $1.2) }
+            }
+            for client in 0..<4 {
+                #expect(answers[client]?.0 == 1)
+                #expect(answers[client]?.1 == 2)
+            }
+            let after = services.database.transactionCounts
+            #expect(after.rolledBack == before.rolledBack, "a duplicate rolled a write back")
+            let customers = try await ws.http.get("/api/v1/customers?limit=100", key: ws.fixture.adminKey).data
+            var events = 0
+            for customer in customers {
+                events += try await ws.timeline(try #require(customer["id"] as? String), "?limit=200").data.count
+            }
+            #expect(events == 20 + 5 + 4)
         }
     }
 
@@ -283,15 +322,33 @@ struct TrackingTests {
             }
             try await expectAnswers()
             #expect(try await names("ann bulk100") == Set(["Ann Bulk100"] + (1000...1009).map { "Ann Bulk\($0)" }))
-            var seen: Set<String> = []
+            // 5,001 profiles have a word starting with `bulk`: the search lists 1,000 of them (on SQLite the most
+            // recently indexed), newest first across its pages, and every page says that the list is capped.
+            var seen: [String] = []
+            var capped: [Int?] = []
             var cursor: String?
             repeat {
                 let page = try await ws.http.get("/api/v1/customers?search=bulk&limit=200\(cursor.map { "&cursor=\($0)" } ?? "")",
                                                  key: ws.fixture.adminKey)
-                seen.formUnion(page.data.compactMap { $0["name"] as? String })
+                seen += page.data.compactMap { $0["name"] as? String }
+                capped.append(page.json["matches_capped_at"] as? Int)
                 cursor = page.json["next_cursor"] as? String
             } while cursor != nil
-            #expect(seen.count == 5001)
+            #expect(seen.count == 1000)
+            #expect(Set(seen).count == 1000)
+            #expect(capped.count == 5 && capped.allSatisfy { $0 == 1000 })
+            if TestApp.backendName == "sqlite" {
+                // The most recently indexed: all from the second bulk batch (Bulk2501…Bulk5000).
+                #expect(seen.allSatisfy { (Int($0.dropFirst("Ann Bulk".count)) ?? 0) >= 2501 })
+            }
+            // One letter: as broad, as bounded.
+            let letter = try await ws.http.get("/api/v1/customers?search=b&limit=5", key: ws.fixture.adminKey)
+            #expect(letter.data.count == 5)
+            #expect(letter.json["matches_capped_at"] as? Int == 1000)
+            // A narrower search lists every match and carries no cap.
+            let narrow = try await ws.http.get("/api/v1/customers?search=bulk10&limit=200", key: ws.fixture.adminKey)
+            #expect(narrow.data.count == 1 + 10 + 100) // bulk10, bulk100…bulk109, bulk1000…bulk1099
+            #expect(narrow.json["matches_capped_at"] == nil)
         }
     }
 

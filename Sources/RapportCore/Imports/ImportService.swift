@@ -44,7 +44,13 @@ public struct ImportService: Sendable {
         }
         job.finishedAt = deps.clock.nowMillis
         try await save(job)
+        await refreshStatistics()
         return job
+    }
+
+    /// An import can multiply a workspace's rows: plans chosen from the old statistics may no longer fit.
+    private func refreshStatistics() async {
+        try? await deps.store.refreshStatistics()
     }
 
     /// Parses and writes every row; a file that cannot be read as CSV sets the job `failed` without throwing.
@@ -114,7 +120,10 @@ public struct ImportService: Sendable {
         job.failure = reason
         job.finishedAt = deps.clock.nowMillis
         let service = self
-        try await Task { try await service.save(job) }.value
+        try await Task {
+            try await service.save(job)
+            await service.refreshStatistics()
+        }.value
     }
 
     public func find(_ principal: Principal, id: String) async throws -> ImportJob {

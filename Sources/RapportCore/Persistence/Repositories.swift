@@ -81,4 +81,10 @@ public protocol Repositories: Sendable {
 public protocol DataStore: Sendable {
     func read<T: Sendable>(_ body: @escaping @Sendable (any Repositories) async throws -> T) async throws -> T
     func write<T: Sendable>(_ body: @escaping @Sendable (any Repositories) async throws -> T) async throws -> T
+    /// Brings the query planner's statistics up to date after a bulk write (an import).
+    func refreshStatistics() async throws
+}
+
+extension DataStore {
+    public func refreshStatistics() async throws {}
 }

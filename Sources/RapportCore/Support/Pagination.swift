@@ -41,6 +41,8 @@ public struct PageRequest: Sendable, Equatable {
 public struct Page<Item: Sendable>: Sendable {
     public var items: [Item]
     public var nextCursor: String?
+    /// Set when a search matched more items than it lists: all its pages are drawn from this many of the matches.
+    public var matchLimit: Int?
 
     public init(items: [Item], nextCursor: String?) {
         self.items = items
@@ -59,7 +61,9 @@ public struct Page<Item: Sendable>: Sendable {
     }
 
     public func map<T>(_ transform: (Item) throws -> T) rethrows -> Page<T> {
-        Page<T>(items: try items.map(transform), nextCursor: nextCursor)
+        var page = Page<T>(items: try items.map(transform), nextCursor: nextCursor)
+        page.matchLimit = matchLimit
+        return page
     }
 }
 

@@ -26,22 +26,24 @@ public struct IngestService: Sendable {
     public init(_ deps: CoreDependencies) {
         self.deps = deps
         self.groupCommit = IngestGroupCommit { workspaceId, messages in
-            // Duplicates are rare (client retries), so first write without looking the message ids up: the unique
-            // index on (workspace, message id) refuses a duplicate, and the group is then written again with the
-            // lookup. Nothing of the failed attempt stays (it was one transaction).
+            // The group's message ids are looked up first (one indexed read, inside the transaction and after the
+            // workspace's identity lock, so nothing can store one of them meanwhile): a duplicate is known before
+            // any of its effects are written, and never costs the group a rollback and a second write. Client
+            // retries after a timeout make duplicates common, so a retry storm must not multiply the writer's work.
             do {
-                return try await Self.write(deps, workspaceId, messages, checkDuplicates: false)
+                return try await Self.write(deps, workspaceId, messages)
             } catch let error as RapportError where error.kind == .conflict {
-                return try await Self.write(deps, workspaceId, messages, checkDuplicates: true)
+                // Only a writer that does not take the identity lock could have stored one of them meanwhile.
+                return try await Self.write(deps, workspaceId, messages)
             }
         }
     }
 
-    static func write(_ deps: CoreDependencies, _ workspaceId: String, _ messages: [(index: Int, message: TrackingMessage)],
-                      checkDuplicates: Bool) async throws -> [IngestOutcome] {
+    static func write(_ deps: CoreDependencies, _ workspaceId: String, _ messages: [(index: Int, message: TrackingMessage)])
+        async throws -> [IngestOutcome] {
         try await deps.store.write { repos in
             var batch = IdentityBatch(workspaceId: workspaceId, repos: repos, deps: deps)
-            return try await batch.run(messages, checkDuplicates: checkDuplicates)
+            return try await batch.run(messages)
         }
     }
 
@@ -77,12 +79,12 @@ struct IdentityBatch {
         self.deps = deps
     }
 
-    /// Resolves and records `messages`. `checkDuplicates: false` skips looking their message ids up (the caller
-    /// retries with it when the insert meets a stored one).
-    mutating func run(_ messages: [(index: Int, message: TrackingMessage)], checkDuplicates: Bool = true) async throws -> [IngestOutcome] {
+    /// Resolves and records `messages`; those whose message id is stored already (or repeated in `messages`) are
+    /// reported as duplicates and change nothing.
+    mutating func run(_ messages: [(index: Int, message: TrackingMessage)]) async throws -> [IngestOutcome] {
         try await repos.customers.lockIdentities(workspaceId: workspaceId)
-        let existing = checkDuplicates
-            ? try await repos.activities.existingMessageIds(workspaceId: workspaceId, messages.map(\.message.messageId)) : []
+        let existing = try await repos.activities.existingMessageIds(
+            workspaceId: workspaceId, messages.map(\.message.messageId).filter { !$0.isEmpty })
         var seenInBatch: Set<String> = []
         // Each message's identifiers, worked out once (normalising them is not free).
         let named = messages.map { $0.message.identifiers }

@@ -68,7 +68,9 @@ enum JSONResponse {
     }
 
     static func page<T>(_ page: Page<T>, _ transform: (T) -> JSONValue) -> Response {
-        make(["data": .array(page.items.map(transform)), "next_cursor": JSONValue(page.nextCursor)])
+        var body: [String: JSONValue] = ["data": .array(page.items.map(transform)), "next_cursor": JSONValue(page.nextCursor)]
+        if let limit = page.matchLimit { body["matches_capped_at"] = .number(Double(limit)) }
+        return make(.object(body))
     }
 
     static let noContent = Response(status: .noContent)

@@ -12,6 +12,8 @@ public struct AppConfig: Sendable {
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
     public var database: DatabaseURL = .sqlite(path: "./rapport-data/rapport.sqlite")
+    /// SQLite's durability and memory map (`SQLITE_SYNCHRONOUS`, `SQLITE_MMAP_BYTES`); unused on PostgreSQL.
+    public var sqlite = SQLiteOptions()
     public var logLevel: Logger.Level = .info
     public var access = AccessPolicy()
     public var maxBodyBytes: Int = 1 << 20
@@ -58,6 +60,14 @@ public struct AppConfig: Sendable {
         port = try Self.int(reader, "http.port", env: "HTTP_PORT", default: port, range: 0...65535)
         let rawDatabase = reader.string(forKey: "database.url", isSecret: true, default: DatabaseURL.defaultValue)
         do { database = try DatabaseURL(parsing: rawDatabase) } catch { throw ConfigError("DATABASE_URL: \(error.message)") }
+        let rawSynchronous = reader.string(forKey: "sqlite.synchronous", default: sqlite.synchronous.rawValue)
+        guard let synchronous = SQLiteSynchronous(rawValue: rawSynchronous.trimmed.lowercased()) else {
+            throw ConfigError("SQLITE_SYNCHRONOUS must be full or normal (got \(rawSynchronous))")
+        }
+        sqlite.synchronous = synchronous
+        // SQLite caps the map at its compile-time SQLITE_MAX_MMAP_SIZE (0x7fff0000 in sqlite-nio's build).
+        sqlite.mmapBytes = try Self.int(reader, "sqlite.mmap.bytes", env: "SQLITE_MMAP_BYTES", default: sqlite.mmapBytes,
+                                        range: 0...Self.maxMmapBytes)
         let rawLevel = reader.string(forKey: "log.level", default: "info").lowercased()
         guard let level = Logger.Level(rawValue: rawLevel) else {
             throw ConfigError("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical (got \(rawLevel))")
@@ -85,6 +95,9 @@ public struct AppConfig: Sendable {
             throw ConfigError("RAPPORT_ADMIN_EMAIL and RAPPORT_ADMIN_PASSWORD must be set together")
         }
     }
+
+    /// The largest memory map SQLite accepts (its SQLITE_MAX_MMAP_SIZE), about 2 GiB.
+    public static let maxMmapBytes = 2_147_418_112
 
     private static func int(_ reader: ConfigReader, _ key: ConfigKey, env: String, default value: Int,
                             range: ClosedRange<Int>) throws -> Int {

@@ -25,6 +25,7 @@ extension WebRoutes {
                                                       page: try request.pageRequest())
         var extra: [String: Any] = [
             "search": search ?? "", "segment_id": segmentId as Any, "next_cursor": found.nextCursor as Any,
+            "matches_capped_at": found.matchLimit as Any,
             "search_param": (search ?? "").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "",
             "customers": found.items.map { customer -> [String: Any] in
                 ["id": customer.id, "name": customer.name ?? customer.email ?? "Anonymous visitor", "email": customer.email ?? "",

@@ -19,6 +19,11 @@ public final class DatabaseClient: Sendable {
     let logger: Logger
     private let backend: Backend
     private let counter = InUseCounter()
+    private let transactions = NIOLockedValueBox(TransactionCounts())
+    /// When the writer last ran `PRAGMA optimize` (SQLite), in uptime nanoseconds.
+    private let lastOptimized = NIOLockedValueBox(DispatchTime.now().uptimeNanoseconds)
+    /// The SQLite connection settings in force (unused on PostgreSQL).
+    public let sqliteOptions: SQLiteOptions
 
     private enum Backend: @unchecked Sendable {
         case sqlite(writer: EventLoopGroupConnectionPool<SQLiteTunedSource>,
@@ -26,8 +31,9 @@ public final class DatabaseClient: Sendable {
         case postgres(EventLoopGroupConnectionPool<PostgresConnectionSource>)
     }
 
-    private init(url: DatabaseURL, backend: Backend, logger: Logger) {
+    private init(url: DatabaseURL, backend: Backend, sqliteOptions: SQLiteOptions, logger: Logger) {
         self.url = url
+        self.sqliteOptions = sqliteOptions
         self.kind = url.kind
         self.backend = backend
         var quiet = logger
@@ -36,7 +42,8 @@ public final class DatabaseClient: Sendable {
     }
 
     /// Opens the database and checks that it answers; failures come back as one readable line.
-    public static func connect(_ url: DatabaseURL, logger: Logger) async throws -> DatabaseClient {
+    public static func connect(_ url: DatabaseURL, sqlite options: SQLiteOptions = SQLiteOptions(),
+                               logger: Logger) async throws -> DatabaseClient {
         // The pool logs every failed connection attempt at error level; callers see the failure anyway.
         var poolLogger = logger
         poolLogger.logLevel = .critical
@@ -51,15 +58,18 @@ public final class DatabaseClient: Sendable {
                 throw DatabaseConnectError(message: "cannot create the folder of \(path): \(error.localizedDescription)")
             }
             let source = SQLiteTunedSource(base: SQLiteConnectionSource(
-                configuration: .init(storage: .file(path: fileURL.path), enableForeignKeys: true)))
+                configuration: .init(storage: .file(path: fileURL.path), enableForeignKeys: true)), options: options)
+            var writerSource = source
+            writerSource.optimizeOnOpen = true
             let group = MultiThreadedEventLoopGroup.singleton
-            let writer = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 1,
+            let writer = EventLoopGroupConnectionPool(source: writerSource, maxConnectionsPerEventLoop: 1,
                                                       requestTimeout: .seconds(30), pruneInterval: nil,
                                                       logger: poolLogger, on: group.next())
             let readers = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 4,
                                                        requestTimeout: .seconds(30), pruneInterval: nil,
                                                        logger: poolLogger, on: group)
-            client = DatabaseClient(url: url, backend: .sqlite(writer: writer, readers: readers), logger: logger)
+            client = DatabaseClient(url: url, backend: .sqlite(writer: writer, readers: readers), sqliteOptions: options,
+                                    logger: logger)
         case .postgres(let raw, let searchPath):
             var configuration: SQLPostgresConfiguration
             do {
@@ -73,7 +83,7 @@ public final class DatabaseClient: Sendable {
                 source: PostgresConnectionSource(sqlConfiguration: configuration), maxConnectionsPerEventLoop: 4,
                 requestTimeout: .seconds(10), pruneInterval: .seconds(60), logger: poolLogger,
                 on: MultiThreadedEventLoopGroup.singleton)
-            client = DatabaseClient(url: url, backend: .postgres(pool), logger: logger)
+            client = DatabaseClient(url: url, backend: .postgres(pool), sqliteOptions: options, logger: logger)
         }
         do {
             try await client.read { try await $0.raw("SELECT 1").run() }
@@ -100,7 +110,10 @@ public final class DatabaseClient: Sendable {
         switch backend {
         case .sqlite(let writer, _):
             return try await withConnection(writer) { connection in
-                try await Self.transaction(connection.sql(queryLogLevel: .trace), begin: "BEGIN IMMEDIATE", body)
+                let db = connection.sql(queryLogLevel: .trace)
+                let result = try await transaction(db, begin: "BEGIN IMMEDIATE", body)
+                try? await optimizeIfDue(db)
+                return result
             }
         case .postgres(let pool):
             // A deadlock or serialization failure aborts one of the transactions involved; it did nothing, so it
@@ -109,7 +122,7 @@ public final class DatabaseClient: Sendable {
             while true {
                 do {
                     return try await withConnection(pool) { connection in
-                        try await Self.transaction(connection.sql(queryLogLevel: .trace), begin: "BEGIN", body)
+                        try await transaction(connection.sql(queryLogLevel: .trace), begin: "BEGIN", body)
                     }
                 } catch let error where Self.isTransient(error) {
                     guard attempt < Self.transientAttempts else {
@@ -132,10 +145,54 @@ public final class DatabaseClient: Sendable {
         return state == "40001" || state == "40P01"
     }
 
+    /// Transactions begun and rolled back by `write` since the client opened (for tests and diagnostics).
+    public var transactionCounts: TransactionCounts { transactions.withLockedValue { $0 } }
+
+    /// Brings the planner's statistics up to date after a bulk write (an import): on PostgreSQL `ANALYZE` of
+    /// `tables` (autovacuum would get there, but only after a threshold of changed rows and its own nap); on SQLite
+    /// `PRAGMA optimize=0x10002`, which analyses every table whose size changed enough to matter.
+    public func refreshStatistics(tables: [String]) async throws {
+        switch backend {
+        case .sqlite(let writer, _):
+            try await withConnection(writer) { connection in
+                try await Self.optimize(connection.sql(queryLogLevel: .trace), lastOptimized, everyTable: true)
+            }
+        case .postgres(let pool):
+            guard !tables.isEmpty else { return }
+            try await withConnection(pool) { connection in
+                try await connection.sql(queryLogLevel: .trace)
+                    .raw("ANALYZE \(unsafeRaw: tables.joined(separator: ", "))").run()
+            }
+        }
+    }
+
+    /// How often the SQLite writer refreshes statistics while it runs (SQLite suggests hourly or daily).
+    static let optimizeInterval: UInt64 = 3_600 * 1_000_000_000
+
+    /// Runs `PRAGMA optimize` on the writer after a write when the last run is an hour old.
+    private func optimizeIfDue(_ db: any SQLDatabase) async throws {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let due = lastOptimized.withLockedValue { last in
+            guard now &- last >= Self.optimizeInterval else { return false }
+            last = now
+            return true
+        }
+        if due { try await Self.optimize(db, lastOptimized) }
+    }
+
+    private static func optimize(_ db: any SQLDatabase, _ last: NIOLockedValueBox<UInt64>, everyTable: Bool = false) async throws {
+        try await db.raw(everyTable ? "PRAGMA optimize = 0x10002" : "PRAGMA optimize").run()
+        last.withLockedValue { $0 = DispatchTime.now().uptimeNanoseconds }
+    }
+
     /// Closes every connection.
     public func shutdown() async {
         switch backend {
         case .sqlite(let writer, let readers):
+            // SQLite recommends `PRAGMA optimize` before a long-lived connection closes.
+            try? await withConnection(writer) { connection in
+                try await Self.optimize(connection.sql(queryLogLevel: .trace), lastOptimized)
+            }
             try? await writer.shutdownAsync()
             try? await readers.shutdownAsync()
         case .postgres(let pool):
@@ -143,16 +200,18 @@ public final class DatabaseClient: Sendable {
         }
     }
 
-    private static func transaction<T>(_ db: any SQLDatabase, begin: String,
-                                       _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    private func transaction<T>(_ db: any SQLDatabase, begin: String,
+                                _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await db.raw(SQLQueryString(begin)).run()
+        transactions.withLockedValue { $0.begun += 1 }
         do {
             let result = try await body(db)
             try await db.raw("COMMIT").run()
             return result
         } catch {
+            transactions.withLockedValue { $0.rolledBack += 1 }
             try? await db.raw("ROLLBACK").run()
-            throw translate(error)
+            throw Self.translate(error)
         }
     }
 
@@ -198,6 +257,12 @@ public final class DatabaseClient: Sendable {
         }
         return String(describing: error).split(separator: "\n").first.map(String.init) ?? "unknown error"
     }
+}
+
+/// How many write transactions a `DatabaseClient` has begun, and how many of them were rolled back.
+public struct TransactionCounts: Sendable, Equatable {
+    public var begun = 0
+    public var rolledBack = 0
 }
 
 /// The database could not be opened or reached.

@@ -3,18 +3,52 @@ import Logging
 import NIOCore
 import SQLiteKit
 
-/// Opens SQLite connections with the settings Rapport relies on: WAL, foreign keys, a busy timeout; a page cache
-/// of up to 32 MB per connection and reads through a memory map of up to 1 GB of the file (no copy per page read).
+/// How SQLite settles a commit on disk in WAL mode (`PRAGMA synchronous`).
+public enum SQLiteSynchronous: String, Sendable, CaseIterable {
+    /// Every commit is synced to the WAL file before it returns: a commit survives power loss or an OS crash.
+    case full
+    /// The WAL is synced only at checkpoints: faster, but the last commits before a power loss or OS crash can be
+    /// lost (never corrupted); an application crash loses nothing.
+    case normal
+
+    /// The value `PRAGMA synchronous` reports for it.
+    public var pragmaValue: Int { self == .full ? 2 : 1 }
+}
+
+/// The settings of SQLite connections that operators may change (`SQLITE_SYNCHRONOUS`, `SQLITE_MMAP_BYTES`).
+public struct SQLiteOptions: Sendable, Equatable {
+    /// Full by default: a `200` from the tracking API promises that the messages are committed (durable).
+    public var synchronous: SQLiteSynchronous = .full
+    /// How much of the database file each connection reads through a memory map (0: none, read with `read()`).
+    /// Mapped pages count as the process's resident memory (RssFile), though the kernel can drop them at will.
+    public var mmapBytes: Int = 1 << 30
+
+    public init(synchronous: SQLiteSynchronous = .full, mmapBytes: Int = 1 << 30) {
+        self.synchronous = synchronous
+        self.mmapBytes = mmapBytes
+    }
+}
+
+/// Opens SQLite connections with the settings Rapport relies on: WAL, foreign keys, a busy timeout, a page cache
+/// of up to 32 MB per connection, `options` (durability, memory map). The writer's connection also refreshes the
+/// planner's statistics when it opens (`PRAGMA optimize=0x10002`, as https://sqlite.org/lang_analyze.html
+/// recommends for long-lived connections); readers do not, so that they never take the write lock.
 struct SQLiteTunedSource: ConnectionPoolSource {
     let base: SQLiteConnectionSource
+    var options = SQLiteOptions()
+    var optimizeOnOpen = false
 
     func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
-        base.makeConnection(logger: logger, on: eventLoop).flatMap { connection in
+        let synchronous = options.synchronous.rawValue.uppercased()
+        let mmap = max(0, options.mmapBytes)
+        let optimize = optimizeOnOpen
+        return base.makeConnection(logger: logger, on: eventLoop).flatMap { connection in
             connection.query("PRAGMA busy_timeout = 10000")
                 .flatMap { _ in connection.query("PRAGMA journal_mode = WAL") }
-                .flatMap { _ in connection.query("PRAGMA synchronous = NORMAL") }
+                .flatMap { _ in connection.query("PRAGMA synchronous = \(synchronous)") }
                 .flatMap { _ in connection.query("PRAGMA cache_size = -32768") }
-                .flatMap { _ in connection.query("PRAGMA mmap_size = 1073741824") }
+                .flatMap { _ in connection.query("PRAGMA mmap_size = \(mmap)") }
+                .flatMap { _ in optimize ? connection.query("PRAGMA optimize = 0x10002").map { _ in } : eventLoop.makeSucceededVoidFuture() }
                 .map { _ in connection }
         }
     }

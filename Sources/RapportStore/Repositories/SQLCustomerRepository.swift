@@ -78,15 +78,17 @@ struct SQLCustomerRepository: CustomerRepository {
 
     func list(workspaceId: String, query: CustomerQuery, page: PageRequest) async throws -> Page<Customer> {
         var matched: [String]?
-        var fullText: String?
+        var capped = false
         if let search = query.search, !search.trimmed.isEmpty {
             let words = SearchText.words(search)
             guard !words.isEmpty else { return Page(items: [], nextCursor: nil) }
-            let match = SearchText.match(words, postgres: isPostgres)
             matched = try await searchByExactWords(workspaceId: workspaceId, words)
-            if matched == nil, isPostgres { matched = try await fewSearchMatches(workspaceId: workspaceId, match) }
+            if matched == nil {
+                let found = try await searchMatches(workspaceId: workspaceId, SearchText.match(words, postgres: isPostgres))
+                capped = found.count > Self.searchMatchLimit
+                matched = Array(found.prefix(Self.searchMatchLimit))
+            }
             if matched?.isEmpty == true { return Page(items: [], nextCursor: nil) }
-            if matched == nil { fullText = match }
         }
         var sql = SQLQueryString("SELECT \(unsafeRaw: Self.columns) FROM ")
         if let matched {
@@ -97,18 +99,6 @@ struct SQLCustomerRepository: CustomerRepository {
             sql.appendInterpolation(unsafeRaw: " AND id ")
             sql.appendInterpolation(isIn: matched, postgres: isPostgres)
             sql.appendInterpolation(unsafeRaw: isPostgres ? " OFFSET 0) c" : ") c")
-        } else if let match = fullText, isPostgres {
-            sql.appendInterpolation(unsafeRaw: "customers c JOIN customer_search s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id AND s.document @@ to_tsquery('simple', ")
-            sql.appendInterpolation(bind: match)
-            sql.appendInterpolation(unsafeRaw: ")")
-        } else if let match = fullText {
-            // CROSS JOIN makes SQLite run the full-text query once, as the outer loop. Left to choose, with a cursor
-            // (`c.id < …`) it walked the profiles and ran the query again for each one: 2 s a page at 5,000 matches.
-            sql.appendInterpolation(unsafeRaw: "(SELECT workspace_id, customer_id FROM customer_search WHERE customer_search MATCH ")
-            sql.appendInterpolation(bind: match)
-            sql.appendInterpolation(unsafeRaw: " AND workspace_id = ")
-            sql.appendInterpolation(bind: workspaceId)
-            sql.appendInterpolation(unsafeRaw: ") s CROSS JOIN customers c ON c.workspace_id = s.workspace_id AND c.id = s.customer_id")
         } else {
             sql.appendInterpolation(unsafeRaw: "customers c")
         }
@@ -127,7 +117,9 @@ struct SQLCustomerRepository: CustomerRepository {
             sql.appendInterpolation(unsafeRaw: " AND c.email = ")
             sql.appendInterpolation(bind: email.lowercased())
         }
-        return try await db.page(sql, column: "c.id", page: page, id: \.id, decode: Self.customer)
+        var result = try await db.page(sql, column: "c.id", page: page, id: \.id, decode: Self.customer)
+        if capped { result.matchLimit = Self.searchMatchLimit }
+        return result
     }
 
     /// The profiles whose search entry has every word, the last one as a prefix, found without the prefix lookup
@@ -170,21 +162,26 @@ struct SQLCustomerRepository: CustomerRepository {
         }
     }
 
-    /// On PostgreSQL, the profiles matching a search when there are at most `searchIdLimit` of them; nil when there
-    /// are more. The planner cannot estimate a prefix query (it assumes 2% of the rows match), so joined to the
-    /// profiles under `ORDER BY id LIMIT` it walked the profiles newest first and tested each one's entry: fast when
-    /// many match, 400 ms at a million profiles when a hundred do. Few matches are read first and looked up by id;
-    /// when there are many, that walk finds a page quickly and is used.
-    private func fewSearchMatches(workspaceId: String, _ match: String) async throws -> [String]? {
-        let ids = try await db.raw("""
-            SELECT customer_id FROM customer_search WHERE workspace_id = \(bind: workspaceId)
-            AND document @@ to_tsquery('simple', \(bind: match)) LIMIT \(unsafeRaw: String(Self.searchIdLimit + 1))
-            """).all().map { try $0.string("customer_id") }
-        return ids.count <= Self.searchIdLimit ? ids : nil
+    /// The profiles matching a full-text search, at most `searchMatchLimit + 1` of them (on SQLite the most
+    /// recently indexed first), to be paged by id. Every page of a broad search (`u`, 100,000 matches) used to
+    /// collect, join and sort all its matches (120 ms a page); it now reads at most this many, and the answer says
+    /// so when there were more (`matches_capped_at`). FTS5 reads prefixes of up to three characters from its prefix
+    /// index (migration 0007), so the limit also bounds the full-text read; PostgreSQL's GIN index stops at it too.
+    private func searchMatches(workspaceId: String, _ match: String) async throws -> [String] {
+        let limit = String(Self.searchMatchLimit + 1)
+        return try await db.raw(isPostgres
+            ? """
+              SELECT customer_id FROM customer_search WHERE workspace_id = \(bind: workspaceId)
+              AND document @@ to_tsquery('simple', \(bind: match)) LIMIT \(unsafeRaw: limit)
+              """
+            : """
+              SELECT customer_id FROM customer_search WHERE customer_search MATCH \(bind: match)
+              AND workspace_id = \(bind: workspaceId) ORDER BY rowid DESC LIMIT \(unsafeRaw: limit)
+              """).all().map { try $0.string("customer_id") }
     }
 
-    /// The most matches of a search looked up by id on PostgreSQL (see `fewSearchMatches`).
-    static let searchIdLimit = 5000
+    /// The most matches a search lists; a support agent narrows a broader search by typing more.
+    static let searchMatchLimit = 1000
 
     /// How many profiles having the other words of a search are few enough to check the last word's prefix on.
     static let searchCandidateLimit = 1000
@@ -296,13 +293,21 @@ struct SQLCustomerRepository: CustomerRepository {
     }
 
     func identifiers(workspaceId: String, customerId: String) async throws -> [Identifier] {
-        try await db.raw("""
-            SELECT kind, namespace, value FROM customer_identifiers
-            WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) ORDER BY kind, namespace, value
-            """).all().compactMap { row in
+        try await db.raw(Self.identifiersQuery(workspaceId: workspaceId, customerId: customerId)).all().compactMap { row in
                 guard let kind = IdentifierKind(rawValue: try row.string("kind")) else { return nil }
                 return Identifier(kind, try row.string("value"), namespace: try row.string("namespace"))
             }
+    }
+
+    /// One profile's identifiers, in order. Read from `customer_identifiers_by_customer_sorted`, whose columns are
+    /// the filter then the order: one range of the index, no sort. With only `(workspace_id, customer_id)` to
+    /// filter by, and no statistics, SQLite chose the primary key for its order and walked every identifier of the
+    /// workspace (seconds a batch when every message merged two profiles).
+    static func identifiersQuery(workspaceId: String, customerId: String) -> SQLQueryString {
+        """
+        SELECT kind, namespace, value FROM customer_identifiers
+        WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) ORDER BY kind, namespace, value
+        """
     }
 
     func removeIdentifier(workspaceId: String, _ identifier: Identifier) async throws {
@@ -338,27 +343,37 @@ struct SQLCustomerRepository: CustomerRepository {
     }
 
     func merges(workspaceId: String, customerId: String) async throws -> [CustomerMerge] {
-        // Merges into this profile, and into profiles that were later merged into it.
-        let rows = try await db.raw("""
-            SELECT id, survivor_id, merged_id, reason, identifiers, merged_at FROM customer_merges
-            WHERE workspace_id = \(bind: workspaceId) ORDER BY id
-            """).all()
-        let all = try rows.map { row in
-            CustomerMerge(id: try row.string("id"), workspaceId: workspaceId, survivorId: try row.string("survivor_id"),
-                          mergedId: try row.string("merged_id"), reason: try row.string("reason"),
-                          identifiers: JSONValue.parse(try row.string("identifiers"))?.arrayValue?.compactMap(\.stringValue) ?? [],
-                          mergedAt: try row.int64("merged_at"))
-        }
+        // Merges into this profile, and into profiles that were later merged into it: one indexed lookup per
+        // generation of merged profiles (usually one or two), never the workspace's whole merge history.
+        var found: [String: CustomerMerge] = [:]
         var members: Set<String> = [customerId]
-        var changed = true
-        while changed {
-            changed = false
-            for merge in all where members.contains(merge.survivorId) && !members.contains(merge.mergedId) {
-                members.insert(merge.mergedId)
-                changed = true
+        var frontier = [customerId]
+        while !frontier.isEmpty {
+            var next: [String] = []
+            for start in stride(from: 0, to: frontier.count, by: 500) {
+                let chunk = Array(frontier[start..<min(start + 500, frontier.count)])
+                for row in try await db.raw(Self.mergesQuery(workspaceId: workspaceId, survivorIds: chunk, postgres: isPostgres)).all() {
+                    let merge = CustomerMerge(
+                        id: try row.string("id"), workspaceId: workspaceId, survivorId: try row.string("survivor_id"),
+                        mergedId: try row.string("merged_id"), reason: try row.string("reason"),
+                        identifiers: JSONValue.parse(try row.string("identifiers"))?.arrayValue?.compactMap(\.stringValue) ?? [],
+                        mergedAt: try row.int64("merged_at"))
+                    found[merge.id] = merge
+                    if members.insert(merge.mergedId).inserted { next.append(merge.mergedId) }
+                }
             }
+            frontier = next
         }
-        return all.filter { members.contains($0.survivorId) }
+        return found.values.sorted { $0.id < $1.id }
+    }
+
+    /// The merges into `survivorIds`, by `customer_merges_by_survivor`; sorted by the caller (an `ORDER BY id` here
+    /// would tempt the planner to walk the primary key, as it did for identifiers).
+    static func mergesQuery(workspaceId: String, survivorIds: [String], postgres: Bool) -> SQLQueryString {
+        """
+        SELECT id, survivor_id, merged_id, reason, identifiers, merged_at FROM customer_merges
+        WHERE workspace_id = \(bind: workspaceId) AND survivor_id \(isIn: survivorIds, postgres: postgres)
+        """
     }
 
     func appendTraitHistory(workspaceId: String, customerId: String, _ changes: [TraitChange]) async throws {

@@ -14,6 +14,14 @@ public struct SQLDataStore: DataStore {
     public func write<T: Sendable>(_ body: @escaping @Sendable (any Repositories) async throws -> T) async throws -> T {
         try await database.write { try await body(SQLRepositories(db: $0)) }
     }
+
+    /// The tables an import fills.
+    static let bulkTables = ["customers", "customer_identifiers", "activities", "orders", "order_lines", "consents",
+                             "trait_history", "customer_search"]
+
+    public func refreshStatistics() async throws {
+        try await database.refreshStatistics(tables: Self.bulkTables)
+    }
 }
 
 struct SQLRepositories: Repositories {

@@ -1,0 +1,154 @@
+import Foundation
+import Logging
+import RapportCore
+import RapportServer
+@testable import RapportStore
+import SQLKit
+import Testing
+
+/// Plans of hot queries and the SQLite settings in force: checked, not hoped.
+@Suite("Query plans and database settings")
+struct StoreUpkeepTests {
+    /// The plan of `query` on a freshly migrated database, whose tables have no statistics: SQLite's
+    /// `EXPLAIN QUERY PLAN` details, or PostgreSQL's `EXPLAIN` lines.
+    static func plan(_ database: DatabaseClient, _ query: SQLQueryString) async throws -> String {
+        try await database.write { db in
+            let explain: SQLQueryString = db.isPostgres ? "EXPLAIN \(query)" : "EXPLAIN QUERY PLAN \(query)"
+            return try await db.raw(explain).all().map { row in
+                db.isPostgres ? try row.decode(column: "QUERY PLAN", as: String.self) : try row.decode(column: "detail", as: String.self)
+            }.joined(separator: "\n")
+        }
+    }
+
+    /// A profile's identifiers (read when a message names two profiles, and by the profile page) come from one range
+    /// of the by-customer index, in its order: no walk of the workspace's identifiers, no sort. Without statistics
+    /// SQLite used to pick the primary key for its order and walk every identifier of the workspace.
+    @Test func aProfilesIdentifiersAreReadByTheByCustomerIndex() async throws {
+        try await TestApp.withDatabase { database in
+            let plan = try await Self.plan(database, SQLCustomerRepository.identifiersQuery(workspaceId: "w", customerId: "c"))
+            #expect(plan.contains("customer_identifiers_by_customer_sorted"), "\(plan)")
+            #expect(!plan.contains("TEMP B-TREE") && !plan.contains("Sort"), "\(plan)")
+        }
+    }
+
+    /// The merges shown on a profile are read by survivor, not by reading every merge of the workspace.
+    @Test func aProfilesMergesAreReadByTheBySurvivorIndex() async throws {
+        try await TestApp.withDatabase { database in
+            let query = SQLCustomerRepository.mergesQuery(workspaceId: "w", survivorIds: ["c1", "c2"],
+                                                          postgres: database.kind == .postgres)
+            let plan = try await Self.plan(database, query)
+            #expect(plan.contains("customer_merges_by_survivor"), "\(plan)")
+        }
+    }
+
+    /// The merges of a profile include those into profiles later merged into it, and no others.
+    @Test func aProfilesMergesFollowEarlierMergesAndNoOthers() async throws {
+        try await TestApp.withDatabase { database in
+            let store = SQLDataStore(database: database)
+            try await store.write { repos in
+                for (id, survivor, merged) in [("m1", "b", "c"), ("m2", "a", "b"), ("m3", "x", "y"), ("m4", "a", "d")] {
+                    try await repos.customers.recordMerge(CustomerMerge(id: id, workspaceId: "w-1", survivorId: survivor,
+                                                                        mergedId: merged, reason: "test", identifiers: [],
+                                                                        mergedAt: 0))
+                }
+            }
+            let merges = try await store.read { try await $0.customers.merges(workspaceId: "w-1", customerId: "a") }
+            #expect(merges.map(\.id) == ["m1", "m2", "m4"])
+            let none = try await store.read { try await $0.customers.merges(workspaceId: "w-1", customerId: "y") }
+            #expect(none.isEmpty)
+        }
+    }
+
+    static func pragma(_ database: DatabaseClient, _ name: String, onWriter: Bool) async throws -> Int {
+        let query = SQLQueryString("PRAGMA \(unsafeRaw: name)")
+        let rows = onWriter
+            ? try await database.write { try await $0.raw(query).all() }
+            : try await database.read { try await $0.raw(query).all() }
+        return try rows.first?.decode(column: name, as: Int.self) ?? -1
+    }
+
+    static func withSQLite(_ options: SQLiteOptions?, _ body: (DatabaseClient) async throws -> Void) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-pragma-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let url = DatabaseURL.sqlite(path: dir.appendingPathComponent("db.sqlite").path)
+        let database = if let options {
+            try await DatabaseClient.connect(url, sqlite: options, logger: logger)
+        } else {
+            try await DatabaseClient.connect(url, logger: logger)
+        }
+        do {
+            try await body(database)
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+        await database.shutdown()
+    }
+
+    /// An acknowledged write survives power loss by default (`synchronous=FULL` in WAL, on the writer and the
+    /// readers); `SQLITE_SYNCHRONOUS=normal` trades that for speed.
+    @Test(.enabled(if: TestApp.postgresURL == nil)) func sqliteSyncsEveryCommitUnlessToldOtherwise() async throws {
+        try await Self.withSQLite(nil) { database in
+            let wSynchronous = try await Self.pragma(database, "synchronous", onWriter: true)
+            #expect(wSynchronous == 2)
+            let rSynchronous = try await Self.pragma(database, "synchronous", onWriter: false)
+            #expect(rSynchronous == 2)
+        }
+        let config = try await AppConfig.load(environment: ["SQLITE_SYNCHRONOUS": "normal"])
+        #expect(config.sqlite.synchronous == .normal)
+        try await Self.withSQLite(config.sqlite) { database in
+            let wSynchronous = try await Self.pragma(database, "synchronous", onWriter: true)
+            #expect(wSynchronous == 1)
+            let rSynchronous = try await Self.pragma(database, "synchronous", onWriter: false)
+            #expect(rSynchronous == 1)
+        }
+    }
+
+    /// The memory map follows `SQLITE_MMAP_BYTES` (1 GiB by default, 0 turns it off).
+    @Test(.enabled(if: TestApp.postgresURL == nil)) func sqliteMemoryMapFollowsTheSetting() async throws {
+        try await Self.withSQLite(nil) { database in
+            let wMmapsize = try await Self.pragma(database, "mmap_size", onWriter: true)
+            #expect(wMmapsize == 1 << 30)
+            let rMmapsize = try await Self.pragma(database, "mmap_size", onWriter: false)
+            #expect(rMmapsize == 1 << 30)
+        }
+        for (setting, expected) in [("67108864", 67_108_864), ("0", 0)] {
+            let config = try await AppConfig.load(environment: ["SQLITE_MMAP_BYTES": setting])
+            try await Self.withSQLite(config.sqlite) { database in
+                let wMmapsize = try await Self.pragma(database, "mmap_size", onWriter: true)
+                #expect(wMmapsize == expected)
+                let rMmapsize = try await Self.pragma(database, "mmap_size", onWriter: false)
+                #expect(rMmapsize == expected)
+            }
+        }
+    }
+
+    /// An import can multiply a workspace's rows; when it ends, the planner's statistics are refreshed (SQLite
+    /// `PRAGMA optimize`, PostgreSQL `ANALYZE` of the tables it fills), not left for a later autovacuum.
+    @Test func anImportRefreshesThePlannersStatistics() async throws {
+        try await TestApp.run { _, services in
+            let fixture = try await Fixture.make(services)
+            let csv = "email,name\n" + (0..<300).map { "person\($0)@example.com,Person \($0)" }.joined(separator: "\n") + "\n"
+            let job = try await services.imports.start(nil, workspaceId: fixture.workspace.id, kind: .customers)
+            let chunks = AsyncStream<[UInt8]> { continuation in
+                continuation.yield(Array(csv.utf8))
+                continuation.finish()
+            }
+            let done = try await services.imports.run(job, chunks: chunks)
+            #expect(done.status == .completed)
+            let analysed = try await services.database.read { db in
+                db.isPostgres
+                    ? try await db.raw("""
+                        SELECT COUNT(*) AS n FROM pg_stat_user_tables WHERE schemaname = current_schema()
+                        AND relname IN ('customers', 'customer_identifiers') AND last_analyze IS NOT NULL
+                        """).first()?.decode(column: "n", as: Int.self) ?? 0
+                    : try await db.raw("""
+                        SELECT COUNT(DISTINCT tbl) AS n FROM sqlite_stat1 WHERE tbl IN ('customers', 'customer_identifiers')
+                        """).first()?.decode(column: "n", as: Int.self) ?? 0
+            }
+            #expect(analysed == 2)
+        }
+    }
+}
