@@ -6,7 +6,13 @@
 //     database client.
 //  2. Timeline and search latency at scale: the REST endpoints against the bare SQL query that answers them.
 //
+//  3. Issue 9 point 15: the physical limit (the same timeline rows written outside Rapport: Python's sqlite3 or
+//     PostgreSQL COPY, see scripts/lib/physical_limit.py), a merge-heavy round, a retry round with duplicate
+//     messageIds and the single-event rate of /v1/track, each against its aim (HonestyRounds.swift, Aims.swift).
+//
 // Usage: RapportBench --database URL [--events N] [--customers N] [--scale-customers N] [--scale-events N]
+//        [--rounds N] [--clients N] [--merge-events N] [--retry-events N] [--single-events N]
+//        [--single-connections N] [--physical-limit scripts/lib/physical_limit.py] [--limit-transaction N] [--psql PATH]
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -26,6 +32,17 @@ struct Options {
     var output: String?
     var clients = 8
     var rounds = 4
+    /// Messages a merge-heavy round sends (each merges two stored profiles); 0 skips the round.
+    var mergeEvents = 2_000
+    /// Messages a retry round sends, each batch twice; 0 skips the round.
+    var retryEvents = 10_000
+    /// Single-event requests (`/v1/track`) a round sends, over `singleConnections` connections; 0 skips them.
+    var singleEvents = 20_000
+    var singleConnections = 64
+    /// `scripts/lib/physical_limit.py`; without it the physical-limit reference is skipped.
+    var limitScript: String?
+    var limitTransaction = 2_000
+    var psql = "psql"
 
     init(arguments: [String]) {
         var i = 1
@@ -40,6 +57,13 @@ struct Options {
             case "--output": output = value
             case "--clients": clients = Int(value) ?? clients
             case "--rounds": rounds = max(1, Int(value) ?? rounds)
+            case "--merge-events": mergeEvents = max(0, Int(value) ?? mergeEvents)
+            case "--retry-events": retryEvents = max(0, Int(value) ?? retryEvents)
+            case "--single-events": singleEvents = max(0, Int(value) ?? singleEvents)
+            case "--single-connections": singleConnections = max(1, Int(value) ?? singleConnections)
+            case "--physical-limit": limitScript = value.isEmpty ? nil : value
+            case "--limit-transaction": limitTransaction = max(1, Int(value) ?? limitTransaction)
+            case "--psql": psql = value
             default: break
             }
             i += 2
@@ -114,6 +138,19 @@ struct RapportBench {
         var averageMessage = 0
         var people: [String: Customer] = [:]
         var ingestRates: [Double] = [], rawRates: [Double] = [], profileRates: [Double] = []
+        var honesty = HonestyRounds()
+        // The people the merge-heavy rounds log in, stored before the rounds: one identified person and one anonymous
+        // visitor per merge.
+        if options.mergeEvents > 0 {
+            let setup = try RoundMessages.mergeSetup(pairs: options.mergeEvents * options.rounds)
+            FileHandle.standardError.write(Data("phase: merge setup (\(setup.count) batches)\n".utf8))
+            _ = try await app.test(.live) { client in
+                try await LoadDriver(port: client.port!, auth: auth, clients: clients).send(setup)
+            }
+        }
+        let limit = options.limitScript.map {
+            PhysicalLimit(script: $0, database: options.database, transaction: options.limitTransaction, psql: options.psql)
+        }
         for round in 0..<options.rounds {
             // Pre-built batches, so that client-side JSON encoding is not measured; the references store the same
             // messages' timeline rows.
@@ -143,6 +180,15 @@ struct RapportBench {
             // Ingest: `clients` keep-alive connections with one request in flight each, as a server receiving from
             // many sources sees them (see KeepAliveClient for why not URLSession).
             let batches = bodies
+            // The other rounds' bodies, built before the clock starts: merges of this round's pairs, known people's
+            // messages for the retry round and for single events.
+            let mergeBodies = try RoundMessages.merges(round * options.mergeEvents..<(round + 1) * options.mergeEvents,
+                                                       at: start, rng: &rng)
+            let retryBodies = try RoundMessages.batches(
+                RoundMessages.known(options.retryEvents, customers: options.customers, tag: "retry-\(round)", at: start, rng: &rng))
+            let singleBodies = try RoundMessages.singles(
+                RoundMessages.known(options.singleEvents, customers: options.customers, tag: "single-\(round)", at: start, rng: &rng))
+            let mergesBefore = try await mergeCount(database, workspaceId)
             let ingestRate = try await app.test(.live) { client -> Double in
                 let port = client.port!
                 let began = clock.now
@@ -159,6 +205,41 @@ struct RapportBench {
                     }
                 }
                 return Double(batches.count * 100) / seconds(clock.now - began)
+            }
+            let others = try await app.test(.live) { client -> (merge: Double?, retry: (seconds: Double, stored: Int, duplicates: Int)?,
+                                                               single: (rate: Double, p50: Double, p99: Double)?) in
+                let driver = LoadDriver(port: client.port!, auth: auth, clients: clients)
+                var merge: Double?, retry: (seconds: Double, stored: Int, duplicates: Int)?, single: (rate: Double, p50: Double, p99: Double)?
+                if !mergeBodies.isEmpty {
+                    FileHandle.standardError.write(Data("phase: merge-heavy\n".utf8))
+                    let sent = try await driver.send(mergeBodies)
+                    merge = Double(options.mergeEvents) / sent.seconds
+                }
+                if !retryBodies.isEmpty {
+                    FileHandle.standardError.write(Data("phase: retry\n".utf8))
+                    retry = try await driver.send(retryBodies, retryEach: true)
+                }
+                if !singleBodies.isEmpty {
+                    FileHandle.standardError.write(Data("phase: single events\n".utf8))
+                    single = try await driver.singleEvents(singleBodies, connections: options.singleConnections)
+                }
+                return (merge, retry, single)
+            }
+            if let merge = others.merge {
+                honesty.merge.append(merge)
+                honesty.mergesRecorded.append(try await mergeCount(database, workspaceId) - mergesBefore)
+            }
+            if let retry = others.retry {
+                // Every batch is sent twice: `handled` counts both attempts, `new` only the messages stored once.
+                honesty.retryHandled.append(Double(options.retryEvents * 2) / retry.seconds)
+                honesty.retryNew.append(Double(retry.stored) / retry.seconds)
+                honesty.retryDuplicates.append(retry.duplicates)
+                honesty.retrySent.append(options.retryEvents * 2)
+            }
+            if let single = others.single {
+                honesty.single.append(single.rate)
+                honesty.singleP50.append(single.p50)
+                honesty.singleP99.append(single.p99)
             }
             FileHandle.standardError.write(Data("phase: raw\n".utf8))
 
@@ -223,6 +304,23 @@ struct RapportBench {
                 }
             }
             let profileRate = Double(rows.count) / seconds(clock.now - began)
+
+            // Reference 3, the physical limit: the same timeline rows written outside Rapport, in large transactions
+            // (SQLite: Python's sqlite3, executemany; PostgreSQL: COPY), into the same table of the same database.
+            if let limit {
+                FileHandle.standardError.write(Data("phase: physical limit\n".utf8))
+                let limitRows = rows.enumerated().map { offset, row in
+                    var activity = row.activity
+                    activity.id = services.core.ids.next()
+                    activity.customerId = "limit-\(row.person)"
+                    activity.messageId = "limit-\(round)-\(offset)"
+                    return activity
+                }
+                let measured = try limit.measure(limitRows)
+                honesty.limit.append(measured.rate)
+                honesty.limitMethod = measured.method
+            }
+            print(honesty.roundLine(round, ingest: ingestRate))
             print(String(format: "round %d: ingest %.0f events/s, raw insert %.0f rows/s (ratio %.2f), with profile rows %.0f events/s (ratio %.2f)",
                          round + 1, ingestRate, rawRate, ingestRate / rawRate, profileRate, ingestRate / profileRate))
             ingestRates.append(ingestRate)
@@ -239,6 +337,7 @@ struct RapportBench {
                                 rawRatio: median(steady.map { ingestRates[$0] / rawRates[$0] }),
                                 profileRatio: median(steady.map { ingestRates[$0] / profileRates[$0] })),
             steadyRounds: steady.count)
+        let aims = AimsResult(rounds: honesty, ingest: ingestRates, steady: steady, database: url.kind)
 
         // Scale: bulk-load customers and events directly, then time the API against the bare query.
         let scaleWorkspace = try await services.workspaces.create(name: "Scale \(UUID().uuidString.prefix(8))", creator: nil)
@@ -324,12 +423,19 @@ struct RapportBench {
             return latency
         }
         let report = Report(database: url.kind.rawValue, events: options.events, customers: options.customers, clients: options.clients,
-                            messageBytes: averageMessage, ingest: ingest,
+                            messageBytes: averageMessage, ingest: ingest, aims: aims,
                             scaleCustomers: options.scaleCustomers, scaleEvents: options.scaleEvents, loadSeconds: loadSeconds,
                             latency: latency)
         print(report.markdown)
         if let output = options.output { try report.markdown.write(toFile: output, atomically: true, encoding: .utf8) }
         await database.shutdown()
+    }
+
+    static func mergeCount(_ database: DatabaseClient, _ workspaceId: String) async throws -> Int {
+        try await database.read { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM customer_merges WHERE workspace_id = \(bind: workspaceId)").first()?
+                .decode(column: "n", as: Int.self) ?? 0
+        }
     }
 
     /// Writes customers (with identifiers and search entries) and their events, in customer order so that the
@@ -407,6 +513,7 @@ struct Report {
     let database: String
     let events: Int, customers: Int, clients: Int, messageBytes: Int
     let ingest: IngestResult
+    let aims: AimsResult
     let scaleCustomers: Int, scaleEvents: Int, loadSeconds: Double
     let latency: Latency
 
@@ -439,6 +546,7 @@ struct Report {
 
             Bulk load of the scale data set: \(String(format: "%.0f", loadSeconds)) s.
 
+            \(aims.markdown(events: events, customers: customers, clients: clients))
             """
     }
 }
