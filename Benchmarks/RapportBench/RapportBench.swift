@@ -32,6 +32,8 @@ struct Options {
     var output: String?
     var clients = 8
     var rounds = 4
+    /// `PRAGMA synchronous` of the SQLite database (Rapport's default is full), to measure what the sync costs.
+    var sqliteSynchronous = "full"
     /// Messages a merge-heavy round sends (each merges two stored profiles); 0 skips the round.
     var mergeEvents = 2_000
     /// Messages a retry round sends, each batch twice; 0 skips the round.
@@ -57,6 +59,7 @@ struct Options {
             case "--output": output = value
             case "--clients": clients = Int(value) ?? clients
             case "--rounds": rounds = max(1, Int(value) ?? rounds)
+            case "--sqlite-synchronous": sqliteSynchronous = value
             case "--merge-events": mergeEvents = max(0, Int(value) ?? mergeEvents)
             case "--retry-events": retryEvents = max(0, Int(value) ?? retryEvents)
             case "--single-events": singleEvents = max(0, Int(value) ?? singleEvents)
@@ -116,7 +119,10 @@ struct RapportBench {
             try? FileManager.default.removeItem(atPath: path + "-wal")
             try? FileManager.default.removeItem(atPath: path + "-shm")
         }
-        let database = try await DatabaseClient.connect(url, logger: logger)
+        guard let synchronous = SQLiteSynchronous(rawValue: options.sqliteSynchronous) else {
+            fatalError("--sqlite-synchronous must be full or normal")
+        }
+        let database = try await DatabaseClient.connect(url, sqlite: SQLiteOptions(synchronous: synchronous), logger: logger)
         try await Migrator(database: database).migrate()
         var config = AppConfig()
         config.database = url
