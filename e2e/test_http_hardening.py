@@ -60,6 +60,18 @@ def chunk(data: bytes) -> bytes:
     return f"{len(data):x}\r\n".encode() + data + b"\r\n"
 
 
+def start_chunked_import(sock: socket.socket, key: str, first_chunk: bytes) -> None:
+    """Starts a streamed customer import and sends its first chunk, leaving the body unfinished."""
+    sock.sendall(
+        request_head(
+            "POST",
+            "/api/v1/imports?type=customers",
+            {"Authorization": f"Bearer {key}", "Content-Type": "text/csv", "Transfer-Encoding": "chunked"},
+        )
+        + chunk(first_chunk)
+    )
+
+
 def wait_for_import(server: RapportServer, key: str, *, status: str, timeout: float = 15) -> dict:
     deadline = time.monotonic() + timeout
     jobs: list = []
@@ -102,14 +114,7 @@ def test_an_import_whose_upload_breaks_off_ends_failed(impatient_server: Rapport
     seed = seed_workspace(cli, "Cut")
     rows = "".join(f"c{i}@example.com,Customer {i}\n" for i in range(1200)).encode()
     with connect(impatient_server) as sock:
-        sock.sendall(
-            request_head(
-                "POST",
-                "/api/v1/imports?type=customers",
-                {"Authorization": f"Bearer {seed.admin_key}", "Content-Type": "text/csv", "Transfer-Encoding": "chunked"},
-            )
-            + chunk(b"email,name\n" + rows)
-        )
+        start_chunked_import(sock, seed.admin_key, b"email,name\n" + rows)
         time.sleep(1.5)
         # The client goes away mid-upload: no final chunk, the connection is reset.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
@@ -122,14 +127,7 @@ def test_an_import_whose_upload_breaks_off_ends_failed(impatient_server: Rapport
 def test_an_import_whose_upload_stalls_gets_408_and_ends_failed(impatient_server: RapportServer, cli: Cli):
     seed = seed_workspace(cli, "Stalled")
     with connect(impatient_server) as sock:
-        sock.sendall(
-            request_head(
-                "POST",
-                "/api/v1/imports?type=customers",
-                {"Authorization": f"Bearer {seed.admin_key}", "Content-Type": "text/csv", "Transfer-Encoding": "chunked"},
-            )
-            + chunk(b"email,name\nann@example.com,Ann\n")
-        )
+        start_chunked_import(sock, seed.admin_key, b"email,name\nann@example.com,Ann\n")
         status, _, body = read_answer(sock)
     assert status == 408, body
     job = wait_for_import(impatient_server, seed.admin_key, status="failed")
