@@ -1,4 +1,5 @@
-import RapportCore
+import Foundation
+@testable import RapportCore
 import Testing
 
 @Suite("Roles, scopes and input rules")
@@ -49,6 +50,24 @@ struct AccessRulesTests {
         #expect(Set(keys).count == 100)
         #expect(keys.allSatisfy { $0.hasPrefix("rk_") && $0.count == 46 })
         #expect(keys.allSatisfy { $0.dropFirst(3).allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } })
+    }
+
+    /// base64url without padding (RFC 4648 §5), checked against Foundation's base64 for every remainder length.
+    @Test func secretTokensAreBase64URLOfTheirBytes() {
+        var rng = SeededGenerator(seed: 7)
+        for count in 0..<40 {
+            let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let expected = Data(bytes).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+            #expect(SecretToken.base64url(bytes) == expected, "\(count) bytes")
+        }
+        #expect(SecretToken.make(bytes: 12).count == 16)
+    }
+
+    @Test func hexIsLowerCaseTwoDigitsAByte() {
+        #expect(Hex.lowercase([UInt8]()) == "")
+        #expect(Hex.lowercase([0x00, 0x0f, 0xab, 0xff]) == "000fabff")
     }
 }
 

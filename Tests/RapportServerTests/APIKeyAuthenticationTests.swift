@@ -55,6 +55,25 @@ struct APIKeyAuthenticationTests {
         }
     }
 
+    /// Keys are cached for a few seconds after they authenticate (ApiKeyCache); a revoke must still take effect at
+    /// once for the very next request, on the tracking API as on the REST API.
+    @Test func aRevokedTrackKeyIsRefusedByTheNextEvent() async throws {
+        try await TestApp.run { http, services in
+            let fixture = try await Fixture.make(services)
+            let (key, secret) = try await services.apiKeys.create(nil, workspaceId: fixture.workspace.id, name: "site",
+                                                                  scope: .track)
+            let headers = TrackingTests.basic(secret)
+            let event: [String: Any] = ["anonymousId": "a-1", "event": "Viewed"]
+            #expect(try await http.call(.post, "/v1/track", json: event, headers: headers).status == .ok)
+            #expect(try await http.call(.post, "/v1/track", json: event, headers: headers).status == .ok)
+            let revoked = try await http.call(.delete, "/api/v1/api-keys/\(key.id)", key: fixture.adminKey)
+            #expect(revoked.status == .noContent)
+            let after = try await http.call(.post, "/v1/track", json: event, headers: headers)
+            #expect(after.status == .unauthorized)
+            #expect(after.errorCode == "unauthenticated")
+        }
+    }
+
     @Test func keysAreStoredOnlyAsHashesAndUsageIsRecorded() async throws {
         try await TestApp.run { http, services in
             let fixture = try await Fixture.make(services)
@@ -62,6 +81,8 @@ struct APIKeyAuthenticationTests {
             let admin = try #require(keys.items.first { $0.name == "admin" })
             #expect(admin.secretHash != fixture.adminKey)
             #expect(admin.secretHash == services.core.digest.digest(fixture.adminKey))
+            // FIPS 180-2's test vector: the stored hash is the standard lower-case hex SHA-256.
+            #expect(services.core.digest.digest("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
             #expect(admin.lastUsedAt == nil)
             _ = try await http.get("/api/v1/me", key: fixture.adminKey)
             let used = try await services.apiKeys.get(

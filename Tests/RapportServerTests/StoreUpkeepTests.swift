@@ -106,6 +106,21 @@ struct StoreUpkeepTests {
         }
     }
 
+    /// The writer keeps its statement journals in memory and checkpoints every 4,000 pages (see SQLiteTunedSource);
+    /// readers keep SQLite's defaults, so a large sort of theirs still spills to disk.
+    @Test(.enabled(if: TestApp.postgresURL == nil)) func sqliteWriterSettingsDifferFromTheReaders() async throws {
+        try await Self.withSQLite(nil) { database in
+            let wTemp = try await Self.pragma(database, "temp_store", onWriter: true)
+            let wCheckpoint = try await Self.pragma(database, "wal_autocheckpoint", onWriter: true)
+            let rTemp = try await Self.pragma(database, "temp_store", onWriter: false)
+            let rCheckpoint = try await Self.pragma(database, "wal_autocheckpoint", onWriter: false)
+            #expect(wTemp == 2)
+            #expect(wCheckpoint == 4000)
+            #expect(rTemp == 0)
+            #expect(rCheckpoint == 1000)
+        }
+    }
+
     /// The memory map follows `SQLITE_MMAP_BYTES` (1 GiB by default, 0 turns it off).
     @Test(.enabled(if: TestApp.postgresURL == nil)) func sqliteMemoryMapFollowsTheSetting() async throws {
         try await Self.withSQLite(nil) { database in

@@ -61,12 +61,14 @@ public struct AccessService: Sendable {
     /// The key with this secret and its workspace; `unknown` when there is none or it is revoked.
     private func liveKey(_ secret: String, unknown: RapportError) async throws -> (ApiKey, Workspace) {
         let hash = deps.digest.digest(secret)
+        if let cached = deps.apiKeys.find(secretHash: hash) { return cached }
         let found = try await deps.store.read { repos -> (ApiKey, Workspace)? in
             guard let key = try await repos.apiKeys.find(secretHash: hash),
                   let workspace = try await repos.workspaces.find(id: key.workspaceId) else { return nil }
             return (key, workspace)
         }
         guard let found, !found.0.isRevoked else { throw unknown }
+        deps.apiKeys.remember(found.0, found.1)
         return found
     }
 
@@ -75,6 +77,7 @@ public struct AccessService: Sendable {
         let now = deps.clock.nowMillis
         guard now - (key.lastUsedAt ?? 0) >= policy.keyUsageResolutionMillis else { return }
         try await deps.store.write { try await $0.apiKeys.markUsed(workspaceId: key.workspaceId, id: key.id, at: now) }
+        deps.apiKeys.markUsed(secretHash: key.secretHash, at: now)
     }
 
     /// The principal of a session cookie, or nil when the session is unknown, expired or lost its membership.

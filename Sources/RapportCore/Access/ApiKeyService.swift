@@ -47,14 +47,17 @@ public struct ApiKeyService: Sendable {
         let workspaceId = principal.workspaceId
         let keyId = id.lowercased()
         let now = deps.clock.nowMillis
-        try await deps.store.write { repos in
+        let secretHash = try await deps.store.write { repos -> String? in
             guard let key = try await repos.apiKeys.find(workspaceId: workspaceId, id: keyId) else {
                 throw RapportError.notFound("API key")
             }
-            guard !key.isRevoked else { return }
+            guard !key.isRevoked else { return nil }
             try await repos.apiKeys.revoke(workspaceId: workspaceId, id: keyId, at: now)
             try await audit.record(in: repos, workspaceId: workspaceId, actor: principal.actor, action: .apiKeyRevoked,
                                    targetType: "api_key", targetId: keyId, ip: ip, details: ["name": key.name])
+            return key.secretHash
         }
+        // Not accepted again by this process from now on (others stop within the cache's lifetime).
+        if let secretHash { deps.apiKeys.forget(secretHash: secretHash) }
     }
 }

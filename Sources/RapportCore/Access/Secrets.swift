@@ -14,27 +14,36 @@ public enum SecretToken {
     /// `bytes` random bytes as base64url without padding.
     public static func make(bytes: Int = 32) -> String {
         var rng = SystemRandomNumberGenerator()
-        let raw = (0..<bytes).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        var raw = [UInt8](repeating: 0, count: bytes)
+        // Eight bytes a call to the system generator (one `getrandom` each), not one.
+        var word: UInt64 = 0
+        for i in 0..<bytes {
+            if i % 8 == 0 { word = rng.next() }
+            raw[i] = UInt8(truncatingIfNeeded: word >> UInt64(8 * (i % 8)))
+        }
         return base64url(raw)
     }
 
     static func base64url(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        let symbol = { (n: UInt32) in UnicodeScalar(alphabet.utf8Start[Int(n & 63)]) }
         var out = ""
+        out.unicodeScalars.reserveCapacity((bytes.count * 4 + 2) / 3)
         var i = 0
         while i + 2 < bytes.count {
             let n = (UInt32(bytes[i]) << 16) | (UInt32(bytes[i + 1]) << 8) | UInt32(bytes[i + 2])
-            for shift in [18, 12, 6, 0] { out.append(alphabet[Int((n >> UInt32(shift)) & 63)]) }
+            out.unicodeScalars.append(symbol(n >> 18)); out.unicodeScalars.append(symbol(n >> 12))
+            out.unicodeScalars.append(symbol(n >> 6)); out.unicodeScalars.append(symbol(n))
             i += 3
         }
         let rest = bytes.count - i
         if rest == 1 {
             let n = UInt32(bytes[i]) << 16
-            out.append(alphabet[Int((n >> 18) & 63)]); out.append(alphabet[Int((n >> 12) & 63)])
+            out.unicodeScalars.append(symbol(n >> 18)); out.unicodeScalars.append(symbol(n >> 12))
         } else if rest == 2 {
             let n = (UInt32(bytes[i]) << 16) | (UInt32(bytes[i + 1]) << 8)
-            out.append(alphabet[Int((n >> 18) & 63)]); out.append(alphabet[Int((n >> 12) & 63)])
-            out.append(alphabet[Int((n >> 6) & 63)])
+            out.unicodeScalars.append(symbol(n >> 18)); out.unicodeScalars.append(symbol(n >> 12))
+            out.unicodeScalars.append(symbol(n >> 6))
         }
         return out
     }

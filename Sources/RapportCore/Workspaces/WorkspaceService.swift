@@ -83,6 +83,7 @@ public struct WorkspaceService: Sendable {
                                    targetType: "workspace", targetId: id, ip: ip,
                                    details: ["from": workspace.name, "to": name])
         }
+        deps.apiKeys.forget(workspaceId: id)
         return Workspace(id: id, name: name, createdAt: workspace.createdAt)
     }
 

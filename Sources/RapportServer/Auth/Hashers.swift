@@ -21,6 +21,6 @@ struct BcryptPasswordHasher: PasswordHasher {
 /// SHA-256 (hex) of high-entropy secrets: API keys, session tokens, throttle keys.
 struct SHA256Digest: SecretDigest {
     func digest(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.lowercase(Array(SHA256.hash(data: Array(secret.utf8))))
     }
 }

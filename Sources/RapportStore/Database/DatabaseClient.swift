@@ -61,6 +61,7 @@ public final class DatabaseClient: Sendable {
                 configuration: .init(storage: .file(path: fileURL.path), enableForeignKeys: true)), options: options)
             var writerSource = source
             writerSource.optimizeOnOpen = true
+            writerSource.isWriter = true
             let group = MultiThreadedEventLoopGroup.singleton
             let writer = EventLoopGroupConnectionPool(source: writerSource, maxConnectionsPerEventLoop: 1,
                                                       requestTimeout: .seconds(30), pruneInterval: nil,
