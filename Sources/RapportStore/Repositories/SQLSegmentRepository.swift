@@ -49,6 +49,15 @@ struct SQLSegmentRepository: SegmentRepository {
             """).all().map { try $0.string("customer_id") })
     }
 
+    func memberships(workspaceId: String, customerId: String) async throws -> [Segment] {
+        try await db.raw("""
+            SELECT s.workspace_id, s.id, s.name, s.description, s.rule, s.member_count, s.created_at, s.updated_at,
+                s.refreshed_at FROM segment_members m
+            JOIN segments s ON s.workspace_id = m.workspace_id AND s.id = m.segment_id
+            WHERE m.workspace_id = \(bind: workspaceId) AND m.customer_id = \(bind: customerId)
+            """).all().map(Self.segment).sorted { ($0.name, $0.id) < ($1.name, $1.id) }
+    }
+
     func addMembers(workspaceId: String, segmentId: String, _ customerIds: [String], at: Int64) async throws {
         for start in stride(from: 0, to: customerIds.count, by: 500) {
             var sql = SQLQueryString("INSERT INTO segment_members (workspace_id, segment_id, customer_id, added_at) VALUES ")
