@@ -9,15 +9,16 @@ public struct Order: Sendable, Equatable {
     public var customerId: String?
     public var status: Status
     public var currency: String
-    /// What the customer paid: Segment's `total`, else `revenue`, else the sum of the lines.
-    public var total: Double
+    /// What the customer paid, in minor units of `currency` (cents): Segment's `total`, else `revenue`, else the sum
+    /// of the lines.
+    public var totalMinorUnits: Int64
     public var occurredAt: Int64
     public var refundedAt: Int64?
     public var source: String
     public var lines: [OrderLine]
 
     public init(id: String, workspaceId: String, orderId: String, customerId: String?, status: Status = .completed,
-                currency: String, total: Double, occurredAt: Int64, refundedAt: Int64? = nil, source: String,
+                currency: String, totalMinorUnits: Int64, occurredAt: Int64, refundedAt: Int64? = nil, source: String,
                 lines: [OrderLine]) {
         self.id = id
         self.workspaceId = workspaceId
@@ -25,7 +26,7 @@ public struct Order: Sendable, Equatable {
         self.customerId = customerId
         self.status = status
         self.currency = currency
-        self.total = total
+        self.totalMinorUnits = totalMinorUnits
         self.occurredAt = occurredAt
         self.refundedAt = refundedAt
         self.source = source
@@ -39,15 +40,16 @@ public struct OrderLine: Sendable, Equatable {
     public var sku: String?
     public var name: String?
     public var category: String?
-    public var price: Double
+    /// The price of one item, in minor units of the order's currency.
+    public var priceMinorUnits: Int64
     public var quantity: Int
 
-    public init(productId: String?, sku: String?, name: String?, category: String?, price: Double, quantity: Int) {
+    public init(productId: String?, sku: String?, name: String?, category: String?, priceMinorUnits: Int64, quantity: Int) {
         self.productId = productId
         self.sku = sku
         self.name = name
         self.category = category
-        self.price = price
+        self.priceMinorUnits = priceMinorUnits
         self.quantity = quantity
     }
 }
@@ -60,21 +62,22 @@ public struct PurchaseStats: Sendable, Equatable {
     public struct CurrencyTotal: Sendable, Equatable {
         public var currency: String
         public var orderCount: Int
-        public var revenue: Double
+        /// The orders' totals added up, in minor units of `currency`.
+        public var revenueMinorUnits: Int64
         /// When the first and the latest of these orders were placed.
         public var firstOrderAt: Int64
         public var lastOrderAt: Int64
 
-        public init(currency: String, orderCount: Int, revenue: Double, firstOrderAt: Int64, lastOrderAt: Int64) {
+        public init(currency: String, orderCount: Int, revenueMinorUnits: Int64, firstOrderAt: Int64, lastOrderAt: Int64) {
             self.currency = currency
             self.orderCount = orderCount
-            self.revenue = revenue
+            self.revenueMinorUnits = revenueMinorUnits
             self.firstOrderAt = firstOrderAt
             self.lastOrderAt = lastOrderAt
         }
 
-        /// Revenue divided by orders; 0 without orders.
-        public var averageOrderValue: Double { orderCount == 0 ? 0 : revenue / Double(orderCount) }
+        /// Revenue divided by orders in minor units, rounded half to even; 0 without orders.
+        public var averageOrderValueMinorUnits: Int64 { Money.average(minorUnits: revenueMinorUnits, count: orderCount) }
     }
 
     /// Every currency's totals, the main currency first.
@@ -97,10 +100,10 @@ public struct PurchaseStats: Sendable, Equatable {
     public var orderCount: Int { byCurrency.reduce(0) { $0 + $1.orderCount } }
     /// The currency most orders were paid in; nil without orders.
     public var currency: String? { byCurrency.first?.currency }
-    /// Revenue in `currency`; 0 without orders.
-    public var revenue: Double { byCurrency.first?.revenue ?? 0 }
-    /// Revenue in `currency` divided by the orders paid in it; 0 without orders.
-    public var averageOrderValue: Double { byCurrency.first?.averageOrderValue ?? 0 }
+    /// Revenue in minor units of `currency`; 0 without orders.
+    public var revenueMinorUnits: Int64 { byCurrency.first?.revenueMinorUnits ?? 0 }
+    /// Revenue in `currency` divided by the orders paid in it, in minor units; 0 without orders.
+    public var averageOrderValueMinorUnits: Int64 { byCurrency.first?.averageOrderValueMinorUnits ?? 0 }
 
     /// Two or more completed orders.
     public var isRepeatPurchaser: Bool { orderCount >= 2 }
@@ -127,9 +130,10 @@ public struct RepeatPurchaseRate: Sendable, Equatable {
 extension Order {
     /// Reads an order from Segment e-commerce spec properties (`order_id`, `total`/`revenue`, `currency`, `products`).
     /// Tracking is lenient as Segment is (numbers may come as strings); the REST API passes `strict` and a field
-    /// prefix of "" so its errors name its own fields and wrong JSON types are refused.
+    /// prefix of "" so its errors name its own fields and wrong JSON types are refused. Amounts become minor units of
+    /// the currency, rounded half to even when they have more decimals than it (`Money.minorUnits`).
     public static func fromSegment(properties: [String: JSONValue], strict: Bool = false, fieldPrefix: String = "properties.")
-        throws(RapportError) -> (orderId: String, currency: String, total: Double, lines: [OrderLine]) {
+        throws(RapportError) -> (orderId: String, currency: String, totalMinorUnits: Int64, lines: [OrderLine]) {
         func field(_ name: String) -> String { fieldPrefix + name }
         func number(_ value: JSONValue?, _ name: String) throws(RapportError) -> Double? {
             guard let value, !value.isNull else { return nil }
@@ -143,6 +147,23 @@ extension Order {
             if strict { throw RapportError.invalid(field(name), "\(field(name)) must be a string.") }
             return nil
         }
+        let currency = (try text(properties["currency"], "currency") ?? "USD").uppercased()
+        guard currency.count == 3, currency.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+            throw RapportError.invalid(field("currency"), "currency must be an ISO 4217 code like USD.")
+        }
+        let maxMinorUnits = Money.maxUnits * Money.minorUnitsPerUnit(currency)
+        /// An amount in minor units, from 0 to 10^12 in the currency's units.
+        func amount(_ value: JSONValue?, _ name: String) throws(RapportError) -> Int64? {
+            guard let value, !value.isNull else { return nil }
+            if strict, value.typeName != "number" { throw RapportError.invalid(field(name), "\(field(name)) must be a number.") }
+            guard let minor = Money.minorUnits(value, currency: currency, acceptStrings: !strict) else {
+                throw RapportError.invalid(field(name), "\(field(name)) must be a number from 0 to 10^12.")
+            }
+            guard minor >= 0, minor <= maxMinorUnits else {
+                throw RapportError.invalid(field(name), "\(field(name)) must be a number from 0 to 10^12.")
+            }
+            return minor
+        }
         let rawId = properties["order_id"] ?? properties["orderId"]
         let orderId: String?
         if strict {
@@ -154,6 +175,7 @@ extension Order {
             throw RapportError.invalid(field("order_id"), "An order needs \(field("order_id")) (1–255 characters).")
         }
         var lines: [OrderLine] = []
+        var lineSum: Int64 = 0
         let products = properties["products"]?.nonNull
         if let products, products.arrayValue == nil { throw RapportError.invalid(field("products"), "\(field("products")) must be an array.") }
         for (index, product) in (products?.arrayValue ?? []).enumerated() {
@@ -165,25 +187,22 @@ extension Order {
             guard quantity >= 0, quantity <= 1_000_000, quantity == quantity.rounded() else {
                 throw RapportError.invalid(field("\(path).quantity"), "quantity must be a whole number from 0 to 1,000,000.")
             }
-            let price = try number(fields["price"], "\(path).price") ?? 0
-            guard price.isFinite, price >= 0, price <= 1e12 else {
-                throw RapportError.invalid(field("\(path).price"), "price must be a number from 0 to 10^12.")
+            let price = try amount(fields["price"], "\(path).price") ?? 0
+            let (lineTotal, overflow) = price.multipliedReportingOverflow(by: Int64(quantity))
+            let (sum, overflowSum) = lineSum.addingReportingOverflow(lineTotal)
+            guard !overflow, !overflowSum else {
+                throw RapportError.invalid(field("\(path).price"), "The lines add up to more than Rapport can hold.")
             }
+            lineSum = sum
             lines.append(OrderLine(
                 productId: try text(fields["product_id"], "\(path).product_id") ?? fields["productId"]?.stringValue
                     ?? fields["id"]?.stringValue,
                 sku: try text(fields["sku"], "\(path).sku"), name: try text(fields["name"], "\(path).name"),
-                category: try text(fields["category"], "\(path).category"), price: price, quantity: Int(quantity)))
+                category: try text(fields["category"], "\(path).category"), priceMinorUnits: price, quantity: Int(quantity)))
         }
-        let lineSum = lines.reduce(0) { $0 + $1.price * Double($1.quantity) }
-        let explicitTotal = try number(properties["total"], "total")
-        let revenue = try number(properties["revenue"], "revenue")
+        let explicitTotal = try amount(properties["total"], "total")
+        let revenue = try amount(properties["revenue"], "revenue")
         let total = explicitTotal ?? revenue ?? lineSum
-        guard total.isFinite, total >= 0 else { throw RapportError.invalid(field("total"), "total must be a number ≥ 0.") }
-        let currency = (try text(properties["currency"], "currency") ?? "USD").uppercased()
-        guard currency.count == 3, currency.allSatisfy({ $0.isASCII && $0.isLetter }) else {
-            throw RapportError.invalid(field("currency"), "currency must be an ISO 4217 code like USD.")
-        }
         return (orderId, currency, total, lines)
     }
 }

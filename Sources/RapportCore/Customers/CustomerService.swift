@@ -173,13 +173,15 @@ public struct CustomerService: Sendable {
         }
     }
 
-    /// Everything Rapport holds on the person (GDPR access request), as JSON.
+    /// Everything Rapport holds on the person (GDPR access request), as JSON: one section per kind of data the store
+    /// keeps (`CustomerRepository.exportSections`), so a table added to the store's registry of customer data with no
+    /// section here fails the export instead of being left out of it.
     public func export(_ principal: Principal, id: String) async throws -> JSONValue {
         try principal.require(Permission.manageUsers.leastRole)
         let profile = try await profile(principal, id: id)
         let workspaceId = principal.workspaceId
         let customerId = profile.customer.id
-        let (activities, orders, history) = try await deps.store.read { repos in
+        let (activities, orders, history, segments, wanted) = try await deps.store.read { repos in
             var all: [Activity] = []
             var cursor: String?
             repeat {
@@ -191,23 +193,37 @@ public struct CustomerService: Sendable {
             let orders = try await repos.orders.orders(workspaceId: workspaceId, customerId: customerId,
                                                        page: PageRequest(limit: 100_000))
             let history = try await repos.customers.traitHistory(workspaceId: workspaceId, customerId: customerId, limit: 100_000)
-            return (all, orders.items, history)
+            let segments = try await repos.segments.memberships(workspaceId: workspaceId, customerId: customerId)
+            return (all, orders.items, history, segments, repos.customers.exportSections)
         }
-        try await deps.store.write { repos in
-            try await audit.record(in: repos, workspaceId: workspaceId, actor: principal.actor, action: .customerExported,
-                                   targetType: "customer", targetId: customerId)
-        }
-        return [
-            "customer": profile.customer.exportJSON,
+        let sections: [String: JSONValue] = [
             "identifiers": .array(profile.identifiers.map { $0.json }),
             "trait_history": .array(history.map { ["trait": .string($0.trait), "value": $0.value, "source": .string($0.source),
                                                    "recorded_at": .string(Timestamp.iso8601($0.recordedAt))] }),
             "consents": .array(profile.consents.map(\.json)),
             "orders": .array(orders.map(\.timelineProperties)),
             "accounts": .array(profile.accounts.map { ["id": .string($0.id), "group_id": .string($0.groupId)] }),
+            "segments": .array(segments.map { ["id": .string($0.id), "name": .string($0.name)] }),
+            "merges": .array(profile.merges.map {
+                ["merged_id": .string($0.mergedId), "reason": .string($0.reason), "identifiers": .array($0.identifiers.map(JSONValue.string)),
+                 "merged_at": .string(Timestamp.iso8601($0.mergedAt))]
+            }),
             "timeline": .array(activities.map(\.json)),
-            "exported_at": .string(Timestamp.iso8601(deps.clock.nowMillis)),
         ]
+        var document: [String: JSONValue] = [
+            "customer": profile.customer.exportJSON, "exported_at": .string(Timestamp.iso8601(deps.clock.nowMillis)),
+        ]
+        for name in wanted {
+            guard let section = sections[name] else {
+                throw RapportError(.internalError, code: "internal_error", message: "the export has no section \(name)")
+            }
+            document[name] = section
+        }
+        try await deps.store.write { repos in
+            try await audit.record(in: repos, workspaceId: workspaceId, actor: principal.actor, action: .customerExported,
+                                   targetType: "customer", targetId: customerId)
+        }
+        return .object(document)
     }
 
     /// Erases the person's personal data and events; orders stay as anonymous aggregates. Audit-logged.

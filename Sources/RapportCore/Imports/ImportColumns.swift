@@ -81,23 +81,29 @@ struct ImportColumns: Sendable {
             guard let orderId = values["order_id"] else { throw RapportError.invalid("order_id", "order_id is empty.") }
             var properties: [String: JSONValue] = ["order_id": .string(orderId)]
             if let currency = values["currency"] { properties["currency"] = .string(currency) }
+            // Amounts stay text, so the order reader takes their exact decimals (never through a Double).
             if let total = values["total"] ?? values["revenue"] {
-                guard let number = Double(total), number.isFinite, number >= 0 else {
+                guard let minor = Money.minorUnits(decimalText: total, currency: values["currency"]), minor >= 0 else {
                     throw RapportError.invalid("total", "total must be a number ≥ 0 (got \(total)).")
                 }
-                properties["total"] = .number(number)
+                properties["total"] = .string(total)
             }
             var product: [String: JSONValue] = [:]
             for (column, key) in [("product_id", "product_id"), ("sku", "sku"), ("product_name", "name"), ("name", "name"),
                                   ("category", "category")] {
                 if let value = values[column], product[key] == nil { product[key] = .string(value) }
             }
-            for column in ["price", "quantity"] {
-                guard let raw = values[column] else { continue }
-                guard let number = Double(raw), number.isFinite, number >= 0 else {
-                    throw RapportError.invalid(column, "\(column) must be a number ≥ 0 (got \(raw)).")
+            if let raw = values["price"] {
+                guard let minor = Money.minorUnits(decimalText: raw, currency: values["currency"]), minor >= 0 else {
+                    throw RapportError.invalid("price", "price must be a number ≥ 0 (got \(raw)).")
                 }
-                product[column] = .number(number)
+                product["price"] = .string(raw)
+            }
+            if let raw = values["quantity"] {
+                guard let number = Double(raw), number.isFinite, number >= 0 else {
+                    throw RapportError.invalid("quantity", "quantity must be a number ≥ 0 (got \(raw)).")
+                }
+                product["quantity"] = .number(number)
             }
             if !product.isEmpty { properties["products"] = [.object(product)] }
             var occurredAt: Int64?
@@ -110,7 +116,7 @@ struct ImportColumns: Sendable {
                 }
                 occurredAt = millis
             }
-            _ = try Order.fromSegment(properties: properties)
+            _ = try Order.fromSegment(properties: properties, fieldPrefix: "")
             return ImportRow(identifiers: identifiers, traits: traits, order: (orderId, properties), occurredAt: occurredAt)
         }
     }

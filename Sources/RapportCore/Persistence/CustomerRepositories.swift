@@ -42,7 +42,7 @@ public protocol CustomerRepository: Sendable {
     func identifiers(workspaceId: String, customerId: String) async throws -> [Identifier]
     func removeIdentifier(workspaceId: String, _ identifier: Identifier) async throws
     /// Moves everything another feature keeps per customer (identifiers, timeline, orders, memberships, consent,
-    /// trait history) from one profile to another.
+    /// trait history) from one profile to another, as the store's registry of customer data says per table.
     func reassign(workspaceId: String, from: String, to: String) async throws
     func recordMerge(_ merge: CustomerMerge) async throws
     func merges(workspaceId: String, customerId: String) async throws -> [CustomerMerge]
@@ -53,8 +53,11 @@ public protocol CustomerRepository: Sendable {
     /// Writes the search entries of profiles whose name, email, phone and identifier values are all known to the
     /// caller (profiles created in the same transaction), without reading them back.
     func writeSearch(workspaceId: String, _ entries: [(customerId: String, values: [String?])]) async throws
-    /// Erases a person: profile, identifiers, timeline, consent and trait history; orders stay, detached.
+    /// Erases a person: profile and every row the store's registry of customer data lists (with the profiles merged
+    /// into it), except orders, which stay with no customer.
     func erase(workspaceId: String, customerId: String) async throws
+    /// The sections an export must have, one per kind of data the store keeps on a person (from the same registry).
+    var exportSections: [String] { get }
 }
 
 /// The timeline every feature appends to.

@@ -34,6 +34,8 @@ public protocol SegmentRepository: Sendable {
     /// Every segment of every workspace, for the scheduled refresh.
     func all() async throws -> [Segment]
     func memberIds(workspaceId: String, segmentId: String) async throws -> Set<String>
+    /// The segments a customer is a member of, by name.
+    func memberships(workspaceId: String, customerId: String) async throws -> [Segment]
     func addMembers(workspaceId: String, segmentId: String, _ customerIds: [String], at: Int64) async throws
     func removeMembers(workspaceId: String, segmentId: String, _ customerIds: [String]) async throws
     /// Facts of up to `limit` live customers with ids below `before` (newest first), with the event counts asked for.

@@ -251,7 +251,7 @@ struct IdentityBatch {
 
     /// The order and consent decisions a message carries, read (and validated) once.
     struct MessageParts {
-        var order: (orderId: String, currency: String, total: Double, lines: [OrderLine])?
+        var order: (orderId: String, currency: String, totalMinorUnits: Int64, lines: [OrderLine])?
         var consent: [(String, String, ConsentRecord.Status)]
     }
 
@@ -290,7 +290,7 @@ struct IdentityBatch {
         if let order {
             if try await repos.orders.find(workspaceId: workspaceId, orderId: order.orderId) == nil {
                 let stored = Order(id: deps.ids.next(), workspaceId: workspaceId, orderId: order.orderId, customerId: customerId,
-                                   currency: order.currency, total: order.total, occurredAt: message.timestamp,
+                                   currency: order.currency, totalMinorUnits: order.totalMinorUnits, occurredAt: message.timestamp,
                                    source: orderSource, lines: order.lines)
                 try await repos.orders.insert(stored)
                 kind = .order
@@ -418,15 +418,17 @@ public enum ConsentTraits {
 }
 
 extension Order {
-    /// How an order appears on the timeline: with its lines.
+    /// How an order appears on the timeline: with its lines, amounts as decimal numbers with the currency's decimals.
     public var timelineProperties: JSONValue {
         [
-            "order_id": .string(orderId), "total": .number(total), "currency": .string(currency),
+            "order_id": .string(orderId), "total": Money.json(minorUnits: totalMinorUnits, currency: currency),
+            "currency": .string(currency),
             "status": .string(status.rawValue),
             "products": .array(lines.map { line in
                 [
                     "product_id": JSONValue(line.productId), "sku": JSONValue(line.sku), "name": JSONValue(line.name),
-                    "category": JSONValue(line.category), "price": .number(line.price), "quantity": JSONValue(line.quantity),
+                    "category": JSONValue(line.category), "price": Money.json(minorUnits: line.priceMinorUnits, currency: currency),
+                    "quantity": JSONValue(line.quantity),
                 ]
             }),
         ]

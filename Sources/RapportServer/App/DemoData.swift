@@ -12,9 +12,10 @@ enum DemoData {
         ("acct-northwind", "Northwind Traders", "Retail", 120), ("acct-globex", "Globex", "Manufacturing", 900),
         ("acct-initech", "Initech", "Software", 45), ("acct-umbrella", "Umbrella Health", "Healthcare", 300),
     ]
-    static let products: [(id: String, name: String, category: String, price: Double)] = [
-        ("p-mug", "Mug", "Kitchen", 12), ("p-tea", "Green tea", "Pantry", 8.5), ("p-lamp", "Desk lamp", "Home", 45),
-        ("p-pen", "Fountain pen", "Office", 30), ("p-bag", "Tote bag", "Accessories", 19),
+    /// Prices in euro cents.
+    static let products: [(id: String, name: String, category: String, priceCents: Int64)] = [
+        ("p-mug", "Mug", "Kitchen", 1200), ("p-tea", "Green tea", "Pantry", 850), ("p-lamp", "Desk lamp", "Home", 4500),
+        ("p-pen", "Fountain pen", "Office", 3000), ("p-bag", "Tote bag", "Accessories", 1900),
     ]
 
     static func load(into services: AppServices, workspaceId: String) async throws {
@@ -60,7 +61,7 @@ enum DemoData {
                 try add(["type": "track", "userId": .string(userId), "event": "Order Completed",
                          "properties": ["order_id": .string("D-\(orderNumber)"), "currency": "EUR",
                                         "products": [["product_id": .string(product.id), "name": .string(product.name),
-                                                      "category": .string(product.category), "price": .number(product.price),
+                                                      "category": .string(product.category), "price": Money.json(minorUnits: product.priceCents, currency: "EUR"),
                                                       "quantity": JSONValue(quantity)]]]],
                         at: Int64.random(in: joined...now, using: &rng))
             }

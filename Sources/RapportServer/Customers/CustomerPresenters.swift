@@ -14,11 +14,13 @@ extension Customer {
 extension PurchaseStats {
     var json: JSONValue {
         [
-            "order_count": JSONValue(orderCount), "currency": JSONValue(currency), "revenue": .number(revenue),
-            "average_order_value": .number(averageOrderValue),
+            "order_count": JSONValue(orderCount), "currency": JSONValue(currency),
+            "revenue": Money.json(minorUnits: revenueMinorUnits, currency: currency),
+            "average_order_value": Money.json(minorUnits: averageOrderValueMinorUnits, currency: currency),
             "by_currency": .array(byCurrency.map {
-                ["currency": .string($0.currency), "order_count": JSONValue($0.orderCount), "revenue": .number($0.revenue),
-                 "average_order_value": .number($0.averageOrderValue)]
+                ["currency": .string($0.currency), "order_count": JSONValue($0.orderCount),
+                 "revenue": Money.json(minorUnits: $0.revenueMinorUnits, currency: $0.currency),
+                 "average_order_value": Money.json(minorUnits: $0.averageOrderValueMinorUnits, currency: $0.currency)]
             }),
             "first_order_at": JSONValue(firstOrderAt.map(Timestamp.iso8601)),
             "last_order_at": JSONValue(lastOrderAt.map(Timestamp.iso8601)), "repeat_purchaser": .bool(isRepeatPurchaser),

@@ -57,12 +57,13 @@ extension WebRoutes {
                          "email": customer.email ?? "no email", "first_seen_at": Timestamp.iso8601(customer.firstSeenAt),
                          "last_seen_at": Timestamp.iso8601(customer.lastSeenAt)] as [String: Any],
             "can_export": principal.role.satisfies(.admin),
-            "purchases": ["revenue": Money.format(profile.purchases.revenue, currency: currency),
+            "purchases": ["revenue": Money.format(minorUnits: profile.purchases.revenueMinorUnits, currency: currency),
                           "order_count": profile.purchases.orderCount,
-                          "average_order_value": Money.format(profile.purchases.averageOrderValue, currency: currency),
+                          "average_order_value": Money.format(minorUnits: profile.purchases.averageOrderValueMinorUnits,
+                                                               currency: currency),
                           "repeat": profile.purchases.isRepeatPurchaser, "currency": profile.purchases.currency ?? "",
                           "other_currencies": profile.purchases.byCurrency.dropFirst().map {
-                              ["currency": $0.currency, "revenue": Money.format($0.revenue, currency: $0.currency),
+                              ["currency": $0.currency, "revenue": Money.format(minorUnits: $0.revenueMinorUnits, currency: $0.currency),
                                "order_count": $0.orderCount]
                           }] as [String: Any],
             "identifiers": profile.identifiers.map { ["label": $0.description] },
@@ -80,7 +81,8 @@ extension WebRoutes {
                 let lines = (activity.properties["products"]?.arrayValue ?? []).map { line -> [String: Any] in
                     ["name": line["name"]?.stringValue ?? line["product_id"]?.stringValue ?? "item",
                      "quantity": Int(exactly: (line["quantity"]?.numberValue ?? 1).rounded()) ?? 0,
-                     "price": Money.format(line["price"]?.numberValue ?? 0, currency: orderCurrency),
+                     "price": Money.format(minorUnits: line["price"].flatMap {
+                         Money.minorUnits($0, currency: orderCurrency, acceptStrings: true) } ?? 0, currency: orderCurrency),
                      "currency": orderCurrency ?? ""]
                 }
                 return ["type": activity.kind.rawValue, "name": activity.name ?? "", "occurred_at": Timestamp.iso8601(activity.occurredAt),

@@ -28,6 +28,7 @@ public enum Migrations {
         searchKeys0005,
         plannedLookups0006,
         searchPrefixes0007,
+        moneyMinorUnits0008,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

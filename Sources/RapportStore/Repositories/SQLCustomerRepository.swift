@@ -317,22 +317,6 @@ struct SQLCustomerRepository: CustomerRepository {
             """).run()
     }
 
-    func reassign(workspaceId: String, from: String, to: String) async throws {
-        for table in ["customer_identifiers", "activities", "orders", "consents", "trait_history"] {
-            try await db.raw("""
-                UPDATE \(unsafeRaw: table) SET customer_id = \(bind: to) WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: from)
-                """).run()
-        }
-        try await db.raw("""
-            DELETE FROM account_members WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: from)
-            AND account_id IN (SELECT account_id FROM account_members WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: to))
-            """).run()
-        try await db.raw("""
-            UPDATE account_members SET customer_id = \(bind: to) WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: from)
-            """).run()
-        try await deleteSearch(workspaceId: workspaceId, customerIds: [from])
-    }
-
     func recordMerge(_ merge: CustomerMerge) async throws {
         try await db.raw("""
             INSERT INTO customer_merges (workspace_id, id, survivor_id, merged_id, reason, identifiers, merged_at)
@@ -424,7 +408,7 @@ struct SQLCustomerRepository: CustomerRepository {
     }
 
     /// Removes search entries; on SQLite by rowid through `customer_search_keys` (FTS5 cannot seek by customer id).
-    private func deleteSearch(workspaceId: String, customerIds: [String]) async throws {
+    func deleteSearch(workspaceId: String, customerIds: [String]) async throws {
         guard !customerIds.isEmpty else { return }
         if isPostgres {
             try await db.raw("""
@@ -480,23 +464,6 @@ struct SQLCustomerRepository: CustomerRepository {
         }
         try await db.raw(sql).run()
         if !isPostgres { try await db.raw(keys).run() }
-    }
-
-    func erase(workspaceId: String, customerId: String) async throws {
-        let merged = try await db.raw("""
-            SELECT id FROM customers WHERE workspace_id = \(bind: workspaceId) AND merged_into = \(bind: customerId)
-            """).all().map { try $0.string("id") }
-        for id in [customerId] + merged {
-            try await deleteSearch(workspaceId: workspaceId, customerIds: [id])
-            for table in ["customer_identifiers", "activities", "consents", "trait_history", "account_members", "segment_members"] {
-                try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: id)").run()
-            }
-            try await db.raw("UPDATE orders SET customer_id = NULL WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: id)").run()
-            try await db.raw("""
-                DELETE FROM customer_merges WHERE workspace_id = \(bind: workspaceId) AND (survivor_id = \(bind: id) OR merged_id = \(bind: id))
-                """).run()
-            try await db.raw("DELETE FROM customers WHERE workspace_id = \(bind: workspaceId) AND id = \(bind: id)").run()
-        }
     }
 
     static func timesText(_ times: [String: Int64]) -> String {

@@ -4,7 +4,7 @@ import SQLKit
 struct SQLOrderRepository: OrderRepository {
     let db: any SQLDatabase
 
-    static let columns = "workspace_id, id, order_id, customer_id, status, currency, total, occurred_at, refunded_at, source"
+    static let columns = "workspace_id, id, order_id, customer_id, status, currency, total_minor, occurred_at, refunded_at, source"
 
     func find(workspaceId: String, orderId: String) async throws -> Order? {
         guard let row = try await db.raw("""
@@ -17,18 +17,18 @@ struct SQLOrderRepository: OrderRepository {
         try await db.raw("""
             INSERT INTO orders (\(unsafeRaw: Self.columns))
             VALUES (\(bind: order.workspaceId), \(bind: order.id), \(bind: order.orderId), \(bind: order.customerId),
-                    \(bind: order.status.rawValue), \(bind: order.currency), \(bind: order.total), \(bind: order.occurredAt),
+                    \(bind: order.status.rawValue), \(bind: order.currency), \(bind: order.totalMinorUnits), \(bind: order.occurredAt),
                     \(bind: order.refundedAt), \(bind: order.source))
             """).run()
         guard !order.lines.isEmpty else { return }
         var sql = SQLQueryString("""
-            INSERT INTO order_lines (workspace_id, order_id, line_no, product_id, sku, name, category, price, quantity) VALUES
+            INSERT INTO order_lines (workspace_id, order_id, line_no, product_id, sku, name, category, price_minor, quantity) VALUES
             """)
         for (index, line) in order.lines.enumerated() {
             if index > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
             sql.appendInterpolation(unsafeRaw: "(")
             sql.appendInterpolation(binds: [order.workspaceId, order.id, index + 1, line.productId, line.sku, line.name,
-                                            line.category, line.price, line.quantity])
+                                            line.category, line.priceMinorUnits, line.quantity])
             sql.appendInterpolation(unsafeRaw: ")")
         }
         try await db.raw(sql).run()
@@ -49,13 +49,13 @@ struct SQLOrderRepository: OrderRepository {
 
     func stats(workspaceId: String, customerId: String) async throws -> PurchaseStats {
         let rows = try await db.raw("""
-            SELECT currency, COUNT(*) AS n, COALESCE(SUM(total), 0) AS revenue, MIN(occurred_at) AS first_at, MAX(occurred_at) AS last_at
+            SELECT currency, COUNT(*) AS n, CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) AS revenue, MIN(occurred_at) AS first_at, MAX(occurred_at) AS last_at
             FROM orders WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) AND status = 'completed'
             GROUP BY currency
             """).all()
         return PurchaseStats(byCurrency: try rows.map { row in
             PurchaseStats.CurrencyTotal(currency: try row.string("currency"), orderCount: try row.int("n"),
-                                        revenue: try row.decode(column: "revenue", as: Double.self),
+                                        revenueMinorUnits: try row.int64("revenue"),
                                         firstOrderAt: try row.int64("first_at"), lastOrderAt: try row.int64("last_at"))
         })
     }
@@ -73,7 +73,7 @@ struct SQLOrderRepository: OrderRepository {
     private func withLines(_ orders: [Order]) async throws -> [Order] {
         guard let first = orders.first else { return [] }
         let rows = try await db.raw("""
-            SELECT order_id, line_no, product_id, sku, name, category, price, quantity FROM order_lines
+            SELECT order_id, line_no, product_id, sku, name, category, price_minor, quantity FROM order_lines
             WHERE workspace_id = \(bind: first.workspaceId) AND order_id \(isIn: orders.map(\.id), postgres: db.isPostgres) ORDER BY order_id, line_no
             """).all()
         var lines: [String: [OrderLine]] = [:]
@@ -81,7 +81,7 @@ struct SQLOrderRepository: OrderRepository {
             lines[try row.string("order_id"), default: []].append(OrderLine(
                 productId: try row.optionalString("product_id"), sku: try row.optionalString("sku"),
                 name: try row.optionalString("name"), category: try row.optionalString("category"),
-                price: try row.decode(column: "price", as: Double.self), quantity: try row.int("quantity")))
+                priceMinorUnits: try row.int64("price_minor"), quantity: try row.int("quantity")))
         }
         return orders.map { order in
             var order = order
@@ -94,7 +94,7 @@ struct SQLOrderRepository: OrderRepository {
         Order(id: try row.string("id"), workspaceId: try row.string("workspace_id"), orderId: try row.string("order_id"),
               customerId: try row.optionalString("customer_id"),
               status: Order.Status(rawValue: try row.string("status")) ?? .completed, currency: try row.string("currency"),
-              total: try row.decode(column: "total", as: Double.self), occurredAt: try row.int64("occurred_at"),
+              totalMinorUnits: try row.int64("total_minor"), occurredAt: try row.int64("occurred_at"),
               refundedAt: try row.optionalInt64("refunded_at"), source: try row.string("source"), lines: [])
     }
 }

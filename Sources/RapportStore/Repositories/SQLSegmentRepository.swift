@@ -49,6 +49,15 @@ struct SQLSegmentRepository: SegmentRepository {
             """).all().map { try $0.string("customer_id") })
     }
 
+    func memberships(workspaceId: String, customerId: String) async throws -> [Segment] {
+        try await db.raw("""
+            SELECT s.workspace_id, s.id, s.name, s.description, s.rule, s.member_count, s.created_at, s.updated_at,
+                s.refreshed_at FROM segment_members m
+            JOIN segments s ON s.workspace_id = m.workspace_id AND s.id = m.segment_id
+            WHERE m.workspace_id = \(bind: workspaceId) AND m.customer_id = \(bind: customerId)
+            """).all().map(Self.segment).sorted { ($0.name, $0.id) < ($1.name, $1.id) }
+    }
+
     func addMembers(workspaceId: String, segmentId: String, _ customerIds: [String], at: Int64) async throws {
         for start in stride(from: 0, to: customerIds.count, by: 500) {
             var sql = SQLQueryString("INSERT INTO segment_members (workspace_id, segment_id, customer_id, added_at) VALUES ")
@@ -91,16 +100,18 @@ struct SQLSegmentRepository: SegmentRepository {
         let ids = facts.map(\.customerId)
         var index: [String: Int] = [:]
         for (i, fact) in facts.enumerated() { index[fact.customerId] = i }
+        // Per currency in integer minor units, then each currency's sum in its own units (currencies are not converted).
         let orders = try await db.raw("""
-            SELECT customer_id, COUNT(*) AS n, COALESCE(SUM(total), 0) AS revenue, MAX(occurred_at) AS last_at FROM orders
+            SELECT customer_id, currency, COUNT(*) AS n, CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) AS revenue,
+                MAX(occurred_at) AS last_at FROM orders
             WHERE workspace_id = \(bind: workspaceId) AND status = 'completed' AND customer_id \(isIn: ids, postgres: db.isPostgres)
-            GROUP BY customer_id
+            GROUP BY customer_id, currency
             """).all()
         for row in orders {
             guard let i = index[try row.string("customer_id")] else { continue }
-            facts[i].orderCount = try row.int("n")
-            facts[i].revenue = try row.decode(column: "revenue", as: Double.self)
-            facts[i].lastOrderAt = try row.optionalInt64("last_at")
+            facts[i].orderCount += try row.int("n")
+            facts[i].revenue += Money.units(minorUnits: try row.int64("revenue"), currency: try row.string("currency"))
+            facts[i].lastOrderAt = max(facts[i].lastOrderAt ?? .min, try row.int64("last_at"))
         }
         for window in events {
             let since = window.withinDays.map { now - Int64($0) * 86_400_000 } ?? Int64.min
@@ -118,12 +129,20 @@ struct SQLSegmentRepository: SegmentRepository {
     }
 
     func purchasers(workspaceId: String) async throws -> [(lastOrderAt: Int64, orders: Int, revenue: Double)] {
-        try await db.raw("""
-            SELECT MAX(occurred_at) AS last_at, COUNT(*) AS n, COALESCE(SUM(total), 0) AS revenue FROM orders
-            WHERE workspace_id = \(bind: workspaceId) AND status = 'completed' AND customer_id IS NOT NULL GROUP BY customer_id
-            """).all().map { row in
-                (try row.int64("last_at"), try row.int("n"), try row.decode(column: "revenue", as: Double.self))
-            }
+        var purchasers: [String: (lastOrderAt: Int64, orders: Int, revenue: Double)] = [:]
+        for row in try await db.raw("""
+            SELECT customer_id, currency, MAX(occurred_at) AS last_at, COUNT(*) AS n,
+                CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) AS revenue FROM orders
+            WHERE workspace_id = \(bind: workspaceId) AND status = 'completed' AND customer_id IS NOT NULL
+            GROUP BY customer_id, currency
+            """).all() {
+            var found = purchasers[try row.string("customer_id"), default: (.min, 0, 0)]
+            found.lastOrderAt = max(found.lastOrderAt, try row.int64("last_at"))
+            found.orders += try row.int("n")
+            found.revenue += Money.units(minorUnits: try row.int64("revenue"), currency: try row.string("currency"))
+            purchasers[try row.string("customer_id")] = found
+        }
+        return Array(purchasers.values)
     }
 
     static func segment(_ row: any SQLRow) throws -> Segment {

@@ -18,8 +18,9 @@ enum TestApp {
 
     static var backendName: String { postgresURL == nil ? "sqlite" : "postgres" }
 
-    /// A migrated database of the suite's backend, removed after `body`.
-    static func withDatabase<T>(_ body: (DatabaseClient) async throws -> T) async throws -> T {
+    /// A database of the suite's backend with `migrations` applied (all of them by default), removed after `body`.
+    static func withDatabase<T>(migrations: [Migration] = Migrations.all, _ body: (DatabaseClient) async throws -> T)
+        async throws -> T {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let url: DatabaseURL
@@ -41,7 +42,7 @@ enum TestApp {
         }
         let database = try await DatabaseClient.connect(url, logger: logger)
         do {
-            try await Migrator(database: database).migrate()
+            try await Migrator(database: database, migrations: migrations).migrate()
             let result = try await body(database)
             await database.shutdown()
             try await cleanup()

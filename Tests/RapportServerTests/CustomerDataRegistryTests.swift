@@ -1,0 +1,161 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import RapportCore
+import RapportServer
+@testable import RapportStore
+import SQLKit
+import Testing
+
+/// The registry of tables that hold a person's data (`CustomerDataTables`) is complete, and merge, erase and export
+/// do what it says for every table in it, on the suite's database.
+@Suite("Registry of customer data")
+struct CustomerDataRegistryTests {
+    /// The tables of the live schema that have a `customer_id` column.
+    static func tablesWithCustomerId(_ database: DatabaseClient) async throws -> Set<String> {
+        try await database.read { db in
+            let query: SQLQueryString = db.isPostgres
+                ? """
+                  SELECT table_name AS name FROM information_schema.columns
+                  WHERE table_schema = current_schema() AND column_name = 'customer_id'
+                  """
+                : """
+                  SELECT m.name AS name FROM sqlite_master m JOIN pragma_table_info(m.name) p
+                  WHERE m.type = 'table' AND p.name = 'customer_id'
+                  """
+            return Set(try await db.raw(query).all().map { try $0.decode(column: "name", as: String.self) })
+        }
+    }
+
+    @Test func everyTableWithACustomerIdIsInTheRegistry() async throws {
+        try await TestApp.withDatabase { database in
+            let live = try await Self.tablesWithCustomerId(database)
+            #expect(live.contains("orders") && live.contains("customer_search"), "the schema query found \(live)")
+            let registered = Set(CustomerDataTables.tables(database.kind).filter { $0.customerColumns.contains("customer_id") }.map(\.name))
+            #expect(live.subtracting(registered).isEmpty, "tables with customer_id missing from CustomerDataTables")
+            #expect(registered.subtracting(live).isEmpty, "registered tables without customer_id on \(database.kind)")
+            // Tables that name the person by other columns have them.
+            for table in CustomerDataTables.tables(database.kind) {
+                for column in table.customerColumns {
+                    try await database.read { db in
+                        _ = try await db.raw("SELECT \(unsafeRaw: column) FROM \(unsafeRaw: table.name) WHERE 1 = 0").all()
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rows of `table` that name `customerId` in any of its person columns.
+    static func count(_ database: DatabaseClient, _ table: CustomerDataTables.Table, workspaceId: String, _ customerId: String)
+        async throws -> Int {
+        try await database.read { db in
+            var sql = SQLQueryString("SELECT COUNT(*) AS n FROM \(unsafeRaw: table.name) WHERE workspace_id = \(bind: workspaceId) AND (")
+            for (offset, column) in table.customerColumns.enumerated() {
+                sql.appendInterpolation(unsafeRaw: offset == 0 ? "" : " OR ")
+                sql.appendInterpolation(unsafeRaw: "\(column) = ")
+                sql.appendInterpolation(bind: customerId)
+            }
+            sql.appendInterpolation(unsafeRaw: ")")
+            return try await db.raw(sql).first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
+    /// How many distinct keys two profiles hold together in a membership table.
+    static func distinctKeys(_ database: DatabaseClient, _ table: String, key: String, workspaceId: String, _ ids: [String])
+        async throws -> Int {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT COUNT(DISTINCT \(unsafeRaw: key)) AS n FROM \(unsafeRaw: table)
+                WHERE workspace_id = \(bind: workspaceId) AND customer_id IN (\(bind: ids[0]), \(bind: ids[1]))
+                """).first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
+    /// Two profiles with rows in every registered table: the older one (`keep-1`) and a later anonymous one that also
+    /// belongs to the keeper's account and segment (the conflicts a merge must resolve) and to an account of its own.
+    static func twoProfiles(_ ws: TrackingTests.Workspace) async throws -> (survivor: String, merged: String) {
+        try await CustomerProfileTests.send(ws, [
+            ["type": "identify", "userId": "keep-1", "traits": ["email": "kay@example.com", "name": "Kay",
+                                                                "consent": ["marketing_email": true]]],
+            ["type": "group", "userId": "keep-1", "groupId": "acme", "traits": ["name": "Acme"]],
+            ["type": "track", "userId": "keep-1", "event": "Order Completed", "properties": ["order_id": "K-1", "total": 5]],
+        ])
+        try await CustomerProfileTests.send(ws, [
+            ["type": "identify", "anonymousId": "anon-gone", "traits": ["plan": "pro", "consent": ["marketing_email": false]]],
+            ["type": "group", "anonymousId": "anon-gone", "groupId": "acme"],
+            ["type": "group", "anonymousId": "anon-gone", "groupId": "solo-co"],
+            ["type": "track", "anonymousId": "anon-gone", "event": "Order Completed", "properties": ["order_id": "G-1", "total": 7]],
+        ])
+        let segment = try await ws.http.call(.post, "/api/v1/segments", key: ws.fixture.adminKey,
+                                             json: ["name": "Buyers", "rule": ["field": "orders.count", "op": "gte", "value": 1]])
+        #expect(segment.json["member_count"] as? Int == 2, "\(segment.text)")
+        let survivor = try #require(try await ws.customers(search: "kay").first?["id"] as? String)
+        let merged = try #require(try await ws.customers(search: "anon-gone").first?["id"] as? String)
+        return (survivor, merged)
+    }
+
+    @Test func mergeMovesEveryRegisteredTableAndEraseLeavesNothing() async throws {
+        try await TrackingTests.run { ws, services in
+            let database = services.database
+            let workspaceId = ws.fixture.workspace.id
+            let (survivor, merged) = try await Self.twoProfiles(ws)
+            let tables = CustomerDataTables.tables(database.kind)
+            var before: [String: (survivor: Int, merged: Int, union: Int)] = [:]
+            for table in tables {
+                let survivorRows = try await Self.count(database, table, workspaceId: workspaceId, survivor)
+                let mergedRows = try await Self.count(database, table, workspaceId: workspaceId, merged)
+                var union = survivorRows + mergedRows
+                if case .reassignUnlessSurvivorHas(let key) = table.onMerge {
+                    union = try await Self.distinctKeys(database, table.name, key: key, workspaceId: workspaceId, [survivor, merged])
+                    #expect(union < survivorRows + mergedRows, "\(table.name): the test needs a membership both profiles hold")
+                }
+                if table.onMerge != .keep { #expect(mergedRows > 0, "\(table.name): the merged profile needs rows for the test") }
+                before[table.name] = (survivorRows, mergedRows, union)
+            }
+
+            let reply = try await ws.http.call(.post, "/api/v1/customers/\(merged)/merge", key: ws.fixture.adminKey,
+                                               json: ["customer_id": survivor])
+            #expect(reply.status == .ok && reply.string("id") == survivor, "\(reply.text)")
+            for table in tables {
+                let counts = try #require(before[table.name])
+                let survivorRows = try await Self.count(database, table, workspaceId: workspaceId, survivor)
+                let mergedRows = try await Self.count(database, table, workspaceId: workspaceId, merged)
+                switch table.onMerge {
+                case .reassign:
+                    #expect(mergedRows == 0, "\(table.name)")
+                    #expect(survivorRows >= counts.survivor + counts.merged, "\(table.name)")
+                case .reassignUnlessSurvivorHas:
+                    #expect(mergedRows == 0, "\(table.name)")
+                    #expect(survivorRows == counts.union, "\(table.name): each membership once")
+                case .searchIndex:
+                    #expect(mergedRows == 0, "\(table.name)")
+                    #expect(survivorRows == 1, "\(table.name)")
+                case .keep:
+                    #expect(survivorRows >= 1, "\(table.name): the merge is recorded")
+                }
+            }
+
+            let export = try await ws.http.get("/api/v1/customers/\(survivor)/export", key: ws.fixture.adminKey)
+            #expect(export.status == .ok)
+            for section in CustomerDataTables.exportSections {
+                #expect((export.json[section] as? [Any])?.isEmpty == false, "export section \(section)")
+            }
+            #expect((export.json["segments"] as? [[String: Any]])?.first?["name"] as? String == "Buyers")
+
+            #expect(try await ws.http.call(.delete, "/api/v1/customers/\(survivor)", key: ws.fixture.adminKey).status == .noContent)
+            for table in tables {
+                for id in [survivor, merged] {
+                    #expect(try await Self.count(database, table, workspaceId: workspaceId, id) == 0, "\(table.name) still names \(id)")
+                }
+                if table.onErase == .anonymise {
+                    let kept = try await database.read { db in
+                        try await db.raw("""
+                            SELECT COUNT(*) AS n FROM \(unsafeRaw: table.name) WHERE workspace_id = \(bind: workspaceId) AND customer_id IS NULL
+                            """).first()?.decode(column: "n", as: Int.self) ?? 0
+                    }
+                    #expect(kept == 2, "\(table.name): the rows stay without the person")
+                }
+            }
+        }
+    }
+}
