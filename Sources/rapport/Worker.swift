@@ -18,8 +18,8 @@ struct Worker: AsyncParsableCommand {
             let logger = Logger(label: "rapport")
             try await Runtime.with(config, logger: logger) { runtime in
                 for label in runtime.appliedMigrations { logger.notice("applied migration \(label)") }
-                let names = runtime.backgroundServices().map { String(describing: type(of: $0)) }
-                logger.notice("Rapport worker on \(config.database.kind.rawValue) database \(config.database): running \(names.joined(separator: ", "))")
+                let names = runtime.backgroundServices().map { String(describing: type(of: $0)) }.joined(separator: ", ")
+                logger.notice("Rapport worker on \(config.database.kind.rawValue) database \(config.database): running \(names)")
                 try await runtime.run()
                 logger.notice("Rapport worker stopped")
             }

@@ -9,7 +9,8 @@ extension Runtime {
     /// here, once, and so runs in all three.
     public func backgroundServices() -> [any Service] {
         [
-            SegmentRefresher(segments: services.segments, interval: .seconds(config.segmentRefreshSeconds), logger: logger),
+            SegmentRefresher(segments: services.segments, interval: .seconds(config.segmentRefreshSeconds),
+                             logger: logger),
         ]
     }
 

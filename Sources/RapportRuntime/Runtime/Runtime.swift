@@ -31,7 +31,8 @@ public struct Runtime: Sendable {
         let database = try await DatabaseClient.connect(config.database, sqlite: config.sqlite, logger: logger)
         do {
             let applied = try await Migrator(database: database).migrate()
-            let runtime = Runtime(config: config, database: database, logger: logger, clock: clock, appliedMigrations: applied)
+            let runtime = Runtime(config: config, database: database, logger: logger, clock: clock,
+                                  appliedMigrations: applied)
             let result = try await body(runtime)
             await database.shutdown()
             return result
