@@ -35,12 +35,9 @@ let package = Package(
         .executableTarget(
             name: "rapport",
             dependencies: [
-                "RapportServer", "RapportStore", "RapportCore",
+                "RapportServer", "RapportRuntime", "RapportStore", "RapportCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -61,6 +58,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Assembly without HTTP: configuration, the services over the database, the background services and the
+        // one ServiceGroup. RapportServer builds the HTTP application from its services.
+        .target(
+            name: "RapportRuntime",
+            dependencies: [
+                "RapportCore", "RapportStore",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "RapportWeb",
             dependencies: [
@@ -73,19 +87,13 @@ let package = Package(
         .target(
             name: "RapportServer",
             dependencies: [
-                "RapportCore", "RapportStore", "RapportWeb",
+                "RapportCore", "RapportStore", "RapportRuntime", "RapportWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Configuration", package: "swift-configuration"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ],
             resources: [.copy("Resources")],
@@ -94,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "RapportBench",
             dependencies: [
-                "RapportServer", "RapportStore", "RapportCore",
+                "RapportServer", "RapportRuntime", "RapportStore", "RapportCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "SQLKit", package: "sql-kit"),
@@ -111,8 +119,9 @@ let package = Package(
         .testTarget(
             name: "RapportServerTests",
             dependencies: [
-                "RapportServer", "RapportStore", "RapportCore",
+                "RapportServer", "RapportRuntime", "RapportStore", "RapportCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: swiftSettings

@@ -397,6 +397,86 @@ def start_server(request: pytest.FixtureRequest, tmp_path: Path):
         server.stop()
 
 
+class RapportWorker:
+    """One `rapport worker` process (the background services without HTTP); its output goes to a log file."""
+
+    def __init__(self, database: str, workdir: Path, name: str, env: dict[str, str] | None = None):
+        self.database = database
+        self.name = name
+        self.env = env or {}
+        self.workdir = workdir
+        self.log_path = workdir / f"{name}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        require_binary()
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [RAPPORT_BIN, "worker"],
+                cwd=self.workdir,
+                env=rapport_env(self.database, self.env),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def wait_until_running(self, timeout: float = STARTUP_TIMEOUT) -> None:
+        """Waits for the line the worker logs once its services run."""
+        assert self.process is not None, "start() first"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(
+                    f"rapport worker ({self.name}) exited with {self.process.returncode}:\n" + self.log_text()
+                )
+            if "Rapport worker on" in self.log_text():
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"rapport worker ({self.name}) not running after {timeout}s:\n" + self.log_text())
+
+    def stop(self, timeout: float = SHUTDOWN_TIMEOUT) -> int | None:
+        """Sends SIGTERM and waits; kills it when it does not exit in time. Returns its exit code."""
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                with open(self.log_path, "a", encoding="utf-8") as log:
+                    log.write(f"\n[e2e] no exit {timeout}s after SIGTERM: killed\n")
+        return self.process.returncode
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def log_tail(self, lines: int = 200) -> str:
+        return "\n".join(self.log_text().splitlines()[-lines:])
+
+
+@pytest.fixture
+def start_worker(request: pytest.FixtureRequest, tmp_path: Path):
+    """Starts `rapport worker` processes for this test (running when returned) and stops them (SIGTERM) afterwards."""
+    workers: list[RapportWorker] = []
+    request.node.rapport_workers = workers
+
+    def start(database: str, env: dict[str, str] | None = None) -> RapportWorker:
+        worker = RapportWorker(database, tmp_path, f"worker-{len(workers) + 1}", env)
+        workers.append(worker)
+        worker.start()
+        worker.wait_until_running()
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
 @pytest.fixture
 def sqlite_database(tmp_path: Path) -> str:
     """A fresh SQLite database URL in this test's temp folder."""
@@ -506,6 +586,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         return
     for server in getattr(item, "rapport_servers", []):
         report.sections.append((f"rapport serve log: {server.name} (last 200 lines)", server.log_tail()))
+    for worker in getattr(item, "rapport_workers", []):
+        report.sections.append((f"rapport worker log: {worker.name} (last 200 lines)", worker.log_tail()))
     browser = getattr(item, "rapport_browser", None)
     if browser is not None and call.when == "call":
         try:

@@ -32,8 +32,8 @@ def test_migrate_applies_migrations_once_then_reports_none_pending(cli: Cli, sql
 
 @pytest.mark.parametrize(
     "command",
-    [("migrate",), ("workspace", "create", "--name", "Acme"), ("serve", "--port", "0")],
-    ids=["migrate", "workspace-create", "serve"],
+    [("migrate",), ("workspace", "create", "--name", "Acme"), ("serve", "--port", "0"), ("worker",)],
+    ids=["migrate", "workspace-create", "serve", "worker"],
 )
 @pytest.mark.parametrize("how", ["flag", "env"])
 @pytest.mark.parametrize("database", ["mysql://x", "postgres-closed-port"])

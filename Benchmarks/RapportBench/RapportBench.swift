@@ -19,6 +19,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import RapportCore
+import RapportRuntime
 import RapportServer
 import RapportStore
 import SQLKit
@@ -127,7 +128,7 @@ struct RapportBench {
         var config = AppConfig()
         config.database = url
         config.bcryptCost = 4
-        let services = try await makeServices(config: config, database: database)
+        let services = AppServices(config: config, database: database)
         let workspace = try await services.workspaces.create(name: "Bench \(UUID().uuidString.prefix(8))", creator: nil)
         let (_, trackKey) = try await services.apiKeys.create(nil, workspaceId: workspace.id, name: "bench", scope: .track)
         let auth = "Basic " + Data("\(trackKey):".utf8).base64EncodedString()
@@ -137,7 +138,7 @@ struct RapportBench {
 
         // Rounds alternate the three measures, so a slow spell of this shared machine hits all of them; each
         // reports the median of its rounds and the ratio is the median of the rounds' ratios.
-        let router = try buildRouter(services: services)
+        let router = try await buildRouter(services: services)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
         let clients = options.clients
         let workspaceId = workspace.id
@@ -359,7 +360,7 @@ struct RapportBench {
             try await database.write { try await $0.raw("ANALYZE").run() }
         }
         print(String(format: "loaded %d customers and %d events in %.0f s", options.scaleCustomers, options.scaleEvents, loadSeconds))
-        let app2 = Application(router: try buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+        let app2 = Application(router: try await buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                                logger: logger)
         let clientClock = ContinuousClock()
         let latency = try await app2.test(.live) { client in

@@ -1,6 +1,6 @@
 import ArgumentParser
 import RapportCore
-import RapportServer
+import RapportRuntime
 
 struct WorkspaceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "workspace", abstract: "Manage workspaces.",

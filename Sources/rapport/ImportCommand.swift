@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import RapportCore
-import RapportServer
+import RapportRuntime
 
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import RapportCore
-import RapportServer
+import RapportRuntime
 import RapportStore
 
 @main
@@ -10,7 +10,7 @@ struct Rapport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rapport",
         abstract: "Rapport: self-hosted customer experience management.",
-        subcommands: [Serve.self, Migrate.self, WorkspaceCommand.self, UserCommand.self, ApiKeyCommand.self, ImportCommand.self,
+        subcommands: [Serve.self, Worker.self, Migrate.self, WorkspaceCommand.self, UserCommand.self, ApiKeyCommand.self, ImportCommand.self,
                       Version.self]
     )
 }
@@ -44,23 +44,31 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
     }
 }
 
-/// Opens and migrates the database for a CLI command, then closes it.
-func withMigratedDatabase(_ option: DatabaseOption, _ body: (AppServices) async throws -> Void) async throws {
-    let url = try option.resolved()
+/// The runtime of a one-shot CLI command: the database of `--database` (or `DATABASE_URL`) with every other setting at
+/// its default (so `SQLITE_SYNCHRONOUS` stays `full`), migrated; closed when `body` returns.
+func withCommandRuntime(_ option: DatabaseOption, _ body: (Runtime) async throws -> Void) async throws {
+    var config = AppConfig()
+    config.database = try option.resolved()
     var logger = Logger(label: "rapport.cli")
     logger.logLevel = .warning
-    let database = try await DatabaseClient.connect(url, logger: logger)
-    do {
-        try await Migrator(database: database).migrate()
-        var config = AppConfig()
-        config.database = url
-        let services = try await makeServices(config: config, database: database)
-        try await body(services)
-        await database.shutdown()
-    } catch {
-        await database.shutdown()
-        throw error
+    try await Runtime.with(config, logger: logger, body)
+}
+
+/// Opens and migrates the database for a CLI command, then closes it.
+func withMigratedDatabase(_ option: DatabaseOption, _ body: (AppServices) async throws -> Void) async throws {
+    try await withCommandRuntime(option) { runtime in try await body(runtime.services) }
+}
+
+/// Reads and validates the whole configuration of a long-running command (`serve`, `worker`) and sends its logs to
+/// stderr at the configured level.
+func loadConfigurationAndLogging(overrides: [String: String]) async throws -> AppConfig {
+    let config = try await AppConfig.load(overrides: overrides)
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = config.logLevel
+        return handler
     }
+    return config
 }
 
 struct Migrate: AsyncParsableCommand {
@@ -69,18 +77,13 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let url = try db.resolved()
-            var logger = Logger(label: "rapport.cli")
-            logger.logLevel = .warning
-            let database = try await DatabaseClient.connect(url, logger: logger)
-            defer { Task { await database.shutdown() } }
-            let applied = try await Migrator(database: database).migrate()
-            if applied.isEmpty {
-                print("no pending migrations")
-            } else {
-                for label in applied { print("applied \(label)") }
+            try await withCommandRuntime(db) { runtime in
+                if runtime.appliedMigrations.isEmpty {
+                    print("no pending migrations")
+                } else {
+                    for label in runtime.appliedMigrations { print("applied \(label)") }
+                }
             }
-            await database.shutdown()
         }
     }
 }

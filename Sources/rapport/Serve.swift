@@ -1,14 +1,13 @@
 import ArgumentParser
-import Foundation
-import Hummingbird
 import Logging
-import RapportServer
+import RapportRuntime
 import RapportStore
-import ServiceLifecycle
-import UnixSignals
+import RapportServer
 
+/// The one command that needs HTTP: the runtime with the HTTP application as its front door.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Migrate the database, then serve HTTP until SIGINT/SIGTERM.")
+    static let configuration = CommandConfiguration(
+        abstract: "Migrate the database, then serve HTTP and run the background services until SIGINT/SIGTERM.")
     @Option(help: "Address to listen on (default: $HTTP_HOST, else 127.0.0.1).") var host: String?
     @Option(help: "Port to listen on (default: $HTTP_PORT, else 8080).") var port: Int?
     @OptionGroup var db: DatabaseOption
@@ -21,29 +20,14 @@ struct Serve: AsyncParsableCommand {
             if let host { overrides["http.host"] = host }
             if let port { overrides["http.port"] = String(port) }
             if let database = db.database { overrides["database.url"] = database }
-            let config = try await AppConfig.load(overrides: overrides)
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = config.logLevel
-                return handler
-            }
+            let config = try await loadConfigurationAndLogging(overrides: overrides)
             let logger = Logger(label: "rapport")
-            let database = try await DatabaseClient.connect(config.database, sqlite: config.sqlite, logger: logger)
-            do {
-                let applied = try await Migrator(database: database).migrate()
-                for label in applied { logger.notice("applied migration \(label)") }
-                let services = try await makeServices(config: config, database: database)
-                try await Bootstrap.run(services, demo: demo, logger: logger)
-                let app = try buildApplication(services: services, logger: logger)
-                let refresher = SegmentRefresher(services: services, logger: logger)
-                let group = ServiceGroup(configuration: .init(services: [app, refresher], gracefulShutdownSignals: [.sigterm, .sigint],
-                                                              logger: logger))
+            try await Runtime.with(config, logger: logger) { runtime in
+                for label in runtime.appliedMigrations { logger.notice("applied migration \(label)") }
+                try await Bootstrap.run(runtime.services, demo: demo, logger: logger)
+                let app = try await buildApplication(services: runtime.services, logger: logger)
                 logger.notice("Rapport \(config.database.kind.rawValue) database \(config.database); listening on http://\(config.host):\(config.port)")
-                try await group.run()
-                await database.shutdown()
-            } catch {
-                await database.shutdown()
-                throw error
+                try await runtime.run(front: [app])
             }
         }
     }

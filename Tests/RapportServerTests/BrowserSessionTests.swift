@@ -2,6 +2,7 @@ import RapportServer
 import Foundation
 import Hummingbird
 import RapportCore
+import RapportRuntime
 import Testing
 
 /// The sign-in flow as a browser does it: cookies carried by hand, forms with their CSRF tokens.

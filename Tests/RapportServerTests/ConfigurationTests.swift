@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import RapportCore
+import RapportRuntime
 import RapportServer
 import RapportStore
 import Testing
@@ -68,8 +69,8 @@ struct ConfigurationTests {
         let database = try await DatabaseClient.connect(url, logger: logger)
         var config = AppConfig()
         config.database = url
-        let services = try await makeServices(config: config, database: database)
-        let app = Application(router: try buildRouter(services: services), logger: logger)
+        let runtime = Runtime(config: config, database: database, logger: logger)
+        let app = Application(router: try await buildRouter(services: runtime.services), logger: logger)
         try await app.test(.router) { client in
             let before = try await client.execute(uri: "/readyz", method: .get)
             #expect(before.status == .serviceUnavailable)

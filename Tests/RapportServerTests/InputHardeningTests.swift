@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import RapportCore
+import RapportRuntime
 import RapportServer
 import Testing
 

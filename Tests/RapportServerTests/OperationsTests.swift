@@ -54,7 +54,7 @@ struct OpenAPIContractTests {
             let documented = Set(paths.flatMap { path, operations in
                 operations.keys.filter(methods.contains).map { "\($0.uppercased()) \(path)" }
             })
-            let router = try RapportServer.buildRouter(services: services)
+            let router = try await RapportServer.buildRouter(services: services)
             let operational: Set<String> = ["/healthz", "/readyz", "/metrics", "/openapi.json"]
             let routed = Set(router.routes.compactMap { route -> String? in
                 let path = RouteTable.template(route.path.description)

@@ -1,6 +1,7 @@
 import RapportServer
 import Hummingbird
 import RapportCore
+import RapportRuntime
 import Testing
 
 @Suite("API conventions: errors, validation, pagination")

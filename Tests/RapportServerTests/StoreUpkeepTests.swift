@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RapportCore
+import RapportRuntime
 import RapportServer
 @testable import RapportStore
 import SQLKit

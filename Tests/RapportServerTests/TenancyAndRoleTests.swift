@@ -2,6 +2,7 @@ import Foundation
 import RapportServer
 import Hummingbird
 import RapportCore
+import RapportRuntime
 import Testing
 
 @Suite("Workspace isolation and roles")

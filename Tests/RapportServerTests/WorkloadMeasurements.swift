@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import RapportCore
+import RapportRuntime
 import RapportServer
 import RapportStore
 import SQLKit
@@ -216,7 +217,7 @@ struct WorkloadMeasurements {
             var config = AppConfig()
             config.database = url
             config.bcryptCost = 4
-            let services = try await makeServices(config: config, database: database)
+            let services = AppServices(config: config, database: database)
             let workspace = try await services.workspaces.create(name: "Sync", creator: nil)
             clients[mode] = (services, workspace.id)
         }

@@ -1,5 +1,6 @@
 import Hummingbird
 import RapportCore
+import RapportRuntime
 
 extension APIRoutes {
     /// `/users`: the members of the caller's workspace.

@@ -3,12 +3,14 @@ import Hummingbird
 import Logging
 import NIOCore
 import RapportCore
+import RapportRuntime
 import RapportStore
 import RapportWeb
 
-/// Builds the whole HTTP application on an open database: routes, middleware, services.
-public func buildApplication(services: AppServices, logger: Logger) throws -> some ApplicationProtocol {
-    let router = try buildRouter(services: services)
+/// Builds the HTTP application over the runtime's services: templates, routes, middleware. It is one `Service`;
+/// `Runtime.run(front:)` runs it beside the background services.
+public func buildApplication(services: AppServices, logger: Logger) async throws -> some ApplicationProtocol {
+    let router = try await buildRouter(services: services)
     // A connection that sends nothing for twice the body timeout is closed: idle keep-alive connections, and one whose
     // request was answered `408` while the rest of its body never came.
     let idle = TimeAmount.seconds(Int64(services.config.bodyTimeoutSeconds) * 2)
@@ -20,8 +22,13 @@ public func buildApplication(services: AppServices, logger: Logger) throws -> so
     )
 }
 
-/// The router alone, for in-process tests.
-public func buildRouter(services: AppServices) throws -> Router<AppRequestContext> {
+/// The router alone, for in-process tests; loads the templates.
+public func buildRouter(services: AppServices) async throws -> Router<AppRequestContext> {
+    try buildRouter(services: services, web: try await WebRenderer.load())
+}
+
+/// The router over already loaded templates.
+public func buildRouter(services: AppServices, web: WebRenderer) throws -> Router<AppRequestContext> {
     _ = RapportMetrics.registry
     guard let openAPIURL = Bundle.module.url(forResource: "openapi", withExtension: "json", subdirectory: "Resources")
             ?? Bundle.module.url(forResource: "openapi", withExtension: "json") else {
@@ -35,11 +42,11 @@ public func buildRouter(services: AppServices) throws -> Router<AppRequestContex
     router.add(middleware: SecurityHeadersMiddleware(https: services.config.cookieSecure))
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: TrackingCORSMiddleware())
-    router.add(middleware: ErrorMiddleware(routes: table, web: services.web))
+    router.add(middleware: ErrorMiddleware(routes: table, web: web))
     router.add(middleware: QueryParameterMiddleware())
 
     OperationsRoutes(services: services, openAPI: openAPI).add(to: router)
-    WebRoutes(services: services).add(to: router)
+    WebRoutes(services: services, web: web).add(to: router)
     TrackingRoutes(services: services).add(to: router)
     let api = router.group("api/v1").add(middleware: APIAuthMiddleware(authenticator: Authenticator(access: services.access)))
     let routes = APIRoutes(group: api)
@@ -52,9 +59,4 @@ public func buildRouter(services: AppServices) throws -> Router<AppRequestContex
     routes.addSegmentRoutes(services)
     table.set(RouteTable(router.routes))
     return router
-}
-
-/// Loads the templates and opens the services for `config` on an open database.
-public func makeServices(config: AppConfig, database: DatabaseClient, clock: WallClock = .system) async throws -> AppServices {
-    AppServices(config: config, database: database, clock: clock, web: try await WebRenderer.load())
 }

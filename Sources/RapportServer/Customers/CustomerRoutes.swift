@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import RapportCore
+import RapportRuntime
 
 extension APIRoutes {
     /// `/customers…`: profiles, timeline, consent, export and erasure.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import RapportCore
+import RapportRuntime
 
 extension APIRoutes {
     /// `/imports`: CSV imports of customers and orders, streamed from the request body.

@@ -1,5 +1,6 @@
 import Hummingbird
 import RapportCore
+import RapportRuntime
 
 extension APIRoutes {
     /// `/segments…`: rule-defined groups of customers.

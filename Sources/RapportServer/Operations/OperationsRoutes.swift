@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Prometheus
 import RapportCore
+import RapportRuntime
 import RapportStore
 
 /// `/healthz`, `/readyz`, `/metrics`, `/openapi.json`: unauthenticated, for load balancers and scrapers.

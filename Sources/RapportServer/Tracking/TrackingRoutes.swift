@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import RapportCore
+import RapportRuntime
 
 /// CORS for the tracking API, so browsers on any site can send to it: answers preflight `OPTIONS` for every
 /// `/v1/…` path (before routing, which has no OPTIONS routes) and allows any origin on the answers.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import RapportCore
+import RapportRuntime
 import RapportWeb
 
 /// Accounts (companies, from `group` calls): the list, and one account with its traits and members.
@@ -24,7 +25,7 @@ extension WebRoutes {
                  "updated_at": Timestamp.iso8601(account.updatedAt)]
             },
         ]
-        return htmlResponse(services.web.render("accounts", try await page(principal, extra)))
+        return htmlResponse(web.render("accounts", try await page(principal, extra)))
     }
 
     private func accountPage(_ principal: Principal, id: String, request: Request) async throws -> Response {
@@ -43,6 +44,6 @@ extension WebRoutes {
             },
             "next_cursor": members.nextCursor as Any,
         ]
-        return htmlResponse(services.web.render("account", try await page(principal, extra)))
+        return htmlResponse(web.render("account", try await page(principal, extra)))
     }
 }

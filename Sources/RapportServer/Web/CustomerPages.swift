@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import RapportCore
+import RapportRuntime
 import RapportWeb
 
 /// The customer list, the profile page with its timeline, and segments.
@@ -33,7 +34,7 @@ extension WebRoutes {
             },
         ]
         if let segmentId { extra["segment_name"] = try await services.segments.get(principal, id: segmentId).name }
-        return htmlResponse(services.web.render("customers", try await page(principal, extra)))
+        return htmlResponse(web.render("customers", try await page(principal, extra)))
     }
 
     private func customerPage(_ principal: Principal, id: String, request: Request, error: String? = nil,
@@ -89,7 +90,7 @@ extension WebRoutes {
                         "has_lines": !lines.isEmpty, "lines": lines]
             },
         ]
-        return htmlResponse(services.web.render("customer", try await self.page(principal, extra)), status: status)
+        return htmlResponse(web.render("customer", try await self.page(principal, extra)), status: status)
     }
 
     /// What the profile page says after a change made on it (`?done=…`, set by the redirect after the post).
@@ -155,7 +156,7 @@ extension WebRoutes {
                  "refreshed_at": segment.refreshedAt.map(Timestamp.iso8601) ?? "never"]
             },
         ]
-        return htmlResponse(services.web.render("segments", try await page(principal, extra)), status: status)
+        return htmlResponse(web.render("segments", try await page(principal, extra)), status: status)
     }
 
     private func createSegment(_ request: Request, _ context: AppRequestContext) async throws -> Response {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import RapportCore
+import RapportRuntime
 import RapportWeb
 
 /// CSV imports in the browser: the list of imports with an upload form, and one import's result with its rejected
@@ -22,7 +23,7 @@ extension WebRoutes {
             "kinds": ImportJob.Kind.allCases.map { ["value": $0.rawValue, "selected": $0.rawValue == kind] },
             "imports": jobs.items.map(Self.importSummary),
         ]
-        return htmlResponse(services.web.render("imports", try await page(principal, extra)), status: status)
+        return htmlResponse(web.render("imports", try await page(principal, extra)), status: status)
     }
 
     private func importPage(_ principal: Principal, id: String) async throws -> Response {
@@ -32,7 +33,7 @@ extension WebRoutes {
         extra["has_rejections"] = !job.rejections.isEmpty
         extra["more_rejections"] = job.rowsRejected > job.rejections.count
             ? job.rowsRejected - job.rejections.count : 0
-        return htmlResponse(services.web.render("import", try await page(principal, ["job": extra])))
+        return htmlResponse(web.render("import", try await page(principal, ["job": extra])))
     }
 
     private func uploadImport(_ request: Request, _ context: AppRequestContext) async throws -> Response {

@@ -2,15 +2,18 @@ import RapportWeb
 import Foundation
 import Hummingbird
 import RapportCore
+import RapportRuntime
 
 /// The browser UI: first-run setup, sign-in, the overview and the settings pages.
 struct WebRoutes: Sendable {
     let services: AppServices
+    let web: WebRenderer
     let authenticator: Authenticator
     let cookies: WebCookies
 
-    init(services: AppServices) {
+    init(services: AppServices, web: WebRenderer) {
         self.services = services
+        self.web = web
         self.authenticator = Authenticator(access: services.access)
         self.cookies = WebCookies(secure: services.config.cookieSecure,
                                   sessionTTLSeconds: Int(services.config.access.sessionTTLMillis / 1000))
@@ -46,7 +49,7 @@ struct WebRoutes: Sendable {
 
     /// A static asset from RapportWeb's resources.
     private func asset(_ name: String) throws(RapportError) -> Response {
-        guard let asset = services.web.assets[name] else {
+        guard let asset = web.assets[name] else {
             throw RapportError(.notFound, code: "not_found", message: "No such file.")
         }
         return Response(status: .ok, headers: [.contentType: asset.contentType, .cacheControl: "public, max-age=300"],
@@ -105,7 +108,7 @@ struct WebRoutes: Sendable {
                            status: HTTPResponse.Status = .ok) async throws -> Response {
         guard try await services.workspaces.needsSetup() else { return Redirect.to("/login") }
         let (token, isNew) = WebCookies.formToken(request)
-        let html = services.web.render("setup", ["form_csrf": token, "error": error as Any, "values": values])
+        let html = web.render("setup", ["form_csrf": token, "error": error as Any, "values": values])
         return htmlResponse(html, status: status, cookies: isNew ? [cookies.formCSRF(token)] : [])
     }
 
@@ -134,7 +137,7 @@ struct WebRoutes: Sendable {
         if try await services.workspaces.needsSetup() { return Redirect.to("/setup") }
         if status == .ok, try await sessionPrincipal(request) != nil { return Redirect.to("/") }
         let (token, isNew) = WebCookies.formToken(request)
-        let html = services.web.render("login", ["form_csrf": token, "error": error as Any, "values": ["email": email]])
+        let html = web.render("login", ["form_csrf": token, "error": error as Any, "values": ["email": email]])
         return htmlResponse(html, status: status, cookies: isNew ? [cookies.formCSRF(token)] : [])
     }
 
@@ -184,7 +187,7 @@ struct WebRoutes: Sendable {
             let keys = try await services.apiKeys.list(principal, page: PageRequest(limit: PageRequest.maxLimit))
             extra["active_key_count"] = keys.items.filter { !$0.isRevoked }.count
         }
-        return htmlResponse(services.web.render("dashboard", try await page(principal, extra)))
+        return htmlResponse(web.render("dashboard", try await page(principal, extra)))
     }
 
     private func teamPage(_ principal: Principal, error: String?, flash: String? = nil,
@@ -196,7 +199,7 @@ struct WebRoutes: Sendable {
              "last_login_at": member.user.lastLoginAt.map(Timestamp.iso8601) ?? "never"]
         }
         let context = try await page(principal, ["members": rows, "error": error as Any, "flash": flash as Any])
-        return htmlResponse(services.web.render("team", context), status: status)
+        return htmlResponse(web.render("team", context), status: status)
     }
 
     private func addMember(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -224,7 +227,7 @@ struct WebRoutes: Sendable {
              "revoked_at": key.revokedAt.map(Timestamp.iso8601) as Any]
         }
         let context = try await page(principal, ["keys": rows, "new_secret": newSecret as Any, "error": error as Any])
-        return htmlResponse(services.web.render("api_keys", context), status: status)
+        return htmlResponse(web.render("api_keys", context), status: status)
     }
 
     private func createKey(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -254,6 +257,6 @@ struct WebRoutes: Sendable {
              "details": entry.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")]
         }
         let context = try await self.page(principal, ["entries": rows, "next_cursor": page.nextCursor as Any])
-        return htmlResponse(services.web.render("audit_log", context))
+        return htmlResponse(web.render("audit_log", context))
     }
 }

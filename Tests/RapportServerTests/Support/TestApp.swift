@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import RapportCore
+import RapportRuntime
 import RapportServer
 import RapportStore
 import SQLKit
@@ -54,22 +55,32 @@ enum TestApp {
         }
     }
 
-    /// Runs `body` against the app built on a fresh database.
+    /// Runs `body` against the app assembled as `rapport serve` assembles it, on a fresh database: the runtime's
+    /// services, the HTTP router built from them, and the runtime's background services running around the test.
     static func run(configure: (inout AppConfig) -> Void = { _ in },
                     _ body: @escaping @Sendable (TestHTTP, AppServices) async throws -> Void) async throws {
+        try await withRuntime(configure: configure) { runtime in
+            let services = runtime.services
+            let app = Application(router: try await buildRouter(services: services), logger: runtime.logger)
+            try await runtime.withBackgroundServices {
+                try await app.test(.router) { client in
+                    try await body(TestHTTP(client: client, services: services), services)
+                }
+            }
+        }
+    }
+
+    /// The runtime over a fresh database, without HTTP: what `rapport worker` and the other commands run on.
+    static func withRuntime<T>(configure: (inout AppConfig) -> Void = { _ in },
+                               _ body: (Runtime) async throws -> T) async throws -> T {
         try await withDatabase { database in
             var config = AppConfig()
             config.database = database.url
             config.bcryptCost = 4
             configure(&config)
-            let services = try await makeServices(config: config, database: database)
-            let router = try buildRouter(services: services)
             var logger = Logger(label: "test")
             logger.logLevel = .warning
-            let app = Application(router: router, logger: logger)
-            try await app.test(.router) { client in
-                try await body(TestHTTP(client: client, services: services), services)
-            }
+            return try await body(Runtime(config: config, database: database, logger: logger))
         }
     }
 }

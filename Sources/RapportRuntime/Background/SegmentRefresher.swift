@@ -2,16 +2,16 @@ import Logging
 import RapportCore
 import ServiceLifecycle
 
-/// Recomputes every segment's membership on a schedule, so time-based rules stay current. Runs beside the HTTP
-/// server in the service group and stops on graceful shutdown.
+/// Recomputes every segment's membership on a schedule, so time-based rules stay current. One of the runtime's
+/// background services: runs beside the HTTP server (`serve`) or alone (`worker`) and stops on graceful shutdown.
 public struct SegmentRefresher: Service {
     let segments: SegmentService
     let interval: Duration
     let logger: Logger
 
-    public init(services: AppServices, logger: Logger) {
-        self.segments = services.segments
-        self.interval = .seconds(services.config.segmentRefreshSeconds)
+    public init(segments: SegmentService, interval: Duration, logger: Logger) {
+        self.segments = segments
+        self.interval = interval
         self.logger = logger
     }
 

@@ -1,9 +1,9 @@
 import Logging
 import RapportCore
 import RapportStore
-import RapportWeb
 
-/// Everything handlers call, built once in `buildApplication`.
+/// Everything the program calls, built once over an open database: the configuration, the database client and the
+/// domain services. The HTTP routes, the CLI commands and the background services all take it.
 public struct AppServices: Sendable {
     public let config: AppConfig
     public let database: DatabaseClient
@@ -19,9 +19,8 @@ public struct AppServices: Sendable {
     public let accounts: AccountService
     public let imports: ImportService
     public let segments: SegmentService
-    public let web: WebRenderer
 
-    public init(config: AppConfig, database: DatabaseClient, clock: WallClock = .system, web: WebRenderer) {
+    public init(config: AppConfig, database: DatabaseClient, clock: WallClock = .system) {
         self.config = config
         self.database = database
         let core = CoreDependencies(store: SQLDataStore(database: database), clock: clock, ids: .uuidV7(clock: clock),
@@ -38,6 +37,5 @@ public struct AppServices: Sendable {
         self.accounts = AccountService(core)
         self.imports = ImportService(core)
         self.segments = SegmentService(core)
-        self.web = web
     }
 }

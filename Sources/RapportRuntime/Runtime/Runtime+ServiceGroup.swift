@@ -1,0 +1,49 @@
+import Logging
+import RapportCore
+import ServiceLifecycle
+import UnixSignals
+
+extension Runtime {
+    /// The long-running work that needs no HTTP. `rapport serve` runs it beside the HTTP server, `rapport worker`
+    /// runs it alone, and the in-process tests run it around each test. A new job worker or scheduler is registered
+    /// here, once, and so runs in all three.
+    public func backgroundServices() -> [any Service] {
+        [
+            SegmentRefresher(segments: services.segments, interval: .seconds(config.segmentRefreshSeconds),
+                             logger: logger),
+        ]
+    }
+
+    /// One service group: the background services, then `front` (the HTTP server for `serve`, nothing for
+    /// `worker`). On graceful shutdown the group stops services in reverse order, so the front door closes first and
+    /// background work finishes after it.
+    public func serviceGroup(front: [any Service] = [], gracefulShutdownSignals: [UnixSignal] = []) -> ServiceGroup {
+        ServiceGroup(configuration: .init(services: backgroundServices() + front,
+                                          gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
+    }
+
+    /// Runs the service group until SIGTERM or SIGINT, then shuts it down gracefully and returns.
+    public func run(front: [any Service] = []) async throws {
+        try await serviceGroup(front: front, gracefulShutdownSignals: [.sigterm, .sigint]).run()
+    }
+
+    /// Runs the background services while `body` runs, then shuts them down gracefully: the in-process tests'
+    /// way of running the app as production does, without signals.
+    public func withBackgroundServices<T>(_ body: () async throws -> T) async throws -> T {
+        let group = serviceGroup()
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let result: T
+            do {
+                result = try await body()
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return result
+        }
+    }
+}
