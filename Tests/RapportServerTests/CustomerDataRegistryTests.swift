@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import RapportCore
+import RapportRuntime
 import RapportServer
 @testable import RapportStore
 import SQLKit
