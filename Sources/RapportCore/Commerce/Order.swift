@@ -206,3 +206,21 @@ extension Order {
         return (orderId, currency, total, lines)
     }
 }
+
+extension Order {
+    /// How an order appears on the timeline: with its lines, amounts as decimal numbers with the currency's decimals.
+    public var timelineProperties: JSONValue {
+        [
+            "order_id": .string(orderId), "total": Money.json(minorUnits: totalMinorUnits, currency: currency),
+            "currency": .string(currency),
+            "status": .string(status.rawValue),
+            "products": .array(lines.map { line in
+                [
+                    "product_id": JSONValue(line.productId), "sku": JSONValue(line.sku), "name": JSONValue(line.name),
+                    "category": JSONValue(line.category), "price": Money.json(minorUnits: line.priceMinorUnits, currency: currency),
+                    "quantity": JSONValue(line.quantity),
+                ]
+            }),
+        ]
+    }
+}

@@ -22,8 +22,8 @@ public struct OrderService: Sendable {
                 throw RapportError(.conflict, code: "order_exists", message: "An order \(parsed.orderId) already exists.",
                                    details: ["field": "order_id"])
             }
-            var batch = IdentityBatch(workspaceId: workspaceId, repos: repos, deps: deps)
-            batch.orderSource = "api"
+            var writer = ProfileWriter(workspaceId: workspaceId, repos: repos, deps: deps)
+            let at = occurredAt ?? now
             let target: String
             if let customerId {
                 target = try await CustomerService.live(repos, workspaceId: workspaceId, id: customerId).id
@@ -31,15 +31,14 @@ public struct OrderService: Sendable {
                 guard !identifiers.isEmpty else {
                     throw RapportError.invalid("customer_id", "Name the customer by customer_id, user_id or email.")
                 }
-                try await batch.lookUp(identifiers)
-                target = try await batch.resolve(TrackingMessage.synthetic(identifiers: identifiers, at: occurredAt ?? now))
+                try await writer.lookUp(identifiers)
+                target = try await writer.resolveOrCreate(identifiers: identifiers, at: at)
             }
-            var message = TrackingMessage.synthetic(identifiers: [], at: occurredAt ?? now)
-            message.type = .track
-            message.name = "Order Completed"
-            message.properties = properties
-            try await batch.record(message, try IdentityBatch.parts(of: message), for: target)
-            try await batch.flush()
+            try await writer.applyTraits([:], to: target, at: at, source: "api")
+            if let stored = try await writer.recordOrder(parsed, for: target, at: at, source: "api") {
+                writer.append(.order, name: stored.orderId, for: target, at: at, properties: stored.timelineProperties)
+            }
+            try await writer.flush()
             guard let order = try await repos.orders.find(workspaceId: workspaceId, orderId: parsed.orderId) else {
                 throw RapportError(.internalError, code: "internal_error", message: "the order was not stored")
             }

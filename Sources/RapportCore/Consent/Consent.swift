@@ -85,3 +85,9 @@ public enum ContactPolicy {
         return value
     }
 }
+
+extension ConsentRecord {
+    public var timelineProperties: JSONValue {
+        ["purpose": .string(purpose), "channel": .string(channel), "status": .string(status.rawValue), "source": .string(source)]
+    }
+}

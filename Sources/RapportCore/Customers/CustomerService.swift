@@ -154,9 +154,9 @@ public struct CustomerService: Sendable {
             let second = try await Self.live(repos, workspaceId: workspaceId, id: otherId)
             guard first.id != second.id else { return first }
             try await repos.customers.lockIdentities(workspaceId: workspaceId)
-            var batch = IdentityBatch(workspaceId: workspaceId, repos: repos, deps: deps)
-            let survivor = try await batch.merge([first.id, second.id], reason: "manual", identifiers: [])
-            try await batch.flush()
+            var writer = ProfileWriter(workspaceId: workspaceId, repos: repos, deps: deps)
+            let survivor = try await writer.merge([first.id, second.id], reason: "manual", identifiers: [])
+            try await writer.flush()
             try await audit.record(in: repos, workspaceId: workspaceId, actor: principal.actor, action: .customerMerged,
                                    targetType: "customer", targetId: survivor,
                                    details: ["merged": [first.id, second.id].filter { $0 != survivor }.joined()])
@@ -252,10 +252,10 @@ public struct CustomerService: Sendable {
         let deps = self.deps
         return try await deps.store.write { repos in
             let customer = try await Self.live(repos, workspaceId: workspaceId, id: id)
-            var batch = IdentityBatch(workspaceId: workspaceId, repos: repos, deps: deps)
-            try await batch.recordConsent(customerId: customer.id, purpose: purpose, channel: channel, status: status,
+            var writer = ProfileWriter(workspaceId: workspaceId, repos: repos, deps: deps)
+            try await writer.recordConsent(customerId: customer.id, purpose: purpose, channel: channel, status: status,
                                           source: source, at: deps.clock.nowMillis)
-            try await batch.flush()
+            try await writer.flush()
             return try await repos.consents.history(workspaceId: workspaceId, customerId: customer.id).last!
         }
     }

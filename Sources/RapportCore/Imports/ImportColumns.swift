@@ -75,7 +75,8 @@ struct ImportColumns: Sendable {
             for (name, value) in values where !Self.userIdNames.contains(name) && !Self.emailNames.contains(name) {
                 traits[name] = .string(value)
             }
-            if let phone = values["phone"] { identifiers.append(Identifier(.phone, phone)) }
+            // As tracking does, a phone without a digit stays a trait and names nobody.
+            if let phone = values["phone"], phone.contains(where: \.isNumber) { identifiers.append(Identifier(.phone, phone)) }
             return ImportRow(identifiers: identifiers, traits: traits, order: nil, occurredAt: nil)
         case .orders:
             guard let orderId = values["order_id"] else { throw RapportError.invalid("order_id", "order_id is empty.") }

@@ -166,33 +166,18 @@ public struct ImportService: Sendable {
         let workspaceId = job.workspaceId
         let outcomes = try await deps.store.write { repos -> [(Int, RapportError?)] in
             try await repos.customers.lockIdentities(workspaceId: workspaceId)
-            var batch = IdentityBatch(workspaceId: workspaceId, repos: repos, deps: deps)
-            batch.orderSource = "import"
-            try await batch.lookUp(groups.flatMap { $0.row.identifiers })
+            var writer = ProfileWriter(workspaceId: workspaceId, repos: repos, deps: deps)
+            try await writer.lookUp(groups.flatMap { $0.row.identifiers })
             var outcomes: [(Int, RapportError?)] = []
             for group in groups {
                 do {
-                    let at = group.row.occurredAt ?? deps.clock.nowMillis
-                    var message = TrackingMessage.synthetic(identifiers: group.row.identifiers, at: at)
-                    message.traits.merge(group.row.traits) { $1 }
-                    if let order = group.row.order {
-                        if try await repos.orders.find(workspaceId: workspaceId, orderId: order.orderId) != nil {
-                            throw RapportError(.conflict, code: "order_exists", message: "Order \(order.orderId) was already imported.",
-                                               details: ["field": "order_id"])
-                        }
-                        message.type = .track
-                        message.name = "Order Completed"
-                        message.properties = order.properties
-                    }
-                    let parts = try IdentityBatch.parts(of: message)
-                    let customerId = try await batch.resolve(message)
-                    try await batch.record(message, parts, for: customerId)
+                    try await Self.record(group.row, with: &writer)
                     outcomes += group.rows.map { ($0, nil) }
                 } catch let error as RapportError {
                     outcomes += group.rows.map { ($0, error) }
                 }
             }
-            try await batch.flush()
+            try await writer.flush()
             return outcomes
         }
         for (row, error) in outcomes {
@@ -204,5 +189,33 @@ public struct ImportService: Sendable {
             }
         }
         try await save(job)
+    }
+
+    /// Writes one row (or the rows of one order) for the person it names, every change marked `import`.
+    private static func record(_ row: ImportRow, with writer: inout ProfileWriter) async throws {
+        let at = row.occurredAt ?? writer.deps.clock.nowMillis
+        // Read what can fail before touching profiles, so a rejected row changes nothing.
+        var order: ParsedOrder?
+        if let given = row.order {
+            if try await writer.repos.orders.find(workspaceId: writer.workspaceId, orderId: given.orderId) != nil {
+                throw RapportError(.conflict, code: "order_exists", message: "Order \(given.orderId) was already imported.",
+                                   details: ["field": "order_id"])
+            }
+            order = try Order.fromSegment(properties: given.properties)
+        }
+        let consent = try ConsentTraits.parse(row.traits["consent"])
+        let customerId = try await writer.resolveOrCreate(identifiers: row.identifiers, at: at)
+        var traits = row.traits
+        traits["consent"] = nil
+        try await writer.applyTraits(traits, to: customerId, at: at, source: "import")
+        for (purpose, channel, status) in consent {
+            try await writer.recordConsent(customerId: customerId, purpose: purpose, channel: channel, status: status,
+                                           source: "import", at: at)
+        }
+        if let order, let stored = try await writer.recordOrder(order, for: customerId, at: at, source: "import") {
+            writer.append(.order, name: stored.orderId, for: customerId, at: at, properties: stored.timelineProperties)
+        } else if order == nil {
+            writer.append(.traitsUpdated, name: "import", for: customerId, at: at, properties: .object(row.traits))
+        }
     }
 }

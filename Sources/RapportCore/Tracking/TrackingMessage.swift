@@ -125,27 +125,6 @@ public struct TrackingMessage: Sendable, Equatable {
         return result.filter { !$0.value.isEmpty }
     }
 
-    /// A message made by Rapport itself (REST orders, imports) for a person named by `identifiers`.
-    static func synthetic(identifiers: [Identifier], at: Int64) -> TrackingMessage {
-        var traits: [String: JSONValue] = [:]
-        var externalIds: [JSONValue] = []
-        var userId: String?
-        var anonymousId: String?
-        for identifier in identifiers {
-            switch identifier.kind {
-            case .userId: userId = identifier.value
-            case .anonymousId: anonymousId = identifier.value
-            case .email: traits["email"] = .string(identifier.value)
-            case .phone: traits["phone"] = .string(identifier.value)
-            case .external: externalIds.append(["id": .string(identifier.value), "type": .string(identifier.namespace)])
-            }
-        }
-        return TrackingMessage(type: .identify, messageId: "", userId: userId, anonymousId: anonymousId, name: nil,
-                               properties: [:], traits: traits,
-                               context: externalIds.isEmpty ? [:] : ["externalIds": .array(externalIds)],
-                               groupId: nil, previousId: nil, timestamp: at, receivedAt: at)
-    }
-
     static func invalid(_ field: String, _ message: String) -> RapportError {
         RapportError.invalid(field, message)
     }

@@ -1,0 +1,132 @@
+/// An order as its writers read it (`Order.fromSegment`), before it is stored for a profile.
+typealias ParsedOrder = (orderId: String, currency: String, totalMinorUnits: Int64, lines: [OrderLine])
+
+/// The profile writes of one transaction: identifiers and profiles seen so far, and what to write at the end.
+/// Every writer of profiles calls it with its own shapes, naming where the data came from: tracking
+/// (`IngestService`), REST orders, imports, manual merges and consent. In a transaction that holds the workspace's
+/// identity lock (`lockIdentities`): `lookUp` the identifiers once, `resolveOrCreate` each person, apply traits,
+/// orders, consent and timeline entries, then `flush` once.
+struct ProfileWriter {
+    let workspaceId: String
+    let repos: any Repositories
+    let deps: CoreDependencies
+    var owners: [Identifier: String] = [:]
+    var customers: [String: Customer] = [:]
+    /// Profiles as they were read, to write only what changed.
+    var loaded: [String: Customer] = [:]
+    var redirects: [String: String] = [:]
+    var dirty: Set<String> = []
+    var searchDirty: Set<String> = []
+    var activities: [Activity] = []
+    var traitChanges: [String: [TraitChange]] = [:]
+    /// Identifiers first seen in this batch, written at flush (to the survivor, should their profile be merged).
+    var newIdentifiers: [(customerId: String, identifier: Identifier)] = []
+
+    init(workspaceId: String, repos: any Repositories, deps: CoreDependencies) {
+        self.workspaceId = workspaceId
+        self.repos = repos
+        self.deps = deps
+    }
+
+    /// Marks the profile seen `at` and gives it the `traits` newer than what it holds; what changed goes to its trait
+    /// history with `source` (a message type for tracking; `api`, `import`).
+    mutating func applyTraits(_ traits: [String: JSONValue], to customerId: String, at: Int64, source: String) async throws {
+        var profile = try await customer(customerId)
+        profile.seen(at: at)
+        let changed = profile.apply(traits: traits, at: at)
+        if !changed.isEmpty {
+            profile.updatedAt = deps.clock.nowMillis
+            traitChanges[customerId, default: []] += changed.sorted { $0.key < $1.key }.map {
+                TraitChange(trait: $0.key, value: $0.value, source: source, recordedAt: at)
+            }
+            searchDirty.insert(customerId)
+        }
+        customers[customerId] = profile
+        dirty.insert(customerId)
+    }
+
+    /// Stores `order` as the profile's, placed `at` and coming from `source` (`track`, `api`, `import`); nil when an
+    /// order with its id is stored already. Its timeline entry is the caller's (`append`).
+    mutating func recordOrder(_ order: ParsedOrder, for customerId: String, at: Int64, source: String) async throws -> Order? {
+        guard try await repos.orders.find(workspaceId: workspaceId, orderId: order.orderId) == nil else { return nil }
+        let stored = Order(id: deps.ids.next(), workspaceId: workspaceId, orderId: order.orderId, customerId: customerId,
+                           currency: order.currency, totalMinorUnits: order.totalMinorUnits, occurredAt: at,
+                           source: source, lines: order.lines)
+        try await repos.orders.insert(stored)
+        return stored
+    }
+
+    /// Adds a timeline entry, written at `flush` (moved to the survivor, should its profile be merged meanwhile).
+    mutating func append(_ activity: Activity) {
+        activities.append(activity)
+    }
+
+    /// Adds a timeline entry that happened `at` and was received now.
+    mutating func append(_ kind: ActivityKind, name: String?, for customerId: String, at: Int64, properties: JSONValue) {
+        append(Activity(id: deps.ids.next(), workspaceId: workspaceId, customerId: customerId, kind: kind, name: name,
+                        occurredAt: at, receivedAt: deps.clock.nowMillis, properties: properties))
+    }
+
+    mutating func recordConsent(customerId: String, purpose: String, channel: String, status: ConsentRecord.Status,
+                                source: String, at: Int64) async throws {
+        let record = ConsentRecord(id: deps.ids.next(), workspaceId: workspaceId, customerId: customerId, purpose: purpose,
+                                   channel: channel, status: status, source: source, recordedAt: at)
+        try await repos.consents.append(record)
+        activities.append(Activity(id: deps.ids.next(), workspaceId: workspaceId, customerId: customerId, kind: .consent,
+                                   name: purpose, occurredAt: at, receivedAt: deps.clock.nowMillis,
+                                   properties: record.timelineProperties))
+    }
+
+    mutating func upsertAccount(groupId: String, traits: [String: JSONValue], customerId: String) async throws -> Account {
+        let now = deps.clock.nowMillis
+        var account = try await repos.accounts.find(workspaceId: workspaceId, groupId: groupId)
+            ?? Account(id: deps.ids.next(), workspaceId: workspaceId, groupId: groupId, traits: [:], createdAt: now, updatedAt: now)
+        account.traits.merge(traits) { $1 }
+        account.updatedAt = now
+        try await repos.accounts.upsert(account)
+        try await repos.accounts.addMember(workspaceId: workspaceId, accountId: account.id, customerId: customerId, at: now)
+        return account
+    }
+
+    mutating func flush() async throws {
+        // Profiles that only moved their first/last-seen times (most events of known people) get a narrow update.
+        var changed: [Customer] = []
+        var seen: [(id: String, first: Int64, last: Int64)] = []
+        for id in dirty.sorted() {
+            guard let profile = customers[id] else { continue }
+            guard let before = loaded[id] else { changed.append(profile); continue }
+            var unchanged = profile
+            unchanged.firstSeenAt = before.firstSeenAt
+            unchanged.lastSeenAt = before.lastSeenAt
+            if unchanged != before {
+                changed.append(profile)
+            } else if profile.firstSeenAt != before.firstSeenAt || profile.lastSeenAt != before.lastSeenAt {
+                seen.append((id, profile.firstSeenAt, profile.lastSeenAt))
+            }
+        }
+        try await repos.customers.upsert(changed)
+        try await repos.customers.updateSeen(workspaceId: workspaceId, seen)
+        try await repos.customers.addIdentifiers(workspaceId: workspaceId,
+                                                 newIdentifiers.map { (root($0.customerId), $0.identifier) },
+                                                 at: deps.clock.nowMillis)
+        for (customerId, changes) in traitChanges where !changes.isEmpty {
+            try await repos.customers.appendTraitHistory(workspaceId: workspaceId, customerId: root(customerId), changes)
+        }
+        try await repos.activities.insert(activities)
+        let live = Set(searchDirty.map(root)).filter { customers[$0]?.mergedInto == nil }
+        // A profile created by this batch has all its identifiers here: its search entry is written from memory.
+        // Profiles read from the database may hold identifiers this batch never saw: their entry is rebuilt there.
+        let created = live.filter { loaded[$0] == nil }.sorted()
+        var identifierValues: [String: [String]] = [:]
+        if !created.isEmpty {
+            for (identifier, owner) in owners {
+                let survivor = root(owner)
+                if loaded[survivor] == nil { identifierValues[survivor, default: []].append(identifier.value) }
+            }
+        }
+        try await repos.customers.writeSearch(workspaceId: workspaceId, created.compactMap { id in
+            customers[id].map { (id, [$0.name, $0.email, $0.phone] + (identifierValues[id] ?? []).sorted().map(Optional.some)) }
+        })
+        try await repos.customers.refreshSearch(workspaceId: workspaceId, customerIds: live.filter { loaded[$0] != nil }.sorted())
+    }
+}
