@@ -189,12 +189,13 @@ struct JobWorkerTests {
     @Test func aLongJobKeepsItsLeaseRenewed() async throws {
         try await TestApp.withDatabase { database in
             let store = SQLDataStore(database: database)
-            let worker = JobWorker(store: store, handlers: [Handler(kind: "test") { _ in try await Task.sleep(for: .milliseconds(1_200)) }],
-                                   settings: Self.settings(concurrency: 1, leaseMillis: 300), logger: Self.logger)
+            let worker = JobWorker(store: store, handlers: [Handler(kind: "test") { _ in try await Task.sleep(for: .seconds(5)) }],
+                                   settings: Self.settings(concurrency: 1, leaseMillis: 2_000), logger: Self.logger)
             try await Self.running([worker]) {
                 try await Self.enqueue(store, Self.newJob("long"))
                 try await Self.eventually("the job runs") { try await Self.find(store, "long")?.state == .running }
-                try await Task.sleep(for: .milliseconds(700))
+                // Past the first lease's expiry (2 s), renewed every 667 ms.
+                try await Task.sleep(for: .milliseconds(3_000))
                 let running = try #require(try await Self.find(store, "long"))
                 #expect(running.state == .running && (running.leaseExpiresAt ?? 0) > Date().millisSince1970,
                         "the lease was renewed past its first expiry")
