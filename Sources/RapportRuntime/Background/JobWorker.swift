@@ -144,9 +144,12 @@ public final class JobWorker: Service, Sendable {
             renewAt = ContinuousClock.now + renewEvery
             let (owner, now, lease) = (self.owner, clock.nowMillis, settings.leaseMillis)
             do {
-                let held = try await store.write {
-                    try await $0.jobs.renew(id: job.id, owner: owner, until: now + lease, now: now)
-                }
+                // In its own task: cancelling this one when the handler finishes must not interrupt a write midway
+                // (a write cancelled between BEGIN and COMMIT could leave the SQLite writer inside its transaction).
+                let store = self.store
+                let held = try await Task {
+                    try await store.write { try await $0.jobs.renew(id: job.id, owner: owner, until: now + lease, now: now) }
+                }.value
                 if !held { return .leaseLost }
             } catch {
                 // The lease may still be valid; try again at the next renewal.
@@ -171,7 +174,8 @@ public final class JobWorker: Service, Sendable {
     /// Runs one lease-checked state change; a refusal means another worker re-claimed the job after our lease expired.
     private func settle(_ job: Job, _ change: @escaping @Sendable (any Repositories) async throws -> Bool) async {
         do {
-            let held = try await store.write(change)
+            let store = self.store
+            let held = try await Task { try await store.write(change) }.value
             if !held {
                 logger.warning("job \(job.id) (\(job.kind)): lease no longer held; outcome not recorded",
                                metadata: ["component": "jobs"])
