@@ -13,6 +13,7 @@ struct ConfigurationTests {
     @Test func defaultsApplyAndEnvironmentOverridesThem() async throws {
         let defaults = try await AppConfig.load(environment: [:])
         #expect(defaults.port == 8080)
+        #expect(defaults.jobConcurrency == 2 && defaults.jobLeaseSeconds == 60 && defaults.jobPollMillis == 1_000)
         #expect(defaults.host == "127.0.0.1")
         #expect(defaults.database == .sqlite(path: "./rapport-data/rapport.sqlite"))
         #expect(defaults.sqlite == SQLiteOptions(synchronous: .full, mmapBytes: 1 << 30))
@@ -37,6 +38,10 @@ struct ConfigurationTests {
         (["SQLITE_MMAP_BYTES": "-1"], "SQLITE_MMAP_BYTES"),
         (["SQLITE_MMAP_BYTES": "3000000000"], "SQLITE_MMAP_BYTES"),
         (["SQLITE_MMAP_BYTES": "1GB"], "SQLITE_MMAP_BYTES"),
+        (["JOB_CONCURRENCY": "0"], "JOB_CONCURRENCY"),
+        (["JOB_CONCURRENCY": "many"], "JOB_CONCURRENCY"),
+        (["JOB_LEASE_SECONDS": "1"], "JOB_LEASE_SECONDS"),
+        (["JOB_POLL_MILLIS": "10"], "JOB_POLL_MILLIS"),
     ])
     func invalidValuesStopStartUpNamingTheSetting(environment: [String: String], key: String) async {
         do {

@@ -27,7 +27,7 @@ struct MoneyMigrationTests {
                         """).run()
                 }
             }
-            let applied = try await Migrator(database: database).migrate()
+            let applied = try await Migrator(database: database, migrations: Migrations.all.filter { $0.version <= 8 }).migrate()
             #expect(applied == ["0008_money_minor_units"])
             let expected: [String: Int64] = ["o-eur": 1999, "o-jpy": 1234, "o-kwd": 1234, "o-half": 12, "o-up": 102, "o-clf": 12345]
             let store = SQLDataStore(database: database)

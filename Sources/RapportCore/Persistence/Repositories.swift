@@ -75,6 +75,7 @@ public protocol Repositories: Sendable {
     var consents: any ConsentRepository { get }
     var imports: any ImportRepository { get }
     var segments: any SegmentRepository { get }
+    var jobs: any JobRepository { get }
 }
 
 /// The persistence boundary the domain sees: reads on any connection, writes in one transaction.

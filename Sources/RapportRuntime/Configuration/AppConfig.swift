@@ -24,6 +24,12 @@ public struct AppConfig: Sendable {
     public var bootstrapAdmin: BootstrapAdmin?
     /// How often every segment's membership is recomputed.
     public var segmentRefreshSeconds: Int = 300
+    /// Jobs one process runs at once (`JOB_CONCURRENCY`).
+    public var jobConcurrency: Int = 2
+    /// How long a worker's claim on a job lasts before another worker may take it; renewed while the job runs.
+    public var jobLeaseSeconds: Int = 60
+    /// How often an idle worker looks for due jobs.
+    public var jobPollMillis: Int = 1_000
     /// Bcrypt cost; tests lower it to keep suites fast.
     public var bcryptCost: UInt8 = 12
 
@@ -83,6 +89,12 @@ public struct AppConfig: Sendable {
                                           default: bodyTimeoutSeconds, range: 1...3600)
         segmentRefreshSeconds = try Self.int(reader, "segment.refresh.seconds", env: "SEGMENT_REFRESH_SECONDS", default: 300,
                                              range: 5...86_400)
+        jobConcurrency = try Self.int(reader, "job.concurrency", env: "JOB_CONCURRENCY", default: jobConcurrency,
+                                      range: 1...64)
+        jobLeaseSeconds = try Self.int(reader, "job.lease.seconds", env: "JOB_LEASE_SECONDS", default: jobLeaseSeconds,
+                                       range: 5...86_400)
+        jobPollMillis = try Self.int(reader, "job.poll.millis", env: "JOB_POLL_MILLIS", default: jobPollMillis,
+                                     range: 50...60_000)
         cookieSecure = try Self.bool(reader, "cookie.secure", env: "COOKIE_SECURE", default: false)
         let email = reader.string(forKey: "rapport.admin.email")
         let password = reader.string(forKey: "rapport.admin.password", isSecret: true)

@@ -11,7 +11,18 @@ extension Runtime {
         [
             SegmentRefresher(segments: services.segments, interval: .seconds(config.segmentRefreshSeconds),
                              logger: logger),
+            jobWorker(),
         ]
+    }
+
+    /// The job worker with the handlers of every job kind the program knows.
+    public func jobWorker(handlers: [any JobHandler] = [NoopJobHandler()]) -> JobWorker {
+        var settings = JobWorkerSettings()
+        settings.concurrency = config.jobConcurrency
+        settings.leaseMillis = Int64(config.jobLeaseSeconds) * 1_000
+        settings.pollInterval = .milliseconds(config.jobPollMillis)
+        return JobWorker(store: services.core.store, handlers: handlers, settings: settings, clock: services.core.clock,
+                         logger: logger)
     }
 
     /// One service group: the background services, then `front` (the HTTP server for `serve`, nothing for

@@ -29,6 +29,7 @@ public enum Migrations {
         plannedLookups0006,
         searchPrefixes0007,
         moneyMinorUnits0008,
+        jobs0009,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

@@ -41,4 +41,5 @@ struct SQLRepositories: Repositories {
     var consents: any ConsentRepository { SQLConsentRepository(db: db) }
     var imports: any ImportRepository { SQLImportRepository(db: db) }
     var segments: any SegmentRepository { SQLSegmentRepository(db: db) }
+    var jobs: any JobRepository { SQLJobRepository(db: db) }
 }

@@ -1,0 +1,27 @@
+/// The durable job queue. Implemented over SQL in RapportStore; part of `Repositories`, so a job enqueued inside
+/// `store.write { … }` commits or rolls back with the caller's own writes.
+///
+/// Every state change after a claim names the worker (`owner`) and takes effect only while that worker still holds
+/// the lease: a worker whose lease expired and whose job another worker re-claimed gets `false` back and changes
+/// nothing.
+public protocol JobRepository: Sendable {
+    /// Adds `job`, or returns the job already stored under the same workspace, kind and idempotency key.
+    func enqueue(_ job: Job) async throws -> Job
+    func find(id: String, workspaceId: String?) async throws -> Job?
+    /// Takes up to `limit` due jobs (queued with `runAt <= now`, or running with an expired lease), highest priority
+    /// then earliest first, marks them running for `owner` until `now + leaseMillis` and counts an attempt.
+    func claim(owner: String, limit: Int, now: Int64, leaseMillis: Int64) async throws -> [Job]
+    /// Extends the lease of a running job the caller still holds.
+    func renew(id: String, owner: String, until: Int64, now: Int64) async throws -> Bool
+    func complete(id: String, owner: String, now: Int64) async throws -> Bool
+    func fail(id: String, owner: String, error: String, outcome: JobFailureOutcome, now: Int64) async throws -> Bool
+    /// Puts a running job the caller holds back in the queue, due now, without counting the interrupted attempt.
+    func release(id: String, owner: String, now: Int64) async throws -> Bool
+    /// Cancels a job that has not succeeded; a worker still running it can no longer complete it.
+    func cancel(id: String, workspaceId: String?, now: Int64) async throws -> Job?
+    /// Queues a dead, failed or cancelled job again, due now, with its attempts reset.
+    func retry(id: String, workspaceId: String?, now: Int64) async throws -> Job?
+    func counts(workspaceId: String?) async throws -> [JobCount]
+    /// Newest first.
+    func list(_ query: JobQuery, page: PageRequest) async throws -> Page<Job>
+}

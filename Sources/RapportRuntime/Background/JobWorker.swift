@@ -1,0 +1,204 @@
+import Foundation
+import Logging
+import Metrics
+import RapportCore
+import ServiceLifecycle
+import Synchronization
+
+/// How a `JobWorker` claims and runs jobs (`JOB_CONCURRENCY`, `JOB_LEASE_SECONDS`, `JOB_POLL_MILLIS`).
+public struct JobWorkerSettings: Sendable {
+    /// Jobs run at once by one worker.
+    public var concurrency = 2
+    /// How long a claim holds a job; renewed every third of it while the job runs.
+    public var leaseMillis: Int64 = 60_000
+    /// How long an idle slot waits before it looks for due jobs again.
+    public var pollInterval: Duration = .seconds(1)
+    /// How long running jobs may go on after graceful shutdown begins before they are released to other workers.
+    public var shutdownGrace: Duration = .seconds(10)
+    public var retry = JobRetryPolicy()
+
+    public init() {}
+}
+
+/// Runs due jobs from the `jobs` table with the handler registered for their kind: `concurrency` slots each claim one
+/// job at a time under a lease, renew it while the job runs, and record the outcome only while they still hold it.
+/// On graceful shutdown it stops claiming, lets running jobs finish within `shutdownGrace`, then puts the others back
+/// in the queue (and cancels their handlers) so another process takes them. Delivery is at least once.
+public final class JobWorker: Service, Sendable {
+    /// Names this worker in `lease_owner`; unique per instance.
+    public let owner: String
+    let store: any DataStore
+    let handlers: [String: any JobHandler]
+    let settings: JobWorkerSettings
+    let clock: WallClock
+    let logger: Logger
+    /// When graceful shutdown began (nil while running normally).
+    private let stopRequested = Mutex<ContinuousClock.Instant?>(nil)
+
+    public init(store: any DataStore, handlers: [any JobHandler], settings: JobWorkerSettings = JobWorkerSettings(),
+                clock: WallClock = .system, logger: Logger, owner: String? = nil) {
+        self.store = store
+        self.handlers = Dictionary(handlers.map { ($0.kind, $0) }, uniquingKeysWith: { _, last in last })
+        self.settings = settings
+        self.clock = clock
+        self.logger = logger
+        let host = ProcessInfo.processInfo.environment["HOSTNAME"] ?? "rapport"
+        self.owner = owner ?? "\(host)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { slots in
+                for _ in 0..<max(1, settings.concurrency) {
+                    slots.addTask { await self.slot() }
+                }
+            }
+        } onGracefulShutdown: {
+            self.stopRequested.withLock { if $0 == nil { $0 = .now } }
+        }
+    }
+
+    private var isStopping: Bool { stopRequested.withLock { $0 != nil } || Task.isCancelled }
+
+    /// Claims and runs one job after another until shutdown; sleeps `pollInterval` when nothing is due.
+    private func slot() async {
+        while !isStopping {
+            var claimed: Job?
+            do {
+                let (owner, now, lease) = (self.owner, clock.nowMillis, settings.leaseMillis)
+                claimed = try await store.write { try await $0.jobs.claim(owner: owner, limit: 1, now: now, leaseMillis: lease) }.first
+            } catch {
+                logger.error("claiming jobs failed: \(error)", metadata: ["component": "jobs"])
+            }
+            if let job = claimed {
+                await execute(job)
+            } else {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.pollInterval) }
+            }
+        }
+    }
+
+    private enum Ending: Sendable {
+        case finished((any Error)?)
+        case leaseLost
+        case released
+    }
+
+    private func execute(_ job: Job) async {
+        let started = ContinuousClock.now
+        // A job claimed again and again after expired leases (it kills or hangs its workers) is not run forever.
+        if job.attempts > job.maxAttempts {
+            await fail(job, error: "its lease expired on every one of \(job.maxAttempts) attempts", outcome: .dead)
+            return
+        }
+        guard let handler = handlers[job.kind] else {
+            // Retried, not failed: during a rolling deploy a newer process may know the kind.
+            let error = "no handler for job kind \(job.kind)"
+            await fail(job, error: error, outcome: settings.retry.outcome(for: job, error: NoHandler(), now: clock.nowMillis))
+            return
+        }
+        let ending = await withTaskGroup(of: Ending.self) { group in
+            group.addTask {
+                do { try await handler.run(job); return .finished(nil) } catch { return .finished(error) }
+            }
+            group.addTask { await self.holdLease(job) }
+            let first = await group.next() ?? .released
+            // Released before the handler is cancelled and awaited, so a handler slow to stop delays no one.
+            if case .released = first { await self.release(job) }
+            group.cancelAll()
+            return first
+        }
+        switch ending {
+        case .finished(.none):
+            await record(job, "succeeded", since: started)
+            let (owner, now) = (self.owner, clock.nowMillis)
+            await settle(job) { try await $0.jobs.complete(id: job.id, owner: owner, now: now) }
+        case .finished(.some(let error)):
+            if error is CancellationError, isStopping {
+                await release(job)
+                return
+            }
+            let outcome = settings.retry.outcome(for: job, error: error, now: clock.nowMillis)
+            await record(job, Self.name(outcome), since: started)
+            await fail(job, error: String(describing: error), outcome: outcome)
+        case .leaseLost:
+            logger.warning("lost the lease of job \(job.id) (\(job.kind)); another worker has it",
+                           metadata: ["component": "jobs"])
+        case .released:
+            logger.notice("released job \(job.id) (\(job.kind)) at shutdown", metadata: ["component": "jobs"])
+        }
+    }
+
+    /// Renews the lease every third of its length while the job runs; ends when the lease is lost, or when
+    /// shutdown began more than `shutdownGrace` ago (or the task is cancelled).
+    private func holdLease(_ job: Job) async -> Ending {
+        let renewEvery = Duration.milliseconds(max(1, settings.leaseMillis / 3))
+        let tick = min(Duration.milliseconds(50), renewEvery)
+        var renewAt = ContinuousClock.now + renewEvery
+        while true {
+            do { try await Task.sleep(for: tick) } catch { return .released }
+            if let since = stopRequested.withLock({ $0 }), ContinuousClock.now - since >= settings.shutdownGrace {
+                return .released
+            }
+            guard ContinuousClock.now >= renewAt else { continue }
+            renewAt = ContinuousClock.now + renewEvery
+            let (owner, now, lease) = (self.owner, clock.nowMillis, settings.leaseMillis)
+            do {
+                // In its own task: cancelling this one when the handler finishes must not interrupt a write midway
+                // (a write cancelled between BEGIN and COMMIT could leave the SQLite writer inside its transaction).
+                let store = self.store
+                let held = try await Task {
+                    try await store.write { try await $0.jobs.renew(id: job.id, owner: owner, until: now + lease, now: now) }
+                }.value
+                if !held { return .leaseLost }
+            } catch {
+                // The lease may still be valid; try again at the next renewal.
+                logger.error("renewing the lease of job \(job.id) failed: \(error)", metadata: ["component": "jobs"])
+            }
+        }
+    }
+
+    private func release(_ job: Job) async {
+        let (owner, now) = (self.owner, clock.nowMillis)
+        await settle(job) { try await $0.jobs.release(id: job.id, owner: owner, now: now) }
+    }
+
+    private func fail(_ job: Job, error: String, outcome: JobFailureOutcome) async {
+        let (owner, now) = (self.owner, clock.nowMillis)
+        if case .retry = outcome {} else {
+            logger.warning("job \(job.id) (\(job.kind)) \(Self.name(outcome)): \(error)", metadata: ["component": "jobs"])
+        }
+        await settle(job) { try await $0.jobs.fail(id: job.id, owner: owner, error: error, outcome: outcome, now: now) }
+    }
+
+    /// Runs one lease-checked state change; a refusal means another worker re-claimed the job after our lease expired.
+    private func settle(_ job: Job, _ change: @escaping @Sendable (any Repositories) async throws -> Bool) async {
+        do {
+            let store = self.store
+            let held = try await Task { try await store.write(change) }.value
+            if !held {
+                logger.warning("job \(job.id) (\(job.kind)): lease no longer held; outcome not recorded",
+                               metadata: ["component": "jobs"])
+            }
+        } catch {
+            logger.error("recording the outcome of job \(job.id) failed: \(error)", metadata: ["component": "jobs"])
+        }
+    }
+
+    private func record(_ job: Job, _ outcome: String, since started: ContinuousClock.Instant) async {
+        Counter(label: "rapport_jobs_outcomes_total", dimensions: [("kind", job.kind), ("outcome", outcome)]).increment()
+        let elapsed = (ContinuousClock.now - started).components
+        Metrics.Timer(label: "rapport_jobs_run_duration", dimensions: [("kind", job.kind)], preferredDisplayUnit: .seconds)
+            .recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+    }
+
+    static func name(_ outcome: JobFailureOutcome) -> String {
+        switch outcome {
+        case .retry: "retried"
+        case .dead: "dead"
+        case .failed: "failed"
+        }
+    }
+
+    private struct NoHandler: Error {}
+}

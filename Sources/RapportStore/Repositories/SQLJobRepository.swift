@@ -1,0 +1,173 @@
+import RapportCore
+import SQLKit
+
+/// The job queue over SQL. Claims differ by dialect: PostgreSQL skips rows another transaction has locked
+/// (`FOR UPDATE SKIP LOCKED`), so concurrent workers take disjoint jobs without waiting; SQLite has no row locks,
+/// but every claim is a write on its single writer connection (`BEGIN IMMEDIATE`), so claims run one after another
+/// and the second sees the first's update.
+struct SQLJobRepository: JobRepository {
+    let db: any SQLDatabase
+
+    static let columns = """
+        id, workspace_id, kind, payload, run_at, priority, attempts, max_attempts, state, last_error, idempotency_key, \
+        lease_owner, lease_expires_at, created_at, updated_at, finished_at
+        """
+
+    func enqueue(_ job: Job) async throws -> Job {
+        try await db.raw("""
+            INSERT INTO jobs (\(unsafeRaw: Self.columns))
+            VALUES (\(bind: job.id), \(bind: job.workspaceId), \(bind: job.kind), \(bind: job.payload), \(bind: job.runAt),
+                    \(bind: Int64(job.priority)), \(bind: Int64(job.attempts)), \(bind: Int64(job.maxAttempts)),
+                    \(bind: job.state.rawValue), \(bind: job.lastError), \(bind: job.idempotencyKey),
+                    \(bind: job.leaseOwner), \(bind: job.leaseExpiresAt), \(bind: job.createdAt), \(bind: job.updatedAt),
+                    \(bind: job.finishedAt))
+            ON CONFLICT DO NOTHING
+            """).run()
+        guard let key = job.idempotencyKey else { return job }
+        let stored = try await db.raw("""
+            SELECT \(unsafeRaw: Self.columns) FROM jobs
+            WHERE COALESCE(workspace_id, '') = \(bind: job.workspaceId ?? "") AND kind = \(bind: job.kind)
+              AND idempotency_key = \(bind: key)
+            """).first().map(Self.job)
+        return stored ?? job
+    }
+
+    func find(id: String, workspaceId: String?) async throws -> Job? {
+        var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM jobs WHERE id = \(bind: id)"
+        Self.scope(&sql, workspaceId)
+        return try await db.raw(sql).first().map(Self.job)
+    }
+
+    func claim(owner: String, limit: Int, now: Int64, leaseMillis: Int64) async throws -> [Job] {
+        let lock = db.isPostgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let rows = try await db.raw("""
+            UPDATE jobs SET state = 'running', lease_owner = \(bind: owner), lease_expires_at = \(bind: now + leaseMillis),
+                attempts = attempts + 1, updated_at = \(bind: now)
+            WHERE id IN (
+                SELECT id FROM jobs
+                WHERE (state = 'queued' AND run_at <= \(bind: now)) OR (state = 'running' AND lease_expires_at < \(bind: now))
+                ORDER BY priority DESC, run_at LIMIT \(unsafeRaw: String(max(1, limit)))\(unsafeRaw: lock))
+            RETURNING \(unsafeRaw: Self.columns)
+            """).all().map(Self.job)
+        // RETURNING keeps no order.
+        return rows.sorted { ($0.priority, -$0.runAt, $0.id) > ($1.priority, -$1.runAt, $1.id) }
+    }
+
+    func renew(id: String, owner: String, until: Int64, now: Int64) async throws -> Bool {
+        try await held(id, owner, "lease_expires_at = \(until), updated_at = \(now)")
+    }
+
+    func complete(id: String, owner: String, now: Int64) async throws -> Bool {
+        try await held(id, owner, """
+            state = 'succeeded', lease_owner = NULL, lease_expires_at = NULL, finished_at = \(now), updated_at = \(now)
+            """)
+    }
+
+    func fail(id: String, owner: String, error: String, outcome: JobFailureOutcome, now: Int64) async throws -> Bool {
+        let message = String(error.prefix(2_000))
+        var sql: SQLQueryString = "UPDATE jobs SET last_error = \(bind: message), lease_owner = NULL, lease_expires_at = NULL, "
+        switch outcome {
+        case .retry(let at):
+            sql.appendInterpolation(unsafeRaw: "state = 'queued', run_at = \(at), updated_at = \(now)")
+        case .dead:
+            sql.appendInterpolation(unsafeRaw: "state = 'dead', finished_at = \(now), updated_at = \(now)")
+        case .failed:
+            sql.appendInterpolation(unsafeRaw: "state = 'failed', finished_at = \(now), updated_at = \(now)")
+        }
+        sql.appendInterpolation(unsafeRaw: " WHERE id = ")
+        sql.appendInterpolation(bind: id)
+        sql.appendInterpolation(unsafeRaw: " AND state = 'running' AND lease_owner = ")
+        sql.appendInterpolation(bind: owner)
+        sql.appendInterpolation(unsafeRaw: " RETURNING id")
+        return try await db.raw(sql).first() != nil
+    }
+
+    func release(id: String, owner: String, now: Int64) async throws -> Bool {
+        try await held(id, owner, """
+            state = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_at = \(now), \
+            attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, updated_at = \(now)
+            """)
+    }
+
+    func cancel(id: String, workspaceId: String?, now: Int64) async throws -> Job? {
+        var sql: SQLQueryString = """
+            UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, finished_at = \(bind: now),
+                updated_at = \(bind: now)
+            WHERE id = \(bind: id) AND state IN ('queued', 'running', 'failed', 'dead')
+            """
+        Self.scope(&sql, workspaceId)
+        sql.appendInterpolation(unsafeRaw: " RETURNING \(Self.columns)")
+        return try await db.raw(sql).first().map(Self.job)
+    }
+
+    func retry(id: String, workspaceId: String?, now: Int64) async throws -> Job? {
+        var sql: SQLQueryString = """
+            UPDATE jobs SET state = 'queued', attempts = 0, run_at = \(bind: now), finished_at = NULL,
+                updated_at = \(bind: now)
+            WHERE id = \(bind: id) AND state IN ('failed', 'dead', 'cancelled')
+            """
+        Self.scope(&sql, workspaceId)
+        sql.appendInterpolation(unsafeRaw: " RETURNING \(Self.columns)")
+        return try await db.raw(sql).first().map(Self.job)
+    }
+
+    func counts(workspaceId: String?) async throws -> [JobCount] {
+        var sql: SQLQueryString = "SELECT kind, state, COUNT(*) AS n FROM jobs WHERE 1 = 1"
+        Self.scope(&sql, workspaceId)
+        sql.appendInterpolation(unsafeRaw: " GROUP BY kind, state ORDER BY kind, state")
+        return try await db.raw(sql).all().map { row in
+            JobCount(kind: try row.string("kind"), state: try Self.state(row), count: try row.int("n"))
+        }
+    }
+
+    func list(_ query: JobQuery, page: PageRequest) async throws -> Page<Job> {
+        var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM jobs WHERE 1 = 1"
+        Self.scope(&sql, query.workspaceId)
+        if let state = query.state {
+            sql.appendInterpolation(unsafeRaw: " AND state = ")
+            sql.appendInterpolation(bind: state.rawValue)
+        }
+        if let kind = query.kind {
+            sql.appendInterpolation(unsafeRaw: " AND kind = ")
+            sql.appendInterpolation(bind: kind)
+        }
+        return try await db.page(sql, column: "id", page: page, id: \.id, decode: Self.job)
+    }
+
+    /// Runs `UPDATE jobs SET <assignments>` on a running job only while `owner` holds its lease. `assignments` holds
+    /// only integers and literals the repository wrote.
+    private func held(_ id: String, _ owner: String, _ assignments: String) async throws -> Bool {
+        try await db.raw("""
+            UPDATE jobs SET \(unsafeRaw: assignments)
+            WHERE id = \(bind: id) AND state = 'running' AND lease_owner = \(bind: owner)
+            RETURNING id
+            """).first() != nil
+    }
+
+    private static func scope(_ sql: inout SQLQueryString, _ workspaceId: String?) {
+        guard let workspaceId else { return }
+        sql.appendInterpolation(unsafeRaw: " AND workspace_id = ")
+        sql.appendInterpolation(bind: workspaceId)
+    }
+
+    static func state(_ row: any SQLRow) throws -> JobState {
+        let raw = try row.string("state")
+        guard let state = JobState(rawValue: raw) else { throw CorruptRowError(table: "jobs", column: "state", value: raw) }
+        return state
+    }
+
+    static func job(_ row: any SQLRow) throws -> Job {
+        var job = Job(id: try row.string("id"), kind: try row.string("kind"), payload: try row.string("payload"),
+                      workspaceId: try row.optionalString("workspace_id"), now: try row.int64("created_at"),
+                      runAt: try row.int64("run_at"), priority: try row.int("priority"),
+                      maxAttempts: try row.int("max_attempts"), idempotencyKey: try row.optionalString("idempotency_key"))
+        job.attempts = try row.int("attempts")
+        job.state = try state(row)
+        job.lastError = try row.optionalString("last_error")
+        job.leaseOwner = try row.optionalString("lease_owner")
+        job.leaseExpiresAt = try row.optionalInt64("lease_expires_at")
+        job.updatedAt = try row.int64("updated_at")
+        job.finishedAt = try row.optionalInt64("finished_at")
+        return job
+    }
+}
