@@ -286,8 +286,61 @@ def page_csrf_token(client: ApiClient, path: str = "/") -> str:
 # The server
 
 
-class RapportServer:
-    """One `rapport serve` process on a free loopback port; its output goes to a log file."""
+class RapportProcess:
+    """One `rapport` subcommand running as a process; its output goes to a log file."""
+
+    def __init__(self, database: str, workdir: Path, name: str, env: dict[str, str] | None = None):
+        self.database = database
+        self.workdir = workdir
+        self.name = name
+        self.env = env or {}
+        self.log_path = workdir / f"{name}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.exit_code: int | None = None
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        require_binary()
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [RAPPORT_BIN, *self.command()],
+                cwd=self.workdir,
+                env=rapport_env(self.database, self.env),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def stop(self, timeout: float = SHUTDOWN_TIMEOUT) -> int | None:
+        """Sends SIGTERM and waits; kills it when it does not exit in time. Returns its exit code."""
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                with open(self.log_path, "a", encoding="utf-8") as log:
+                    log.write(f"\n[e2e] no exit {timeout}s after SIGTERM: killed\n")
+        self.exit_code = self.process.returncode
+        return self.exit_code
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def log_tail(self, lines: int = 200) -> str:
+        return "\n".join(self.log_text().splitlines()[-lines:])
+
+
+class RapportServer(RapportProcess):
+    """One `rapport serve` process on a free loopback port."""
 
     def __init__(
         self,
@@ -297,28 +350,13 @@ class RapportServer:
         env: dict[str, str] | None = None,
         args: tuple[str, ...] = (),
     ):
-        self.database = database
-        self.workdir = workdir
-        self.name = name
-        self.env = env or {}
+        super().__init__(database, workdir, name, env)
         self.args = args
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log_path = workdir / f"{name}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.exit_code: int | None = None
 
-    def start(self) -> None:
-        require_binary()
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [RAPPORT_BIN, "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.args],
-                cwd=self.workdir,
-                env=rapport_env(self.database, self.env),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+    def command(self) -> list[str]:
+        return ["serve", "--host", "127.0.0.1", "--port", str(self.port), *self.args]
 
     def wait_until_healthy(self, timeout: float = STARTUP_TIMEOUT) -> None:
         assert self.process is not None, "start() first"
@@ -337,36 +375,11 @@ class RapportServer:
             time.sleep(0.1)
         raise AssertionError(f"rapport serve ({self.name}) not healthy after {timeout}s:\n" + self.log_tail())
 
-    def stop(self, timeout: float = SHUTDOWN_TIMEOUT) -> int | None:
-        """Sends SIGTERM and waits; kills it when it does not exit in time. Returns its exit code."""
-        if self.process is None:
-            return None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-                with open(self.log_path, "a", encoding="utf-8") as log:
-                    log.write(f"\n[e2e] no exit {timeout}s after SIGTERM: killed\n")
-        self.exit_code = self.process.returncode
-        return self.exit_code
-
     def url(self, path: str) -> str:
         return self.base_url + path
 
     def client(self, key: str | None = None) -> ApiClient:
         return ApiClient(self.base_url, key)
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def log_tail(self, lines: int = 200) -> str:
-        return "\n".join(self.log_text().splitlines()[-lines:])
 
 
 @pytest.fixture
@@ -397,28 +410,11 @@ def start_server(request: pytest.FixtureRequest, tmp_path: Path):
         server.stop()
 
 
-class RapportWorker:
-    """One `rapport worker` process (the background services without HTTP); its output goes to a log file."""
+class RapportWorker(RapportProcess):
+    """One `rapport worker` process (the background services without HTTP)."""
 
-    def __init__(self, database: str, workdir: Path, name: str, env: dict[str, str] | None = None):
-        self.database = database
-        self.name = name
-        self.env = env or {}
-        self.workdir = workdir
-        self.log_path = workdir / f"{name}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        require_binary()
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [RAPPORT_BIN, "worker"],
-                cwd=self.workdir,
-                env=rapport_env(self.database, self.env),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+    def command(self) -> list[str]:
+        return ["worker"]
 
     def wait_until_running(self, timeout: float = STARTUP_TIMEOUT) -> None:
         """Waits for the line the worker logs once its services run."""
@@ -433,30 +429,6 @@ class RapportWorker:
                 return
             time.sleep(0.1)
         raise AssertionError(f"rapport worker ({self.name}) not running after {timeout}s:\n" + self.log_text())
-
-    def stop(self, timeout: float = SHUTDOWN_TIMEOUT) -> int | None:
-        """Sends SIGTERM and waits; kills it when it does not exit in time. Returns its exit code."""
-        if self.process is None:
-            return None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-                with open(self.log_path, "a", encoding="utf-8") as log:
-                    log.write(f"\n[e2e] no exit {timeout}s after SIGTERM: killed\n")
-        return self.process.returncode
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def log_tail(self, lines: int = 200) -> str:
-        return "\n".join(self.log_text().splitlines()[-lines:])
 
 
 @pytest.fixture
