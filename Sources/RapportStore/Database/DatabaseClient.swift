@@ -60,7 +60,6 @@ public final class DatabaseClient: Sendable {
             let source = SQLiteTunedSource(base: SQLiteConnectionSource(
                 configuration: .init(storage: .file(path: fileURL.path), enableForeignKeys: true)), options: options)
             var writerSource = source
-            writerSource.optimizeOnOpen = true
             writerSource.isWriter = true
             let group = MultiThreadedEventLoopGroup.singleton
             let writer = EventLoopGroupConnectionPool(source: writerSource, maxConnectionsPerEventLoop: 1,

@@ -36,34 +36,35 @@ public struct SQLiteOptions: Sendable, Equatable {
 struct SQLiteTunedSource: ConnectionPoolSource {
     let base: SQLiteConnectionSource
     var options = SQLiteOptions()
-    var optimizeOnOpen = false
-    /// The one writing connection (its settings for writes; readers only read).
+    /// The one writing connection: it also gets the settings for writes below, and refreshes the statistics.
     var isWriter = false
 
+    /// What every connection runs when it opens, in order.
+    var pragmas: [String] {
+        var pragmas = [
+            "PRAGMA busy_timeout = 10000", "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = \(options.synchronous.rawValue.uppercased())", "PRAGMA cache_size = -32768",
+            "PRAGMA mmap_size = \(max(0, options.mmapBytes))",
+        ]
+        guard isWriter else { return pragmas }
+        // The writer's multi-row statements need statement journals (a partial rollback of one statement); once past
+        // 64 KiB they spilled to a temporary file, written through the kernel on every batch. In memory on the writer
+        // only: readers' temporary tables (large sorts) keep spilling to disk.
+        pragmas.append("PRAGMA temp_store = MEMORY")
+        // A checkpoint every ~16 MB of WAL instead of SQLite's 4 MB: pages changed again and again (index pages, busy
+        // profiles) are copied into the database once per checkpoint rather than four times.
+        pragmas.append("PRAGMA wal_autocheckpoint = 4000")
+        pragmas.append("PRAGMA optimize = 0x10002")
+        return pragmas
+    }
+
     func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
-        let synchronous = options.synchronous.rawValue.uppercased()
-        let mmap = max(0, options.mmapBytes)
-        let optimize = optimizeOnOpen
-        let writer = isWriter
+        let pragmas = self.pragmas
         return base.makeConnection(logger: logger, on: eventLoop).flatMap { connection in
-            connection.query("PRAGMA busy_timeout = 10000")
-                .flatMap { _ in connection.query("PRAGMA journal_mode = WAL") }
-                .flatMap { _ in connection.query("PRAGMA synchronous = \(synchronous)") }
-                .flatMap { _ in connection.query("PRAGMA cache_size = -32768") }
-                .flatMap { _ in connection.query("PRAGMA mmap_size = \(mmap)") }
-                .flatMap { _ in
-                    // The writer's multi-row statements need statement journals (a partial rollback of one statement);
-                    // once past 64 KiB they spilled to a temporary file, written through the kernel on every batch.
-                    // In memory on the writer only: readers' temporary tables (large sorts) keep spilling to disk.
-                    writer ? connection.query("PRAGMA temp_store = MEMORY").map { _ in } : eventLoop.makeSucceededVoidFuture()
-                }
-                .flatMap { _ in
-                    // A checkpoint every ~16 MB of WAL instead of SQLite's 4 MB: pages changed again and again (index
-                    // pages, busy profiles) are copied into the database once per checkpoint rather than four times.
-                    writer ? connection.query("PRAGMA wal_autocheckpoint = 4000").map { _ in } : eventLoop.makeSucceededVoidFuture()
-                }
-                .flatMap { _ in optimize ? connection.query("PRAGMA optimize = 0x10002").map { _ in } : eventLoop.makeSucceededVoidFuture() }
-                .map { _ in connection }
+            pragmas.reduce(eventLoop.makeSucceededVoidFuture()) { previous, pragma in
+                previous.flatMap { connection.query(pragma).map { _ in } }
+            }
+            .map { connection }
         }
     }
 }
