@@ -54,38 +54,31 @@ struct SQLJobRepository: JobRepository {
     }
 
     func renew(id: String, owner: String, until: Int64, now: Int64) async throws -> Bool {
-        try await held(id, owner, "lease_expires_at = \(until), updated_at = \(now)")
+        try await held(id, owner, "lease_expires_at = \(bind: until), updated_at = \(bind: now)")
     }
 
     func complete(id: String, owner: String, now: Int64) async throws -> Bool {
         try await held(id, owner, """
-            state = 'succeeded', lease_owner = NULL, lease_expires_at = NULL, finished_at = \(now), updated_at = \(now)
+            state = 'succeeded', lease_owner = NULL, lease_expires_at = NULL, finished_at = \(bind: now), updated_at = \(bind: now)
             """)
     }
 
     func fail(id: String, owner: String, error: String, outcome: JobFailureOutcome, now: Int64) async throws -> Bool {
         let message = String(error.prefix(2_000))
-        var sql: SQLQueryString = "UPDATE jobs SET last_error = \(bind: message), lease_owner = NULL, lease_expires_at = NULL, "
-        switch outcome {
-        case .retry(let at):
-            sql.appendInterpolation(unsafeRaw: "state = 'queued', run_at = \(at), updated_at = \(now)")
-        case .dead:
-            sql.appendInterpolation(unsafeRaw: "state = 'dead', finished_at = \(now), updated_at = \(now)")
-        case .failed:
-            sql.appendInterpolation(unsafeRaw: "state = 'failed', finished_at = \(now), updated_at = \(now)")
+        let state: SQLQueryString = switch outcome {
+        case .retry(let at): "state = 'queued', run_at = \(bind: at)"
+        case .dead: "state = 'dead', finished_at = \(bind: now)"
+        case .failed: "state = 'failed', finished_at = \(bind: now)"
         }
-        sql.appendInterpolation(unsafeRaw: " WHERE id = ")
-        sql.appendInterpolation(bind: id)
-        sql.appendInterpolation(unsafeRaw: " AND state = 'running' AND lease_owner = ")
-        sql.appendInterpolation(bind: owner)
-        sql.appendInterpolation(unsafeRaw: " RETURNING id")
-        return try await db.raw(sql).first() != nil
+        return try await held(id, owner, """
+            last_error = \(bind: message), lease_owner = NULL, lease_expires_at = NULL, \(state), updated_at = \(bind: now)
+            """)
     }
 
     func release(id: String, owner: String, now: Int64) async throws -> Bool {
         try await held(id, owner, """
-            state = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_at = \(now), \
-            attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, updated_at = \(now)
+            state = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_at = \(bind: now), \
+            attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, updated_at = \(bind: now)
             """)
     }
 
@@ -134,14 +127,17 @@ struct SQLJobRepository: JobRepository {
         return try await db.page(sql, column: "id", page: page, id: \.id, decode: Self.job)
     }
 
-    /// Runs `UPDATE jobs SET <assignments>` on a running job only while `owner` holds its lease. `assignments` holds
-    /// only integers and literals the repository wrote.
-    private func held(_ id: String, _ owner: String, _ assignments: String) async throws -> Bool {
-        try await db.raw("""
-            UPDATE jobs SET \(unsafeRaw: assignments)
-            WHERE id = \(bind: id) AND state = 'running' AND lease_owner = \(bind: owner)
-            RETURNING id
-            """).first() != nil
+    /// Runs `UPDATE jobs SET <assignments>` on a running job only while `owner` holds its lease; false when it no
+    /// longer does (another worker re-claimed it after the lease expired).
+    private func held(_ id: String, _ owner: String, _ assignments: SQLQueryString) async throws -> Bool {
+        var sql: SQLQueryString = "UPDATE jobs SET "
+        sql.appendInterpolation(assignments)
+        sql.appendInterpolation(unsafeRaw: " WHERE id = ")
+        sql.appendInterpolation(bind: id)
+        sql.appendInterpolation(unsafeRaw: " AND state = 'running' AND lease_owner = ")
+        sql.appendInterpolation(bind: owner)
+        sql.appendInterpolation(unsafeRaw: " RETURNING id")
+        return try await db.raw(sql).first() != nil
     }
 
     private static func scope(_ sql: inout SQLQueryString, _ workspaceId: String?) {
