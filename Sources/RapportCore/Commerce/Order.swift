@@ -156,10 +156,8 @@ extension Order {
         func amount(_ value: JSONValue?, _ name: String) throws(RapportError) -> Int64? {
             guard let value, !value.isNull else { return nil }
             if strict, value.typeName != "number" { throw RapportError.invalid(field(name), "\(field(name)) must be a number.") }
-            guard let minor = Money.minorUnits(value, currency: currency, acceptStrings: !strict) else {
-                throw RapportError.invalid(field(name), "\(field(name)) must be a number from 0 to 10^12.")
-            }
-            guard minor >= 0, minor <= maxMinorUnits else {
+            guard let minor = Money.minorUnits(value, currency: currency, acceptStrings: !strict),
+                  minor >= 0, minor <= maxMinorUnits else {
                 throw RapportError.invalid(field(name), "\(field(name)) must be a number from 0 to 10^12.")
             }
             return minor

@@ -72,9 +72,7 @@ struct ProfileWriter {
         let record = ConsentRecord(id: deps.ids.next(), workspaceId: workspaceId, customerId: customerId, purpose: purpose,
                                    channel: channel, status: status, source: source, recordedAt: at)
         try await repos.consents.append(record)
-        activities.append(Activity(id: deps.ids.next(), workspaceId: workspaceId, customerId: customerId, kind: .consent,
-                                   name: purpose, occurredAt: at, receivedAt: deps.clock.nowMillis,
-                                   properties: record.timelineProperties))
+        append(.consent, name: purpose, for: customerId, at: at, properties: record.timelineProperties)
     }
 
     mutating func upsertAccount(groupId: String, traits: [String: JSONValue], customerId: String) async throws -> Account {
