@@ -33,29 +33,16 @@ public struct WebRenderer: Sendable {
         return WebRenderer(library: library, assets: assets)
     }
 
-    /// Renders `template` with `context` (dictionaries and arrays of them).
-    /// Keys whose value is nil (an `Optional` stored as `Any`) are left out, so `{{#key}}` sections skip them
-    /// instead of rendering the text "nil".
-    public func render(_ template: String, _ context: [String: Any]) -> String {
-        let cleaned = Self.withoutNils(context) ?? [String: Any]()
-        return library.render(cleaned, withTemplate: template) ?? "<!doctype html><p>Missing template \(template)</p>"
-    }
-
-    /// `value` with every nil removed from it and from the dictionaries and arrays it holds; nil if it is nil.
-    static func withoutNils(_ value: Any) -> Any? {
-        let mirror = Mirror(reflecting: value)
-        if mirror.displayStyle == .optional {
-            guard let wrapped = mirror.children.first?.value else { return nil }
-            return withoutNils(wrapped)
-        }
-        if let dictionary = value as? [String: Any] { return dictionary.compactMapValues(withoutNils) }
-        if let array = value as? [Any] { return array.compactMap(withoutNils) }
-        return value
+    /// Renders `page` in its template, with `chrome` (the signed-in frame) around it when there is one.
+    public func render(_ page: some PageModel, chrome: PageChrome? = nil) -> String {
+        let template = type(of: page).template
+        return library.render(FramedPage(page: page, chrome: chrome), withTemplate: template)
+            ?? "<!doctype html><p>Missing template \(template)</p>"
     }
 
     /// The page shown for UI errors.
     public func errorPage(status: Int, title: String, message: String, requestID: String) -> String {
-        render("error", ["status": status, "title": title, "message": message, "request_id": requestID])
+        render(ErrorPage(status: status, title: title, message: message, requestId: requestID))
     }
 }
 

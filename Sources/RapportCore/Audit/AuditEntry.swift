@@ -33,6 +33,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case customerExported = "customer.exported"
     case customerErased = "customer.erased"
     case importStarted = "import.started"
+    case jobRetried = "job.retried"
+    case jobCancelled = "job.cancelled"
 }
 
 /// One line of a workspace's audit log.

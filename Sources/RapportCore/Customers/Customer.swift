@@ -38,6 +38,9 @@ public struct Customer: Sendable, Equatable {
         return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
 
+    /// What a person reads as this customer's name: the name, else the email, else "Anonymous visitor".
+    public var displayName: String { name ?? email ?? "Anonymous visitor" }
+
     /// Sets traits observed at `at`; an older observation does not overwrite a newer one. Returns what changed.
     @discardableResult
     public mutating func apply(traits incoming: [String: JSONValue], at: Int64) -> [String: JSONValue] {

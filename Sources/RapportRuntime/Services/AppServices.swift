@@ -19,6 +19,7 @@ public struct AppServices: Sendable {
     public let accounts: AccountService
     public let imports: ImportService
     public let segments: SegmentService
+    public let jobs: JobService
 
     public init(config: AppConfig, database: DatabaseClient, clock: WallClock = .system) {
         self.config = config
@@ -37,5 +38,6 @@ public struct AppServices: Sendable {
         self.accounts = AccountService(core)
         self.imports = ImportService(core)
         self.segments = SegmentService(core)
+        self.jobs = JobService(core)
     }
 }

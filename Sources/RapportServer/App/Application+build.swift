@@ -45,18 +45,39 @@ public func buildRouter(services: AppServices, web: WebRenderer) throws -> Route
     router.add(middleware: ErrorMiddleware(routes: table, web: web))
     router.add(middleware: QueryParameterMiddleware())
 
-    OperationsRoutes(services: services, openAPI: openAPI).add(to: router)
-    WebRoutes(services: services, web: web).add(to: router)
-    TrackingRoutes(services: services).add(to: router)
-    let api = router.group("api/v1").add(middleware: APIAuthMiddleware(authenticator: Authenticator(access: services.access)))
-    let routes = APIRoutes(group: api)
-    routes.addAccountRoutes(services)
-    routes.addTeamRoutes(services)
-    routes.addSecurityRoutes(services)
-    routes.addCustomerRoutes(services)
-    routes.addCommerceRoutes(services)
-    routes.addImportRoutes(services)
-    routes.addSegmentRoutes(services)
+    // Each area is mounted with the one authentication its callers use and only the services it needs.
+    OperationsRoutes(database: services.database, openAPI: openAPI).add(to: router)
+    AssetRoutes(web: web).add(to: router)
+    TrackingRoutes(ingest: services.ingest, writeKeys: WriteKeyAuthenticator(access: services.access),
+                   clock: services.core.clock, ids: services.core.ids).add(to: router)
+    addWebPages(to: router, services: services, web: web)
+    let api = APIRoutes(group: router.group("api/v1")
+        .add(middleware: APIAuthMiddleware(authenticator: Authenticator(access: services.access))))
+    api.addAccountRoutes(access: services.access, workspaces: services.workspaces)
+    api.addTeamRoutes(team: services.team)
+    api.addSecurityRoutes(apiKeys: services.apiKeys, audit: services.audit)
+    api.addCustomerRoutes(customers: services.customers, orders: services.orders)
+    api.addCommerceRoutes(orders: services.orders, accounts: services.accounts)
+    api.addImportRoutes(imports: services.imports)
+    api.addSegmentRoutes(segments: services.segments, customers: services.customers)
+    api.addJobRoutes(jobs: services.jobs)
     table.set(RouteTable(router.routes))
     return router
+}
+
+/// The browser UI: the sign-in pages on the router, every other page on a group behind the session middleware.
+private func addWebPages(to router: Router<AppRequestContext>, services: AppServices, web: WebRenderer) {
+    let cookies = WebCookies(secure: services.config.cookieSecure,
+                             sessionTTLSeconds: Int(services.config.access.sessionTTLMillis / 1000))
+    let signIn = SignInPages(access: services.access, workspaces: services.workspaces, web: web, cookies: cookies)
+    signIn.add(to: router)
+    let session = router.group().add(middleware: WebSessionMiddleware(access: services.access, workspaces: services.workspaces))
+    let pages = PageResponder(web: web, access: services.access)
+    signIn.addSignedIn(to: session)
+    SettingsPages(team: services.team, apiKeys: services.apiKeys, audit: services.audit, customers: services.customers,
+                  orders: services.orders, pages: pages).add(to: session)
+    CustomerPages(customers: services.customers, segments: services.segments, pages: pages).add(to: session)
+    AccountPages(accounts: services.accounts, customers: services.customers, pages: pages).add(to: session)
+    ImportPages(imports: services.imports, pages: pages).add(to: session)
+    JobPages(jobs: services.jobs, pages: pages).add(to: session)
 }

@@ -2,11 +2,10 @@ import Foundation
 import Hummingbird
 import NIOCore
 import RapportCore
-import RapportRuntime
 
 extension APIRoutes {
     /// `/imports`: CSV imports of customers and orders, streamed from the request body.
-    func addImportRoutes(_ services: AppServices) {
+    func addImportRoutes(imports: ImportService) {
         post("imports", least: .agent) { request, context, principal in
             let kind = try Validation.oneOf(request.uri.queryParameters.get("type").map { String($0) }, field: "type",
                                             as: ImportJob.Kind.self)
@@ -21,11 +20,11 @@ extension APIRoutes {
                 // Read whole before the job starts: a body over the limit or cut short leaves no job behind.
                 let body = try await request.collectBody(limit: MultipartForm.maxBytes, context: context)
                 let file = try MultipartForm(body: Array(body.readableBytesView), contentType: contentType).firstFile()
-                let job = try await services.imports.start(principal, workspaceId: principal.workspaceId, kind: kind)
-                finished = try await services.imports.run(job, chunks: SingleChunk(bytes: file))
+                let job = try await imports.start(principal, workspaceId: principal.workspaceId, kind: kind)
+                finished = try await imports.run(job, chunks: SingleChunk(bytes: file))
             } else {
-                let job = try await services.imports.start(principal, workspaceId: principal.workspaceId, kind: kind)
-                let imports = services.imports
+                let job = try await imports.start(principal, workspaceId: principal.workspaceId, kind: kind)
+                let imports = imports
                 finished = try await request.withBodyChunks(context) { chunks in
                     try await imports.run(job, chunks: chunks.map { Array($0.readableBytesView) })
                 }
@@ -39,11 +38,11 @@ extension APIRoutes {
         }
 
         get("imports", least: .analyst) { request, _, principal in
-            JSONResponse.page(try await services.imports.list(principal, page: try request.pageRequest())) { $0.json }
+            JSONResponse.page(try await imports.list(principal, page: try request.pageRequest())) { $0.json }
         }
 
         get("imports/:import_id", least: .analyst) { _, context, principal in
-            JSONResponse.make(try await services.imports.find(principal, id: try context.id("import_id", of: "import")).json)
+            JSONResponse.make(try await imports.find(principal, id: try context.id("import_id", of: "import")).json)
         }
     }
 }

@@ -1,18 +1,17 @@
 import Hummingbird
 import RapportCore
-import RapportRuntime
 
 extension APIRoutes {
     /// `/segments…`: rule-defined groups of customers.
-    func addSegmentRoutes(_ services: AppServices) {
+    func addSegmentRoutes(segments: SegmentService, customers: CustomerService) {
         get("segments", least: .analyst) { request, _, principal in
-            JSONResponse.page(try await services.segments.list(principal, page: try request.pageRequest())) { $0.json }
+            JSONResponse.page(try await segments.list(principal, page: try request.pageRequest())) { $0.json }
         }
 
         post("segments", least: .agent) { request, context, principal in
             let body = try await JSONBody.read(request, context: context, allowed: ["name", "description", "rule"])
             guard let rule = body.fields["rule"], !rule.isNull else { throw RapportError.invalid("rule", "rule is required.") }
-            let segment = try await services.segments.create(principal, name: try body.string("name"),
+            let segment = try await segments.create(principal, name: try body.string("name"),
                                                              description: try body.optionalString("description"), rule: rule)
             return JSONResponse.make(segment.json, status: .created)
         }
@@ -20,14 +19,14 @@ extension APIRoutes {
         post("segments/preview", least: .analyst) { request, context, principal in
             let body = try await JSONBody.read(request, context: context, allowed: ["rule"])
             guard let rule = body.fields["rule"], !rule.isNull else { throw RapportError.invalid("rule", "rule is required.") }
-            let (count, sample) = try await services.segments.preview(principal, rule: rule)
-            var customers: [JSONValue] = []
-            for id in sample { customers.append(try await services.customers.find(principal, id: id).json) }
-            return JSONResponse.make(["count": JSONValue(count), "sample": .array(customers)])
+            let (count, sample) = try await segments.preview(principal, rule: rule)
+            var profiles: [JSONValue] = []
+            for id in sample { profiles.append(try await customers.find(principal, id: id).json) }
+            return JSONResponse.make(["count": JSONValue(count), "sample": .array(profiles)])
         }
 
         get("segments/:segment_id", least: .analyst) { _, context, principal in
-            JSONResponse.make(try await services.segments.get(principal, id: try context.id("segment_id", of: "segment")).json)
+            JSONResponse.make(try await segments.get(principal, id: try context.id("segment_id", of: "segment")).json)
         }
 
         patch("segments/:segment_id", least: .agent) { request, context, principal in
@@ -36,25 +35,25 @@ extension APIRoutes {
             let description: String?? = body.has("description") ? .some(try body.optionalString("description")) : .none
             let rule = body.fields["rule"]  // null is not a rule: it is refused, as the document says
             let name = try body.has("name") ? body.string("name") : nil
-            let segment = try await services.segments.update(principal, id: id, name: name, description: description, rule: rule)
+            let segment = try await segments.update(principal, id: id, name: name, description: description, rule: rule)
             return JSONResponse.make(segment.json)
         }
 
         delete("segments/:segment_id", least: .agent) { _, context, principal in
-            try await services.segments.delete(principal, id: try context.id("segment_id", of: "segment"))
+            try await segments.delete(principal, id: try context.id("segment_id", of: "segment"))
             return JSONResponse.noContent
         }
 
         get("segments/:segment_id/members", least: .analyst) { request, context, principal in
-            let segment = try await services.segments.get(principal, id: try context.id("segment_id", of: "segment"))
-            let page = try await services.customers.list(principal, query: CustomerQuery(segmentId: segment.id),
+            let segment = try await segments.get(principal, id: try context.id("segment_id", of: "segment"))
+            let page = try await customers.list(principal, query: CustomerQuery(segmentId: segment.id),
                                                          page: try request.pageRequest())
             return JSONResponse.page(page) { $0.json }
         }
 
         post("segments/:segment_id/refresh", least: .agent) { _, context, principal in
-            let segment = try await services.segments.get(principal, id: try context.id("segment_id", of: "segment"))
-            return JSONResponse.make(try await services.segments.refresh(segment).json)
+            let segment = try await segments.get(principal, id: try context.id("segment_id", of: "segment"))
+            return JSONResponse.make(try await segments.refresh(segment).json)
         }
     }
 }

@@ -3,12 +3,11 @@ import Foundation
 import Hummingbird
 import Prometheus
 import RapportCore
-import RapportRuntime
 import RapportStore
 
 /// `/healthz`, `/readyz`, `/metrics`, `/openapi.json`: unauthenticated, for load balancers and scrapers.
 struct OperationsRoutes: Sendable {
-    let services: AppServices
+    let database: DatabaseClient
     let openAPI: Data
 
     func add(to router: Router<AppRequestContext>) {
@@ -16,13 +15,13 @@ struct OperationsRoutes: Sendable {
 
         router.get("/readyz") { _, context in
             do {
-                let migrator = Migrator(database: services.database)
+                let migrator = Migrator(database: database)
                 let version = try await migrator.currentVersion()
                 guard version >= Migrations.latestVersion else {
                     throw RapportError(.unavailable, code: "not_ready",
                                        message: "Migrations are pending (schema \(version) of \(Migrations.latestVersion)); run `rapport migrate`.")
                 }
-                return JSONResponse.make(["status": "ready", "database": .string(services.database.kind.rawValue),
+                return JSONResponse.make(["status": "ready", "database": .string(database.kind.rawValue),
                                           "schema_version": JSONValue(version)])
             } catch let error as RapportError {
                 throw error

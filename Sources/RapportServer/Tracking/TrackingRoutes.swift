@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import NIOCore
 import RapportCore
-import RapportRuntime
 
 /// CORS for the tracking API, so browsers on any site can send to it: answers preflight `OPTIONS` for every
 /// `/v1/…` path (before routing, which has no OPTIONS routes) and allows any origin on the answers.
@@ -26,7 +25,10 @@ struct TrackingCORSMiddleware: RouterMiddleware {
 /// The Segment-compatible tracking API: `/v1/identify|track|page|screen|group|alias|batch`. Unmodified Segment
 /// clients send here by changing only the host. Answers `200 {"success":true}` only after the events are committed.
 struct TrackingRoutes: Sendable {
-    let services: AppServices
+    let ingest: IngestService
+    let writeKeys: WriteKeyAuthenticator
+    let clock: WallClock
+    let ids: IDGenerator
 
     func add(to router: Router<AppRequestContext>) {
         let group = router.group("v1")
@@ -57,13 +59,8 @@ struct TrackingRoutes: Sendable {
         if let key = fields["writeKey"], key.stringValue == nil {
             throw RapportError(.badRequest, code: "invalid_message", message: "writeKey must be a string.", details: ["field": "writeKey"])
         }
-        let secret = try basicUser(request) ?? fields["writeKey"]?.stringValue
-        guard let secret, !secret.isEmpty else {
-            throw RapportError(.unauthenticated, code: "unauthenticated",
-                               message: "Send a track key as the HTTP Basic user name (Segment's write key convention).")
-        }
-        let (_, workspace) = try await services.access.authenticate(writeKey: secret)
-        let receivedAt = services.core.clock.nowMillis
+        let workspace = try await writeKeys.workspace(request, bodyKey: fields["writeKey"]?.stringValue)
+        let receivedAt = clock.nowMillis
         let rawMessages: [JSONValue]
         var batchSentAt: Int64?
         if endpoint == nil {
@@ -91,7 +88,6 @@ struct TrackingRoutes: Sendable {
         }
         var valid: [(index: Int, message: TrackingMessage)] = []
         var rejected: [JSONValue] = []
-        let ids = services.core.ids
         for (index, raw) in rawMessages.enumerated() {
             do {
                 if raw.encodedSize > TrackingMessage.maxBytes {
@@ -108,7 +104,7 @@ struct TrackingRoutes: Sendable {
                 rejected.append(Self.rejection(index: index, messageId: raw["messageId"]?.stringValue, error: error))
             }
         }
-        let outcomes = try await services.ingest.ingest(workspaceId: workspace.id, messages: valid)
+        let outcomes = try await ingest.ingest(workspaceId: workspace.id, messages: valid)
         for outcome in outcomes where outcome.status == .rejected {
             if let error = outcome.error {
                 rejected.append(Self.rejection(index: outcome.index, messageId: outcome.messageId, error: error))
@@ -139,24 +135,6 @@ struct TrackingRoutes: Sendable {
         let body = try await request.collectBody(limit: limit, context: context)
         let decoded = try ContentDecoding.decode(body, contentEncoding: request.headers[.contentEncoding], limit: limit)
         return Array(decoded.readableBytesView)
-    }
-
-    /// The user name of HTTP Basic credentials (Segment sends the write key there with an empty password).
-    func basicUser(_ request: Request) throws(RapportError) -> String? {
-        guard let header = request.headers[.authorization] else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2 else { throw RapportError.unauthenticated }
-        switch parts[0].lowercased() {
-        case "basic":
-            guard let data = Data(base64Encoded: String(parts[1])), let text = String(data: data, encoding: .utf8) else {
-                throw RapportError.unauthenticated
-            }
-            return String(text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
-        case "bearer":
-            return String(parts[1])
-        default:
-            throw RapportError.unauthenticated
-        }
     }
 
     /// A batch-level `context` applies to every message that does not set the same key.

@@ -1,96 +1,47 @@
 import Foundation
 import Hummingbird
 import RapportCore
-import RapportRuntime
 import RapportWeb
 
-/// The customer list, the profile page with its timeline, and segments.
-extension WebRoutes {
-    func addCustomerPages(to router: Router<AppRequestContext>) {
-        router.get("/customers") { request, _ in try await withSession(request) { try await customerList($0, request) } }
-        router.get("/customers/:customer_id") { request, context in
-            try await withSession(request) {
-                try await customerPage($0, id: try context.id("customer_id", of: "customer"), request: request)
-            }
+/// The customer list, the profile page with its timeline, and segments. Mounted on the session group.
+struct CustomerPages: Sendable {
+    let customers: CustomerService
+    let segments: SegmentService
+    let pages: PageResponder
+
+    func add(to group: RouterGroup<AppRequestContext>) {
+        group.get("/customers") { request, context in try await customerList(try context.requirePrincipal(), request) }
+        group.get("/customers/:customer_id") { request, context in
+            try await customerPage(try context.requirePrincipal(), id: try context.id("customer_id", of: "customer"),
+                                   request: request)
         }
-        router.post("/customers/:customer_id/consent") { request, context in try await recordConsent(request, context) }
-        router.post("/customers/:customer_id/merge") { request, context in try await mergeDuplicate(request, context) }
-        router.get("/segments") { request, _ in try await withSession(request) { try await segmentList($0, error: nil) } }
-        router.post("/segments") { request, context in try await createSegment(request, context) }
+        group.post("/customers/:customer_id/consent") { request, context in try await recordConsent(request, context) }
+        group.post("/customers/:customer_id/merge") { request, context in try await mergeDuplicate(request, context) }
+        group.get("/segments") { _, context in try await segmentList(try context.requirePrincipal(), error: nil) }
+        group.post("/segments") { request, context in try await createSegment(request, context) }
     }
 
     private func customerList(_ principal: Principal, _ request: Request) async throws -> Response {
         let search = request.uri.queryParameters.get("search").map { String($0) }
         let segmentId = try request.optionalUUIDParameter("segment_id")
-        let found = try await services.customers.list(principal, query: CustomerQuery(search: search, segmentId: segmentId),
-                                                      page: try request.pageRequest())
-        var extra: [String: Any] = [
-            "search": search ?? "", "segment_id": segmentId as Any, "next_cursor": found.nextCursor as Any,
-            "matches_capped_at": found.matchLimit as Any,
-            "search_param": (search ?? "").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "",
-            "customers": found.items.map { customer -> [String: Any] in
-                ["id": customer.id, "name": customer.name ?? customer.email ?? "Anonymous visitor", "email": customer.email ?? "",
-                 "first_seen_at": Timestamp.iso8601(customer.firstSeenAt), "last_seen_at": Timestamp.iso8601(customer.lastSeenAt)]
-            },
-        ]
-        if let segmentId { extra["segment_name"] = try await services.segments.get(principal, id: segmentId).name }
-        return htmlResponse(web.render("customers", try await page(principal, extra)))
+        let found = try await customers.list(principal, query: CustomerQuery(search: search, segmentId: segmentId),
+                                             page: try request.pageRequest())
+        let segmentName = try await segmentId.asyncMap { try await segments.get(principal, id: $0).name }
+        return try await pages.html(CustomerListPage(found: found, search: search, segmentId: segmentId, segmentName: segmentName),
+                                    for: principal)
     }
 
     private func customerPage(_ principal: Principal, id: String, request: Request, error: String? = nil,
                               status: HTTPResponse.Status = .ok) async throws -> Response {
-        let profile = try await services.customers.profile(principal, id: id)
+        let profile = try await customers.profile(principal, id: id)
         let flash = request.uri.queryParameters.get("done").flatMap { Self.customerPageNotices[String($0)] }
         let type = request.uri.queryParameters.get("type").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
         let kinds = try request.activityKinds()
-        let timeline = try await services.customers.timeline(principal, id: profile.customer.id, kinds: kinds,
-                                                             page: try request.pageRequest())
-        let customer = profile.customer
-        let currency = profile.purchases.currency
-        let extra: [String: Any] = [
-            "error": error as Any, "flash": flash as Any,
-            "can_write": principal.role.satisfies(Permission.writeData.leastRole),
-            "purposes": ContactPolicy.knownPurposes.map { ["value": $0] },
-            "channels": ContactPolicy.channels.map { ["value": $0, "selected": $0 == "any"] },
-            "types": ActivityKind.allCases.map { ["value": $0.rawValue, "selected": kinds == [$0]] },
-            "type": type as Any, "next_cursor": timeline.nextCursor as Any,
-            "customer": ["id": customer.id, "display_name": customer.name ?? customer.email ?? "Anonymous visitor",
-                         "email": customer.email ?? "no email", "first_seen_at": Timestamp.iso8601(customer.firstSeenAt),
-                         "last_seen_at": Timestamp.iso8601(customer.lastSeenAt)] as [String: Any],
-            "can_export": principal.role.satisfies(.admin),
-            "purchases": ["revenue": Money.format(minorUnits: profile.purchases.revenueMinorUnits, currency: currency),
-                          "order_count": profile.purchases.orderCount,
-                          "average_order_value": Money.format(minorUnits: profile.purchases.averageOrderValueMinorUnits,
-                                                               currency: currency),
-                          "repeat": profile.purchases.isRepeatPurchaser, "currency": profile.purchases.currency ?? "",
-                          "other_currencies": profile.purchases.byCurrency.dropFirst().map {
-                              ["currency": $0.currency, "revenue": Money.format(minorUnits: $0.revenueMinorUnits, currency: $0.currency),
-                               "order_count": $0.orderCount]
-                          }] as [String: Any],
-            "identifiers": profile.identifiers.map { ["label": $0.description] },
-            "consents": ConsentRecord.current(profile.consents).map {
-                ["purpose": $0.purpose, "channel": $0.channel, "status": $0.status.rawValue, "source": $0.source,
-                 "recorded_at": Timestamp.iso8601($0.recordedAt)]
-            },
-            "traits": customer.traits.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value.stringValue ?? $0.value.jsonText] },
-            "has_accounts": !profile.accounts.isEmpty,
-            "accounts": profile.accounts.map { ["id": $0.id, "name": $0.name ?? $0.groupId] },
-            "has_merges": !profile.merges.isEmpty,
-            "merges": profile.merges.map { ["merged_id": $0.mergedId, "reason": $0.reason, "merged_at": Timestamp.iso8601($0.mergedAt)] },
-            "timeline": timeline.items.map { activity -> [String: Any] in
-                let orderCurrency = activity.properties["currency"]?.stringValue
-                let lines = (activity.properties["products"]?.arrayValue ?? []).map { line -> [String: Any] in
-                    ["name": line["name"]?.stringValue ?? line["product_id"]?.stringValue ?? "item",
-                     "quantity": Int(exactly: (line["quantity"]?.numberValue ?? 1).rounded()) ?? 0,
-                     "price": Money.format(minorUnits: line["price"].flatMap {
-                         Money.minorUnits($0, currency: orderCurrency, acceptStrings: true) } ?? 0, currency: orderCurrency),
-                     "currency": orderCurrency ?? ""]
-                }
-                return ["type": activity.kind.rawValue, "name": activity.name ?? "", "occurred_at": Timestamp.iso8601(activity.occurredAt),
-                        "has_lines": !lines.isEmpty, "lines": lines]
-            },
-        ]
-        return htmlResponse(web.render("customer", try await self.page(principal, extra)), status: status)
+        let timeline = try await customers.timeline(principal, id: profile.customer.id, kinds: kinds, page: try request.pageRequest())
+        let page = CustomerPage(profile: profile, timeline: timeline, kinds: kinds, type: type,
+                                canWrite: principal.role.satisfies(Permission.writeData.leastRole),
+                                canExport: principal.role.satisfies(.admin), error: error, flash: flash)
+        return try await pages.html(page, for: principal, status: status)
     }
 
     /// What the profile page says after a change made on it (`?done=…`, set by the redirect after the post).
@@ -101,16 +52,16 @@ extension WebRoutes {
 
     /// Records a consent change from the profile page (e.g. a customer who asked on the phone to stop emails).
     private func recordConsent(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        guard let (principal, form) = try await signedInForm(request, context) else { return Redirect.to("/login") }
+        let (principal, form) = try await context.signedInForm(request)
         let id = try context.id("customer_id", of: "customer")
         do {
             let status = try Validation.oneOf(form["status"], field: "status", as: ConsentRecord.Status.self)
             let who = principal.user?.email ?? "web"
-            _ = try await services.customers.recordConsent(
+            _ = try await customers.recordConsent(
                 principal, id: id, purpose: (form["purpose"] ?? "").trimmed, channel: form["channel"] ?? "any", status: status,
                 source: "web:\(who)")
             // Post/redirect/get: a reload shows the page again instead of recording the change twice.
-            return Redirect.to("/customers/\(id)?done=consent")
+            return Redirect.to(WebURL.customer(id, done: "consent"))
         } catch let error as RapportError where [.validation, .forbidden].contains(error.kind) {
             return try await customerPage(principal, id: id, request: request, error: error.message, status: error.kind.status)
         }
@@ -119,7 +70,7 @@ extension WebRoutes {
     /// Merges a duplicate profile, named by its email or id, with this one (the older profile survives, as in
     /// automatic merges), then shows the surviving profile.
     private func mergeDuplicate(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        guard let (principal, form) = try await signedInForm(request, context) else { return Redirect.to("/login") }
+        let (principal, form) = try await context.signedInForm(request)
         let id = try context.id("customer_id", of: "customer")
         do {
             let named = (form["duplicate"] ?? "").trimmed
@@ -129,16 +80,16 @@ extension WebRoutes {
                 otherId = named.lowercased()
             } else {
                 let email = try Validation.email(named)
-                guard let other = try await services.customers.list(principal, query: CustomerQuery(email: email),
-                                                                    page: PageRequest(limit: 1)).items.first else {
+                guard let other = try await customers.list(principal, query: CustomerQuery(email: email),
+                                                           page: PageRequest(limit: 1)).items.first else {
                     throw RapportError.invalid("duplicate", "No profile has the email \(email).")
                 }
                 otherId = other.id
             }
-            let current = try await services.customers.find(principal, id: id)
+            let current = try await customers.find(principal, id: id)
             guard current.id != otherId else { throw RapportError.invalid("duplicate", "That is this profile.") }
-            let survivor = try await services.customers.merge(principal, id: current.id, otherId: otherId)
-            return Redirect.to("/customers/\(survivor.id)?done=merged")
+            let survivor = try await customers.merge(principal, id: current.id, otherId: otherId)
+            return Redirect.to(WebURL.customer(survivor.id, done: "merged"))
         } catch let error as RapportError where [.validation, .forbidden, .notFound].contains(error.kind) {
             let message = error.kind == .notFound ? "No profile has that id." : error.message
             return try await customerPage(principal, id: id, request: request, error: message,
@@ -146,30 +97,33 @@ extension WebRoutes {
         }
     }
 
-    private func segmentList(_ principal: Principal, error: String?, values: [String: String] = [:],
+    private func segmentList(_ principal: Principal, error: String?, name: String = "", rule: String = "",
                              status: HTTPResponse.Status = .ok) async throws -> Response {
-        let segments = try await services.segments.list(principal, page: PageRequest(limit: PageRequest.maxLimit))
-        let extra: [String: Any] = [
-            "error": error as Any, "values": values, "can_write": principal.role.satisfies(.agent),
-            "segments": segments.items.map { segment -> [String: Any] in
-                ["id": segment.id, "name": segment.name, "member_count": segment.memberCount, "rule": segment.rule.json.jsonText,
-                 "refreshed_at": segment.refreshedAt.map(Timestamp.iso8601) ?? "never"]
-            },
-        ]
-        return htmlResponse(web.render("segments", try await page(principal, extra)), status: status)
+        let all = try await segments.list(principal, page: PageRequest(limit: PageRequest.maxLimit))
+        let page = SegmentsPage(segments: all.items, canWrite: principal.role.satisfies(.agent), error: error, name: name,
+                                rule: rule)
+        return try await pages.html(page, for: principal, status: status)
     }
 
     private func createSegment(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        guard let (principal, form) = try await signedInForm(request, context) else { return Redirect.to("/login") }
-        let values = ["name": form["name"] ?? "", "rule": form["rule"] ?? ""]
+        let (principal, form) = try await context.signedInForm(request)
         do {
             guard let rule = JSONValue.parse(form["rule"] ?? "") else {
                 throw RapportError.invalid("rule", "The rule is not valid JSON.")
             }
-            _ = try await services.segments.create(principal, name: form["name"] ?? "", description: nil, rule: rule)
-            return Redirect.to("/segments")
+            _ = try await segments.create(principal, name: form["name"] ?? "", description: nil, rule: rule)
+            return Redirect.to(WebURL.segments)
         } catch let error as RapportError where [.validation, .forbidden].contains(error.kind) {
-            return try await segmentList(principal, error: error.message, values: values, status: error.kind.status)
+            return try await segmentList(principal, error: error.message, name: form["name"] ?? "", rule: form["rule"] ?? "",
+                                         status: error.kind.status)
         }
+    }
+}
+
+extension Optional {
+    /// `map` with an asynchronous, throwing transform.
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

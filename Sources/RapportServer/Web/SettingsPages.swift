@@ -1,0 +1,88 @@
+import Hummingbird
+import RapportCore
+import RapportWeb
+
+/// The overview and the workspace's settings: team, API keys, audit log. Mounted on the session group.
+struct SettingsPages: Sendable {
+    let team: TeamService
+    let apiKeys: ApiKeyService
+    let audit: AuditLog
+    let customers: CustomerService
+    let orders: OrderService
+    let pages: PageResponder
+
+    func add(to group: RouterGroup<AppRequestContext>) {
+        group.get("/") { _, context in try await dashboard(try context.requirePrincipal()) }
+        group.get("/settings/team") { _, context in try await teamPage(try context.requirePrincipal(), error: nil) }
+        group.post("/settings/team") { request, context in try await addMember(request, context) }
+        group.get("/settings/api-keys") { _, context in
+            try await apiKeysPage(try context.requirePrincipal(), newSecret: nil, error: nil)
+        }
+        group.post("/settings/api-keys") { request, context in try await createKey(request, context) }
+        group.post("/settings/api-keys/:key_id/revoke") { request, context in try await revokeKey(request, context) }
+        group.get("/settings/audit-log") { request, context in try await auditPage(try context.requirePrincipal(), request) }
+    }
+
+    private func dashboard(_ principal: Principal) async throws -> Response {
+        let members = try await team.list(principal, page: PageRequest(limit: PageRequest.maxLimit))
+        let readsData = principal.role.satisfies(Permission.readData.leastRole)
+        let activeKeys = principal.role.satisfies(.admin)
+            ? try await apiKeys.list(principal, page: PageRequest(limit: PageRequest.maxLimit)).items.filter { !$0.isRevoked }.count
+            : nil
+        let page = DashboardPage(memberCount: members.items.count,
+                                 customerCount: readsData ? try await customers.count(principal) : nil,
+                                 repeatPurchase: readsData ? try await orders.repeatPurchaseRate(principal) : nil,
+                                 activeKeyCount: activeKeys)
+        return try await pages.html(page, for: principal)
+    }
+
+    private func teamPage(_ principal: Principal, error: String?, flash: String? = nil,
+                          status: HTTPResponse.Status = .ok) async throws -> Response {
+        let members = try await team.list(principal, page: PageRequest(limit: PageRequest.maxLimit))
+        return try await pages.html(TeamPage(members: members.items, error: error, flash: flash), for: principal, status: status)
+    }
+
+    private func addMember(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (principal, form) = try await context.signedInForm(request)
+        do {
+            let role = try Validation.oneOf(form["role"], field: "role", as: Role.self)
+            let password = form["password"].flatMap { $0.isEmpty ? nil : $0 }
+            let name = form["name"].flatMap { $0.trimmed.isEmpty ? nil : $0 }
+            let member = try await team.add(principal, workspaceId: principal.workspaceId, email: form["email"] ?? "",
+                                            role: role, name: name, password: password, ip: context.remoteIP)
+            return try await teamPage(principal, error: nil, flash: "\(member.user.email) was added as \(role.rawValue).")
+        } catch let error as RapportError where [.validation, .conflict, .forbidden].contains(error.kind) {
+            return try await teamPage(principal, error: error.message, status: error.kind.status)
+        }
+    }
+
+    private func apiKeysPage(_ principal: Principal, newSecret: String?, error: String?,
+                             status: HTTPResponse.Status = .ok) async throws -> Response {
+        let keys = try await apiKeys.list(principal, page: PageRequest(limit: PageRequest.maxLimit))
+        return try await pages.html(ApiKeysPage(keys: keys.items, newSecret: newSecret, error: error), for: principal,
+                                    status: status)
+    }
+
+    private func createKey(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (principal, form) = try await context.signedInForm(request)
+        do {
+            let scope = try Validation.oneOf(form["scope"], field: "scope", as: ApiKeyScope.self)
+            let (_, secret) = try await apiKeys.create(principal, workspaceId: principal.workspaceId, name: form["name"] ?? "",
+                                                       scope: scope, ip: context.remoteIP)
+            return try await apiKeysPage(principal, newSecret: secret, error: nil, status: .created)
+        } catch let error as RapportError where error.kind == .validation {
+            return try await apiKeysPage(principal, newSecret: nil, error: error.message, status: .unprocessableContent)
+        }
+    }
+
+    private func revokeKey(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (principal, _) = try await context.signedInForm(request)
+        try await apiKeys.revoke(principal, id: try context.id("key_id", of: "API key"), ip: context.remoteIP)
+        return Redirect.to(WebURL.apiKeys)
+    }
+
+    private func auditPage(_ principal: Principal, _ request: Request) async throws -> Response {
+        let entries = try await audit.list(principal, action: nil, page: try request.pageRequest())
+        return try await pages.html(AuditLogPage(entries: entries), for: principal)
+    }
+}

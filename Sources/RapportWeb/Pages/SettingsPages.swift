@@ -1,0 +1,117 @@
+import Foundation
+import RapportCore
+
+/// The overview after sign-in: headline numbers the caller's role may see.
+public struct DashboardPage: PageModel {
+    public static let template = "dashboard"
+    /// The repeat purchase rate with its Wilson interval, formatted for the card.
+    public struct Purchases: Sendable {
+        public let customerCount: Int
+        public let purchasers: Int
+        public let repeatPurchasers: Int
+        public let rate: String
+        public let interval: String?
+    }
+
+    public let memberCount: Int
+    /// Shown to roles that may read customer data.
+    public let purchases: Purchases?
+    /// Shown to admins.
+    public let activeKeyCount: Int?
+
+    public init(memberCount: Int, customerCount: Int?, repeatPurchase: RepeatPurchaseRate?, activeKeyCount: Int?) {
+        self.memberCount = memberCount
+        self.activeKeyCount = activeKeyCount
+        guard let customerCount, let repeatPurchase else {
+            purchases = nil
+            return
+        }
+        let percent = { (value: Double) in String(format: "%.1f %%", value * 100) }
+        purchases = Purchases(customerCount: customerCount, purchasers: repeatPurchase.purchasers,
+                              repeatPurchasers: repeatPurchase.repeatPurchasers,
+                              rate: repeatPurchase.rate.map(percent) ?? "no buyers yet",
+                              interval: repeatPurchase.interval.map { "\(percent($0.low)) – \(percent($0.high))" })
+    }
+}
+
+/// The people in the workspace, and the form to add one.
+public struct TeamPage: PageModel {
+    public static let template = "team"
+    public struct Row: Sendable {
+        public let email: String
+        public let name: String
+        public let role: String
+        public let joinedAt: DisplayDate
+        public let lastLoginAt: DisplayDate?
+    }
+
+    public let members: [Row]
+    public let error: String?
+    public let flash: String?
+
+    public init(members: [Member], error: String?, flash: String?, timeZone: TimeZone = DisplayDate.utc) {
+        self.members = members.map {
+            Row(email: $0.user.email, name: $0.user.name ?? "", role: $0.role.rawValue,
+                joinedAt: DisplayDate(millis: $0.joinedAt, timeZone: timeZone),
+                lastLoginAt: $0.user.lastLoginAt.map { DisplayDate(millis: $0, timeZone: timeZone) })
+        }
+        self.error = error
+        self.flash = flash
+    }
+}
+
+/// The workspace's API keys, the form for a new one, and a new key's secret the one time it is shown.
+public struct ApiKeysPage: PageModel {
+    public static let template = "api_keys"
+    public struct Row: Sendable {
+        public let name: String
+        public let scope: String
+        public let prefix: String
+        public let createdAt: DisplayDate
+        public let lastUsedAt: DisplayDate?
+        public let revokedAt: DisplayDate?
+        public let revokeURL: String
+    }
+
+    public let keys: [Row]
+    public let newSecret: String?
+    public let error: String?
+
+    public init(keys: [ApiKey], newSecret: String?, error: String?, timeZone: TimeZone = DisplayDate.utc) {
+        self.keys = keys.map { key in
+            Row(name: key.name, scope: key.scope.rawValue, prefix: key.prefix,
+                createdAt: DisplayDate(millis: key.createdAt, timeZone: timeZone),
+                lastUsedAt: key.lastUsedAt.map { DisplayDate(millis: $0, timeZone: timeZone) },
+                revokedAt: key.revokedAt.map { DisplayDate(millis: $0, timeZone: timeZone) },
+                revokeURL: WebURL.revokeKey(key.id))
+        }
+        self.newSecret = newSecret
+        self.error = error
+    }
+}
+
+/// Who did what in the workspace, newest first, a page at a time.
+public struct AuditLogPage: PageModel {
+    public static let template = "audit_log"
+    public struct Row: Sendable {
+        public let occurredAt: DisplayDate
+        public let actor: String
+        public let action: String
+        public let target: String
+        public let ip: String
+        public let details: String
+    }
+
+    public let entries: [Row]
+    public let olderURL: String?
+
+    public init(entries: Page<AuditEntry>, timeZone: TimeZone = DisplayDate.utc) {
+        self.entries = entries.items.map { entry in
+            Row(occurredAt: DisplayDate(millis: entry.occurredAt, timeZone: timeZone),
+                actor: entry.actor.label ?? entry.actor.type.rawValue, action: entry.action,
+                target: [entry.targetType, entry.targetId].compactMap { $0 }.joined(separator: " "), ip: entry.ip ?? "",
+                details: entry.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+        }
+        olderURL = entries.nextCursor.map { WebURL.auditLog(cursor: $0) }
+    }
+}

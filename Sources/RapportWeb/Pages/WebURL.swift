@@ -1,0 +1,55 @@
+import Foundation
+
+/// Every address of the browser UI, built in one place: pages link with these and handlers redirect with them, so a
+/// route that moves is changed once. Query values are percent-encoded here.
+public enum WebURL {
+    public static let home = "/"
+    public static let setup = "/setup"
+    public static let login = "/login"
+    public static let team = "/settings/team"
+    public static let apiKeys = "/settings/api-keys"
+    public static let accounts = "/accounts"
+    public static let segments = "/segments"
+    public static let imports = "/imports"
+
+    public static func auditLog(cursor: String? = nil) -> String { with("/settings/audit-log", ["cursor": cursor]) }
+
+    public static func revokeKey(_ id: String) -> String { "/settings/api-keys/\(id)/revoke" }
+
+    public static func customers(search: String? = nil, segmentId: String? = nil, cursor: String? = nil) -> String {
+        with("/customers", ["cursor": cursor, "search": search, "segment_id": segmentId])
+    }
+
+    public static func customer(_ id: String, type: String? = nil, cursor: String? = nil, done: String? = nil) -> String {
+        with("/customers/\(id)", ["cursor": cursor, "type": type, "done": done])
+    }
+
+    public static func customerExport(_ id: String) -> String { "/api/v1/customers/\(id)/export" }
+    public static func customerConsent(_ id: String) -> String { "/customers/\(id)/consent" }
+    public static func customerMerge(_ id: String) -> String { "/customers/\(id)/merge" }
+
+    public static func account(_ id: String, cursor: String? = nil) -> String { with("/accounts/\(id)", ["cursor": cursor]) }
+    public static func accounts(cursor: String?) -> String { with(accounts, ["cursor": cursor]) }
+
+    public static func importJob(_ id: String) -> String { "/imports/\(id)" }
+
+    public static func jobs(state: String? = nil, cursor: String? = nil, done: String? = nil) -> String {
+        with("/settings/jobs", ["state": state, "cursor": cursor, "done": done])
+    }
+
+    /// `retry` or `cancel`.
+    public static func jobAction(_ id: String, _ action: String) -> String { "/settings/jobs/\(id)/\(action)" }
+
+    /// `path` with the non-empty values as a query, in the order given.
+    static func with(_ path: String, _ query: KeyValuePairs<String, String?>) -> String {
+        let parts = query.compactMap { key, value -> String? in
+            guard let value, !value.isEmpty else { return nil }
+            return "\(key)=\(value.addingPercentEncoding(withAllowedCharacters: queryValue) ?? "")"
+        }
+        return parts.isEmpty ? path : path + "?" + parts.joined(separator: "&")
+    }
+
+    /// Unreserved characters (RFC 3986 §2.3); everything else in a value is percent-encoded.
+    private static let queryValue = CharacterSet(charactersIn:
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+}
