@@ -1,0 +1,82 @@
+"""Every page of the web UI at phone width in a real browser (headless Chromium, 375 px wide): nothing wider than
+the screen (a wide table scrolls inside its own box, not the page), and no WCAG 2.1 A/AA violation found by axe-core
+(the accessibility engine browsers' own audits use), run inside the page. The pages are those a support lead sees in a
+workspace with sample data (`rapport serve --demo`), signed in as its owner, plus the sign-in, first-run and error
+pages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from axe_core_python.selenium import Axe
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from browser_ui import fill, submit_and_wait_for_page, wait_for_path
+from conftest import RapportServer
+
+DEMO_EMAIL = "demo@rapport.local"
+DEMO_PASSWORD = "rapport-demo-password"
+PHONE = (375, 812)
+# WCAG 2.0 and 2.1, levels A and AA: what accessibility laws and procurement rules point to.
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def check_page(browser: WebDriver, server: RapportServer, path: str) -> list[str]:
+    """Opens `path` and returns what is wrong with it at phone width (empty when nothing is)."""
+    browser.get(server.url(path))
+    problems = []
+    width = browser.execute_script("return window.innerWidth")
+    page_width = browser.execute_script("return document.documentElement.scrollWidth")
+    if page_width > width:
+        wide = browser.execute_script(
+            """return [...document.querySelectorAll('body *')]
+                 .filter(e => !e.closest('.table-scroll') && e.getBoundingClientRect().right > window.innerWidth + 1)
+                 .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))"""
+        )
+        problems.append(f"{path}: the page is {page_width} px wide on a {width} px screen (too wide: {wide})")
+    results = Axe().run(browser, options=AXE_OPTIONS)
+    for violation in results["violations"]:
+        targets = [node["target"] for node in violation["nodes"][:3]]
+        problems.append(f"{path}: {violation['id']} ({violation['impact']}): {violation['help']} at {json.dumps(targets)}")
+    return problems
+
+
+def first_link(browser: WebDriver, server: RapportServer, list_path: str, testid: str) -> str:
+    browser.get(server.url(list_path))
+    href = browser.find_element(By.CSS_SELECTOR, f"[data-testid={testid}] tbody a").get_attribute("href")
+    return href.removeprefix(server.url(""))
+
+
+@pytest.fixture
+def phone_browser(browser: WebDriver) -> WebDriver:
+    browser.set_window_size(*PHONE)
+    assert browser.execute_script("return window.innerWidth") <= PHONE[0] + 20, "the window did not shrink"
+    return browser
+
+
+def test_every_signed_in_page_fits_a_phone_and_passes_axe(start_server, sqlite_database: str, phone_browser: WebDriver):
+    server = start_server(sqlite_database, args=("--demo",))
+    browser = phone_browser
+    problems = check_page(browser, server, "/login")
+    fill(browser, email=DEMO_EMAIL, password=DEMO_PASSWORD)
+    submit_and_wait_for_page(browser)
+    wait_for_path(browser, "/")
+
+    customer = first_link(browser, server, "/customers", "customer-table")
+    account = first_link(browser, server, "/accounts", "account-table")
+    pages = [
+        "/", "/customers", "/customers?search=a", customer, account, "/accounts", "/segments", "/imports",
+        "/settings/team", "/settings/api-keys", "/settings/audit-log", "/settings/jobs",
+        # The error page, as a signed-in person meets it.
+        "/customers/00000000-0000-7000-8000-000000000000",
+    ]
+    for path in pages:
+        problems += check_page(browser, server, path)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_first_run_page_fits_a_phone_and_passes_axe(server: RapportServer, phone_browser: WebDriver):
+    problems = check_page(phone_browser, server, "/setup")
+    assert not problems, "\n".join(problems)
