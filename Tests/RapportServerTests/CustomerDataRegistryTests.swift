@@ -99,6 +99,15 @@ struct CustomerDataRegistryTests {
         try await TrackingTests.run { ws, services in
             let database = services.database
             let workspaceId = ws.fixture.workspace.id
+            // An endpoint for every event, so that both profiles have webhook deliveries (never sent: the address is
+            // refused at delivery time).
+            let now = services.core.clock.nowMillis
+            try await services.core.store.write { repos in
+                try await repos.webhooks.insert(WebhookEndpoint(
+                    id: services.core.ids.next(), workspaceId: workspaceId, url: "http://127.0.0.1:9/all",
+                    description: nil, eventTypes: WebhookEventType.allCases, enabled: true, secret: "whsec_dGVzdA==",
+                    createdAt: now, updatedAt: now))
+            }
             let (survivor, merged) = try await Self.twoProfiles(ws)
             let tables = CustomerDataTables.tables(database.kind)
             var before: [String: (survivor: Int, merged: Int, union: Int)] = [:]

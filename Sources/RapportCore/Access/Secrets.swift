@@ -12,16 +12,19 @@ public protocol SecretDigest: Sendable {
 /// Random, unguessable tokens.
 public enum SecretToken {
     /// `bytes` random bytes as base64url without padding.
-    public static func make(bytes: Int = 32) -> String {
+    public static func make(bytes: Int = 32) -> String { base64url(randomBytes(bytes)) }
+
+    /// `count` bytes from the system's cryptographic generator.
+    public static func randomBytes(_ count: Int) -> [UInt8] {
         var rng = SystemRandomNumberGenerator()
-        var raw = [UInt8](repeating: 0, count: bytes)
+        var raw = [UInt8](repeating: 0, count: count)
         // Eight bytes a call to the system generator (one `getrandom` each), not one.
         var word: UInt64 = 0
-        for i in 0..<bytes {
+        for i in 0..<count {
             if i % 8 == 0 { word = rng.next() }
             raw[i] = UInt8(truncatingIfNeeded: word >> UInt64(8 * (i % 8)))
         }
-        return base64url(raw)
+        return raw
     }
 
     static func base64url(_ bytes: [UInt8]) -> String {

@@ -35,6 +35,9 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case importStarted = "import.started"
     case jobRetried = "job.retried"
     case jobCancelled = "job.cancelled"
+    case webhookCreated = "webhook.created"
+    case webhookUpdated = "webhook.updated"
+    case webhookDeleted = "webhook.deleted"
 }
 
 /// One line of a workspace's audit log.

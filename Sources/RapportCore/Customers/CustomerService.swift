@@ -104,6 +104,8 @@ public struct CustomerService: Sendable {
             try await repos.customers.appendTraitHistory(workspaceId: workspaceId, customerId: id, changed.sorted { $0.key < $1.key }
                 .map { TraitChange(trait: $0.key, value: $0.value, source: "api", recordedAt: now) })
             try await repos.customers.refreshSearch(workspaceId: workspaceId, customerIds: [id])
+            try await WebhookEvents(deps).emit(in: repos, workspaceId: workspaceId, type: .customerCreated, customerId: id,
+                                               data: ["customer_id": .string(id), "traits": .object(customer.traits)])
             return customer
         }
     }
@@ -140,6 +142,11 @@ public struct CustomerService: Sendable {
                 }
             }
             try await repos.customers.refreshSearch(workspaceId: workspaceId, customerIds: [customer.id])
+            if !changes.isEmpty {
+                try await WebhookEvents(deps).emit(in: repos, workspaceId: workspaceId, type: .customerUpdated, customerId: customer.id, data: [
+                    "customer_id": .string(customer.id), "changed": .array(changes.map { .string($0.trait) }), "source": "api",
+                ])
+            }
             return customer
         }
     }
@@ -235,6 +242,9 @@ public struct CustomerService: Sendable {
             try await repos.customers.erase(workspaceId: workspaceId, customerId: customer.id)
             try await audit.record(in: repos, workspaceId: workspaceId, actor: principal.actor, action: .customerErased,
                                    targetType: "customer", targetId: customer.id)
+            // Only the id, which no longer leads to anyone; the delivery is not tied to the person (who is gone).
+            try await WebhookEvents(deps).emit(in: repos, workspaceId: workspaceId, type: .customerErased,
+                                               data: ["customer_id": .string(customer.id)])
         }
     }
 

@@ -113,6 +113,10 @@ extension ProfileWriter {
             let record = CustomerMerge(id: deps.ids.next(), workspaceId: workspaceId, survivorId: survivor.id,
                                        mergedId: other.id, reason: reason, identifiers: identifiers, mergedAt: now)
             try await repos.customers.recordMerge(record)
+            events.append(PendingEvent(type: .customerMerged, customerId: survivor.id, data: [
+                "merged_id": .string(other.id), "reason": .string(reason),
+                "identifiers": .array(identifiers.map(JSONValue.string)),
+            ]))
             activities.append(Activity(
                 id: deps.ids.next(), workspaceId: workspaceId, customerId: survivor.id, kind: .merge, name: reason,
                 occurredAt: now, receivedAt: now,

@@ -21,6 +21,14 @@ struct ProfileWriter {
     var traitChanges: [String: [TraitChange]] = [:]
     /// Identifiers first seen in this batch, written at flush (to the survivor, should their profile be merged).
     var newIdentifiers: [(customerId: String, identifier: Identifier)] = []
+    /// Webhook events of this transaction, emitted at `flush` (with the survivor's id, should a profile be merged).
+    var events: [PendingEvent] = []
+
+    struct PendingEvent {
+        let type: WebhookEventType
+        let customerId: String
+        let data: [String: JSONValue]
+    }
 
     init(workspaceId: String, repos: any Repositories, deps: CoreDependencies) {
         self.workspaceId = workspaceId
@@ -53,6 +61,11 @@ struct ProfileWriter {
                            currency: order.currency, totalMinorUnits: order.totalMinorUnits, occurredAt: at,
                            source: source, lines: order.lines)
         try await repos.orders.insert(stored)
+        events.append(PendingEvent(type: .orderCompleted, customerId: customerId, data: [
+            "order_id": .string(stored.orderId), "currency": .string(stored.currency),
+            "total": Money.json(minorUnits: stored.totalMinorUnits, currency: stored.currency),
+            "occurred_at": .string(Timestamp.iso8601(at)), "source": .string(source),
+        ]))
         return stored
     }
 
@@ -72,6 +85,10 @@ struct ProfileWriter {
         let record = ConsentRecord(id: deps.ids.next(), workspaceId: workspaceId, customerId: customerId, purpose: purpose,
                                    channel: channel, status: status, source: source, recordedAt: at)
         try await repos.consents.append(record)
+        events.append(PendingEvent(type: .consentChanged, customerId: customerId, data: [
+            "purpose": .string(purpose), "channel": .string(channel), "status": .string(status.rawValue),
+            "source": .string(source), "recorded_at": .string(Timestamp.iso8601(at)),
+        ]))
         append(.consent, name: purpose, for: customerId, at: at, properties: record.timelineProperties)
     }
 
@@ -126,5 +143,29 @@ struct ProfileWriter {
             customers[id].map { (id, [$0.name, $0.email, $0.phone] + (identifierValues[id] ?? []).sorted().map(Optional.some)) }
         })
         try await repos.customers.refreshSearch(workspaceId: workspaceId, customerIds: live.filter { loaded[$0] != nil }.sorted())
+        try await emitEvents(created: created)
+    }
+
+    /// The transaction's webhook events: profiles created, profiles whose traits changed, and what the writers
+    /// recorded (merges, orders, consent), each naming the profile that holds the data now.
+    private mutating func emitEvents(created: [String]) async throws {
+        var all: [PendingEvent] = created.compactMap { id in
+            customers[id].map { PendingEvent(type: .customerCreated, customerId: id, data: ["traits": .object($0.traits)]) }
+        }
+        for (id, changes) in traitChanges.sorted(by: { $0.key < $1.key }) where loaded[root(id)] != nil && !changes.isEmpty {
+            all.append(PendingEvent(type: .customerUpdated, customerId: id, data: [
+                "changed": .array(Array(Set(changes.map(\.trait))).sorted().map(JSONValue.string)),
+                "source": .string(changes.last?.source ?? ""),
+            ]))
+        }
+        all += events
+        events = []
+        guard !all.isEmpty else { return }
+        try await WebhookEvents(deps).emit(in: repos, workspaceId: workspaceId, all.map { event in
+            let id = root(event.customerId)
+            var data = event.data
+            data["customer_id"] = .string(id)
+            return (event.type, id, .object(data))
+        })
     }
 }

@@ -141,8 +141,19 @@ public struct ImportService: Sendable {
         return try await deps.store.read { try await $0.imports.list(workspaceId: workspaceId, page: page) }
     }
 
+    /// Records the job's progress; a finished job also emits `import.completed` (failed ones too, with their reason).
     private func save(_ job: ImportJob) async throws {
-        try await deps.store.write { try await $0.imports.update(job) }
+        let events = WebhookEvents(deps)
+        try await deps.store.write { repos in
+            try await repos.imports.update(job)
+            guard let finishedAt = job.finishedAt else { return }
+            try await events.emit(in: repos, workspaceId: job.workspaceId, type: .importCompleted, data: [
+                "import_id": .string(job.id), "type": .string(job.kind.rawValue), "status": .string(job.status.rawValue),
+                "rows_read": JSONValue(job.rowsRead), "rows_imported": JSONValue(job.rowsImported),
+                "rows_rejected": JSONValue(job.rowsRejected), "failure": JSONValue(job.failure),
+                "finished_at": .string(Timestamp.iso8601(finishedAt)),
+            ])
+        }
     }
 
     private func append(_ job: inout ImportJob, _ rejection: ImportRejection) {

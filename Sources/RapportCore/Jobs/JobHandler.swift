@@ -5,6 +5,13 @@ public protocol JobHandler: Sendable {
     /// Returns when the job is done; throws to have it retried (or `PermanentJobError` to fail it at once). It is
     /// cancelled when the worker shuts down and the job outlasts the shutdown bound, and should stop then.
     func run(_ job: Job) async throws
+    /// The waits (ms) after the 1st, 2nd, … failed attempt when this kind documents its own schedule (webhooks do);
+    /// nil for the worker's jittered exponential backoff.
+    var retrySchedule: [Int64]? { get }
+}
+
+extension JobHandler {
+    public var retrySchedule: [Int64]? { nil }
 }
 
 /// Thrown by a handler when retrying cannot help (a payload it cannot read, a target that no longer exists): the job

@@ -23,10 +23,15 @@ public struct JobRetryPolicy: Sendable {
         return min(capMillis, baseMillis << Int64(doublings))
     }
 
-    /// What becomes of `job` whose attempt (its `attempts`-th) threw `error`, at `now`.
-    public func outcome(for job: Job, error: any Error, now: Int64) -> JobFailureOutcome {
+    /// What becomes of `job` whose attempt (its `attempts`-th) threw `error`, at `now`. A handler with its own
+    /// documented schedule (`schedule`: the wait after the 1st, 2nd, … failed attempt; the last repeats) is retried on
+    /// it instead of the jittered backoff.
+    public func outcome(for job: Job, error: any Error, now: Int64, schedule: [Int64]? = nil) -> JobFailureOutcome {
         if error is PermanentJobError { return .failed }
         if job.attempts >= job.maxAttempts { return .dead }
+        if let schedule, let last = schedule.last {
+            return .retry(at: now + (job.attempts >= 1 && job.attempts <= schedule.count ? schedule[job.attempts - 1] : last))
+        }
         return .retry(at: now + random(0...ceilingMillis(afterAttempts: job.attempts)))
     }
 }

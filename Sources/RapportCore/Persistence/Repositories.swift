@@ -76,6 +76,7 @@ public protocol Repositories: Sendable {
     var imports: any ImportRepository { get }
     var segments: any SegmentRepository { get }
     var jobs: any JobRepository { get }
+    var webhooks: any WebhookRepository { get }
 }
 
 /// The persistence boundary the domain sees: reads on any connection, writes in one transaction.

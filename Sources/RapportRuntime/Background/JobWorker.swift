@@ -118,7 +118,7 @@ public final class JobWorker: Service, Sendable {
                 await release(job)
                 return
             }
-            let outcome = settings.retry.outcome(for: job, error: error, now: clock.nowMillis)
+            let outcome = settings.retry.outcome(for: job, error: error, now: clock.nowMillis, schedule: handler.retrySchedule)
             await record(job, Self.name(outcome), since: started)
             await fail(job, error: String(describing: error), outcome: outcome)
         case .leaseLost:

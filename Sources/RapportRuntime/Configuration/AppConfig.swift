@@ -30,6 +30,11 @@ public struct AppConfig: Sendable {
     public var jobLeaseSeconds: Int = 60
     /// How often an idle worker looks for due jobs.
     public var jobPollMillis: Int = 1_000
+    /// Lets webhooks reach loopback, private and link-local addresses (`WEBHOOK_ALLOW_PRIVATE_NETWORKS`); off by
+    /// default so an admin cannot point Rapport at the server's own network (SSRF). Tests and single-host setups turn it on.
+    public var webhookAllowPrivateNetworks = false
+    /// How long one webhook request may take, connecting included (`WEBHOOK_TIMEOUT_SECONDS`).
+    public var webhookTimeoutSeconds: Int = 15
     /// Bcrypt cost; tests lower it to keep suites fast.
     public var bcryptCost: UInt8 = 12
 
@@ -96,6 +101,10 @@ public struct AppConfig: Sendable {
         jobPollMillis = try Self.int(reader, "job.poll.millis", env: "JOB_POLL_MILLIS", default: jobPollMillis,
                                      range: 50...60_000)
         cookieSecure = try Self.bool(reader, "cookie.secure", env: "COOKIE_SECURE", default: false)
+        webhookAllowPrivateNetworks = try Self.bool(reader, "webhook.allow.private.networks", env: "WEBHOOK_ALLOW_PRIVATE_NETWORKS",
+                                                    default: false)
+        webhookTimeoutSeconds = try Self.int(reader, "webhook.timeout.seconds", env: "WEBHOOK_TIMEOUT_SECONDS",
+                                             default: webhookTimeoutSeconds, range: 1...120)
         let email = reader.string(forKey: "rapport.admin.email")
         let password = reader.string(forKey: "rapport.admin.password", isSecret: true)
         switch (email, password) {

@@ -11,7 +11,11 @@ extension Runtime {
         [
             SegmentRefresher(segments: services.segments, interval: .seconds(config.segmentRefreshSeconds),
                              logger: logger),
-            jobWorker(),
+            jobWorker(handlers: [
+                NoopJobHandler(),
+                WebhookDeliveryHandler(store: services.core.store, clock: services.core.clock, urlGuard: services.urlGuard,
+                                       timeoutSeconds: config.webhookTimeoutSeconds, logger: logger),
+            ]),
         ]
     }
 

@@ -20,6 +20,8 @@ public struct AppServices: Sendable {
     public let imports: ImportService
     public let segments: SegmentService
     public let jobs: JobService
+    public let webhooks: WebhookService
+    public let urlGuard: any OutboundURLGuard
 
     public init(config: AppConfig, database: DatabaseClient, clock: WallClock = .system) {
         self.config = config
@@ -39,5 +41,7 @@ public struct AppServices: Sendable {
         self.imports = ImportService(core)
         self.segments = SegmentService(core)
         self.jobs = JobService(core)
+        self.urlGuard = PublicAddressGuard(allowPrivate: config.webhookAllowPrivateNetworks)
+        self.webhooks = WebhookService(core, urlGuard: urlGuard)
     }
 }

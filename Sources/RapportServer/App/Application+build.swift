@@ -61,6 +61,7 @@ public func buildRouter(services: AppServices, web: WebRenderer) throws -> Route
     api.addImportRoutes(imports: services.imports)
     api.addSegmentRoutes(segments: services.segments, customers: services.customers)
     api.addJobRoutes(jobs: services.jobs)
+    api.addWebhookRoutes(webhooks: services.webhooks)
     table.set(RouteTable(router.routes))
     return router
 }

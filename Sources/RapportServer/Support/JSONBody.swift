@@ -66,6 +66,22 @@ struct JSONBody: Sendable {
         return number
     }
 
+    /// An optional boolean: nil when absent or null.
+    func bool(_ key: String) throws(RapportError) -> Bool? {
+        guard let value = fields[key], value != .null else { return nil }
+        guard case .bool(let flag) = value else { throw RapportError.invalid(key, "\(key) must be true or false.") }
+        return flag
+    }
+
+    /// An optional array of strings: nil when absent or null.
+    func strings(_ key: String) throws(RapportError) -> [String]? {
+        guard let array = try array(key) else { return nil }
+        return try array.enumerated().map { index, value throws(RapportError) in
+            guard case .string(let string) = value else { throw RapportError.invalid("\(key)[\(index)]", "\(key) must hold strings.") }
+            return string
+        }
+    }
+
     /// An optional string: nil when absent or null.
     func optionalString(_ key: String) throws(RapportError) -> String? {
         guard let value = fields[key], value != .null else { return nil }

@@ -76,6 +76,10 @@ enum CustomerDataTables {
               export: .derived("the words of the name, email, phone and identifiers, exported in their own sections")),
         Table("customer_search_keys", merge: .searchIndex, erase: .searchIndex,
               export: .derived("which full-text row holds the profile's search entry"), only: .sqlite),
+        // Copies of events sent to the workspace's own systems: they follow the person to the survivor, and an
+        // erasure deletes them.
+        Table("webhook_deliveries", merge: .reassign, erase: .delete,
+              export: .derived("copies of events about the person already sent to the workspace's own systems")),
         Table("customer_merges", customerColumns: ["survivor_id", "merged_id"], merge: .keep, erase: .delete,
               export: .section("merges")),
     ]

@@ -1,0 +1,138 @@
+import Foundation
+import Hummingbird
+import RapportCore
+import RapportRuntime
+import Testing
+
+/// Webhook endpoints over HTTP: validation and the private-network guard, tenancy and roles, events queued in the
+/// transaction of the change they report, the delivery log, test events and replays. Delivery to a real receiver,
+/// verified with the `standardwebhooks` library, is in e2e/test_webhooks.py.
+@Suite("Webhooks")
+struct WebhookTests {
+    @Test func signaturesMatchTheStandardWebhooksExample() {
+        // The example of the Standard Webhooks specification (and its reference libraries' tests).
+        let signature = HMACWebhookSigner().signature(messageId: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330,
+                                                      body: #"{"test": 2432232314}"#,
+                                                      secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+        #expect(signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+    }
+
+    @Test(arguments: [
+        ("127.0.0.1", false), ("10.1.2.3", false), ("172.16.0.1", false), ("172.32.0.1", true), ("192.168.1.1", false),
+        ("169.254.169.254", false), ("100.64.0.1", false), ("0.0.0.0", false), ("224.0.0.1", false), ("93.184.216.34", true),
+        ("::1", false), ("fd00::1", false), ("fe80::1", false), ("::ffff:127.0.0.1", false), ("2606:2800:220:1::1", true),
+    ])
+    func onlyPublicAddressesAreReachable(address: String, isPublic: Bool) throws {
+        let resolved = try PublicAddressGuard.resolve(address, port: 443)
+        #expect(!resolved.isEmpty)
+        #expect(resolved.allSatisfy { PublicAddressGuard.isPublic($0) == isPublic })
+    }
+
+    @Test func endpointsAreValidatedAndPrivateNetworksRefusedByDefault() async throws {
+        try await TestApp.run { http, services in
+            let acme = try await Fixture.make(services)
+            let key = acme.adminKey
+            func create(_ body: [String: Any]) async throws -> TestHTTP.Reply {
+                try await http.call(.post, "/api/v1/webhooks", key: key, json: body)
+            }
+            for url in ["http://127.0.0.1:8080/hook", "http://10.0.0.7/hook", "http://169.254.169.254/latest/meta-data",
+                        "http://[::1]/hook", "http://localhost/hook"] {
+                let refused = try await create(["url": url, "event_types": ["customer.created"]])
+                #expect(refused.status == .unprocessableContent, "\(url)")
+                #expect(refused.errorCode == "url_not_allowed", "\(url)")
+            }
+            for (body, field) in [
+                (["url": "ftp://93.184.216.34/x", "event_types": ["customer.created"]] as [String: Any], "url"),
+                (["url": "https://user:secret@93.184.216.34/x", "event_types": ["customer.created"]], "url"),
+                (["url": "https://93.184.216.34/x", "event_types": [String]()], "event_types"),
+                (["url": "https://93.184.216.34/x", "event_types": ["customer.created", "customer.exploded"]], "event_types[1]"),
+                (["url": "https://93.184.216.34/x"], "event_types"),
+            ] {
+                let bad = try await create(body)
+                #expect(bad.status == .unprocessableContent)
+                #expect((bad.json["error"] as? [String: Any]).flatMap { ($0["details"] as? [String: Any])?["field"] as? String } == field)
+            }
+            let writer = try await acme.key(services, scope: .write)
+            let forbidden = try await http.call(.post, "/api/v1/webhooks", key: writer,
+                                                json: ["url": "https://93.184.216.34/x", "event_types": ["customer.created"]])
+            #expect(forbidden.status == .forbidden)
+
+            let made = try await create(["url": "https://93.184.216.34/hooks/rapport", "event_types": ["customer.created", "customer.created"],
+                                         "description": "CRM sync"])
+            #expect(made.status == .created)
+            #expect(made.string("secret")?.hasPrefix("whsec_") == true)
+            #expect(made.json["event_types"] as? [String] == ["customer.created"])
+            let id = try #require(made.string("id"))
+
+            // Another workspace does not see it.
+            let other = try await Fixture.make(services, name: "Other", ownerEmail: "owner@other.test")
+            #expect(try await http.get("/api/v1/webhooks/\(id)", key: other.adminKey).status == .notFound)
+            #expect(try await http.get("/api/v1/webhooks", key: other.adminKey).data.isEmpty)
+
+            let disabled = try await http.call(.patch, "/api/v1/webhooks/\(id)", key: key, json: ["enabled": false, "description": nil])
+            #expect(disabled.json["enabled"] as? Bool == false)
+            #expect(disabled.json["description"] is NSNull)
+            #expect(try await http.call(.delete, "/api/v1/webhooks/\(id)", key: key).status == .noContent)
+            #expect(try await http.get("/api/v1/webhooks/\(id)", key: key).status == .notFound)
+            let actions = try await http.get("/api/v1/audit-log", key: key).data.compactMap { $0["action"] as? String }
+            #expect(actions.contains("webhook.created") && actions.contains("webhook.updated") && actions.contains("webhook.deleted"))
+        }
+    }
+
+    @Test func changesQueueOneSignedDeliveryPerSubscribedEndpoint() async throws {
+        // The receiver is never reached here (its port is closed); what is checked is what Rapport queued and logged.
+        try await TestApp.run(configure: { $0.webhookAllowPrivateNetworks = true }) { http, services in
+            let acme = try await Fixture.make(services)
+            let key = acme.adminKey
+            let customers = try await http.call(.post, "/api/v1/webhooks", key: key, json: [
+                "url": "http://127.0.0.1:9/customers", "event_types": ["customer.created", "customer.merged", "consent.changed"]])
+            let orders = try await http.call(.post, "/api/v1/webhooks", key: key, json: [
+                "url": "http://127.0.0.1:9/orders", "event_types": ["order.completed"]])
+            let customersId = try #require(customers.string("id")), ordersId = try #require(orders.string("id"))
+
+            let ann = try await http.call(.post, "/api/v1/customers", key: key, json: ["traits": ["email": "ann@example.com", "plan": "pro"]])
+            let annId = try #require(ann.string("id"))
+            _ = try await http.call(.post, "/api/v1/orders", key: key, json: [
+                "order_id": "A-1", "customer_id": annId, "currency": "EUR", "total": 19.99])
+            _ = try await http.call(.post, "/api/v1/customers/\(annId)/consents", key: key, json: [
+                "purpose": "marketing_email", "status": "withdrawn"])
+
+            let log = try await http.get("/api/v1/webhooks/\(customersId)/deliveries", key: key)
+            let types = log.data.compactMap { $0["event_type"] as? String }
+            #expect(types.sorted() == ["consent.changed", "customer.created"])
+            let created = try #require(log.data.first { $0["event_type"] as? String == "customer.created" })
+            let payload = try #require(created["payload"] as? [String: Any])
+            #expect(payload["type"] as? String == "customer.created")
+            let data = try #require(payload["data"] as? [String: Any])
+            #expect(data["customer_id"] as? String == annId)
+            #expect((data["traits"] as? [String: Any])?["plan"] as? String == "pro")
+            #expect((created["message_id"] as? String)?.hasPrefix("msg_") == true)
+
+            let orderLog = try await http.get("/api/v1/webhooks/\(ordersId)/deliveries", key: key)
+            #expect(orderLog.data.count == 1)
+            let orderData = (orderLog.data.first?["payload"] as? [String: Any])?["data"] as? [String: Any]
+            #expect(orderData?["order_id"] as? String == "A-1")
+            #expect(orderData?["total"] as? Double == 19.99)
+
+            // Every delivery is a job of the workspace, one per delivery.
+            let jobs = try await http.get("/api/v1/jobs?kind=webhook.deliver", key: key)
+            #expect(jobs.data.count == 3)
+
+            // A test event and a replay keep their own log lines; the replay repeats the message id.
+            let test = try await http.call(.post, "/api/v1/webhooks/\(customersId)/test", key: key)
+            #expect(test.status == .accepted && test.string("event_type") == "webhook.test")
+            let original = try #require(created["id"] as? String)
+            let replay = try await http.call(.post, "/api/v1/webhooks/\(customersId)/deliveries/\(original)/replay", key: key)
+            #expect(replay.status == .accepted)
+            #expect(replay.string("message_id") == created["message_id"] as? String)
+            #expect(replay.string("id") != original)
+            let wrongEndpoint = try await http.call(.post, "/api/v1/webhooks/\(ordersId)/deliveries/\(original)/replay", key: key)
+            #expect(wrongEndpoint.status == .notFound)
+
+            // Erasing the customer deletes the copies of their events here, and tells the endpoint nothing about them.
+            #expect(try await http.call(.delete, "/api/v1/customers/\(annId)", key: key).status == .noContent)
+            let afterErase = try await http.get("/api/v1/webhooks/\(customersId)/deliveries", key: key)
+            #expect(afterErase.data.allSatisfy { ($0["payload"] as? [String: Any]).map { "\($0)".contains("ann@example.com") } == false })
+        }
+    }
+}
