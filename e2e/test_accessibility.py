@@ -12,6 +12,7 @@ import pytest
 from axe_core_python.selenium import Axe
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
 
 from browser_ui import fill, submit_and_wait_for_page, wait_for_path
 from conftest import RapportServer
@@ -74,6 +75,19 @@ def test_every_signed_in_page_fits_a_phone_and_passes_axe(start_server, sqlite_d
     ]
     for path in pages:
         problems += check_page(browser, server, path)
+
+    # A webhook endpoint added through its form, then its own page with the delivery of a test event.
+    problems += check_page(browser, server, "/settings/webhooks")
+    fill(browser, url="https://93.184.216.34/hooks/rapport", description="CRM")
+    browser.find_element(By.CSS_SELECTOR, "input[name=event_types][value='customer.created']").click()
+    browser.find_element(By.ID, "create-webhook").click()
+    WebDriverWait(browser, 10).until(lambda driver: "/settings/webhooks/" in driver.current_url)
+    assert "signing secret" in browser.page_source.lower()
+    browser.find_element(By.ID, "send-test").click()
+    WebDriverWait(browser, 10).until(lambda driver: "done=test" in driver.current_url)
+    endpoint_page = browser.current_url.removeprefix(server.url("")).split("?")[0]
+    problems += check_page(browser, server, endpoint_page)
+    assert "webhook.test" in browser.find_element(By.CSS_SELECTOR, "[data-testid=delivery-table]").text
     assert not problems, "\n".join(problems)
 
 

@@ -81,4 +81,5 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
     AccountPages(accounts: services.accounts, customers: services.customers, pages: pages).add(to: session)
     ImportPages(imports: services.imports, pages: pages).add(to: session)
     JobPages(jobs: services.jobs, pages: pages).add(to: session)
+    WebhookPages(webhooks: services.webhooks, pages: pages).add(to: session)
 }

@@ -37,6 +37,19 @@ public enum WebURL {
         with("/settings/jobs", ["state": state, "cursor": cursor, "done": done])
     }
 
+    public static func webhooks(done: String? = nil) -> String { with("/settings/webhooks", ["done": done]) }
+
+    public static func webhook(_ id: String, done: String? = nil, cursor: String? = nil) -> String {
+        with("/settings/webhooks/\(id)", ["done": done, "cursor": cursor])
+    }
+
+    /// `test`, `toggle` or `delete`.
+    public static func webhookAction(_ id: String, _ action: String) -> String { "/settings/webhooks/\(id)/\(action)" }
+
+    public static func webhookReplay(_ id: String, delivery: String) -> String {
+        "/settings/webhooks/\(id)/deliveries/\(delivery)/replay"
+    }
+
     /// `retry` or `cancel`.
     public static func jobAction(_ id: String, _ action: String) -> String { "/settings/jobs/\(id)/\(action)" }
 
