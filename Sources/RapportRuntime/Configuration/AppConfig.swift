@@ -3,6 +3,7 @@ import Configuration
 import Foundation
 import Logging
 import RapportCore
+import RapportMail
 import RapportStore
 
 /// Everything `rapport serve` is configured with, read once and validated at start-up.
@@ -32,6 +33,14 @@ public struct AppConfig: Sendable {
     public var jobPollMillis: Int = 1_000
     /// Bcrypt cost; tests lower it to keep suites fast.
     public var bcryptCost: UInt8 = 12
+    /// The server-wide SMTP server and sender (`SMTP_URL`, `SMTP_FROM`, `SMTP_CA_FILE`); nil when none is set.
+    public var smtp: SMTPDefaults?
+
+    /// Where mail goes when a workspace has no SMTP settings of its own, and who it is from.
+    public struct SMTPDefaults: Sendable {
+        public var settings: SMTPSettings
+        public var from: EmailAddress
+    }
 
     public struct BootstrapAdmin: Sendable, Equatable {
         public var email: String
@@ -96,6 +105,7 @@ public struct AppConfig: Sendable {
         jobPollMillis = try Self.int(reader, "job.poll.millis", env: "JOB_POLL_MILLIS", default: jobPollMillis,
                                      range: 50...60_000)
         cookieSecure = try Self.bool(reader, "cookie.secure", env: "COOKIE_SECURE", default: false)
+        smtp = try Self.smtp(reader)
         let email = reader.string(forKey: "rapport.admin.email")
         let password = reader.string(forKey: "rapport.admin.password", isSecret: true)
         switch (email, password) {
@@ -105,6 +115,39 @@ public struct AppConfig: Sendable {
                                             workspace: reader.string(forKey: "rapport.admin.workspace", default: "Default"))
         default:
             throw ConfigError("RAPPORT_ADMIN_EMAIL and RAPPORT_ADMIN_PASSWORD must be set together")
+        }
+    }
+
+    /// `SMTP_URL` and `SMTP_FROM` together (or neither); `SMTP_CA_FILE` trusts a private CA's certificate instead of
+    /// the system's roots. The CA file is read here, so a bad one stops start-up rather than the first send.
+    private static func smtp(_ reader: ConfigReader) throws -> SMTPDefaults? {
+        func value(_ key: ConfigKey, secret: Bool = false) -> String? {
+            guard let raw = reader.string(forKey: key, isSecret: secret)?.trimmed, !raw.isEmpty else { return nil }
+            return raw
+        }
+        let url = value("smtp.url", secret: true)
+        let from = value("smtp.from")
+        let caFile = value("smtp.ca.file")
+        guard let url else {
+            if from != nil || caFile != nil { throw ConfigError("SMTP_FROM and SMTP_CA_FILE need SMTP_URL") }
+            return nil
+        }
+        var settings: SMTPSettings
+        do { settings = try SMTPSettings(url: url) } catch { throw ConfigError("SMTP_URL: \(error.description)") }
+        if let caFile {
+            if settings.trust == .insecureNoVerification {
+                throw ConfigError("SMTP_CA_FILE and insecure_skip_verify in SMTP_URL exclude each other")
+            }
+            settings.trust = .caFile(caFile)
+        }
+        do { try SMTPClient.validate(settings) } catch {
+            throw ConfigError("\(caFile == nil ? "SMTP_URL" : "SMTP_CA_FILE"): \(error.detail)")
+        }
+        guard let from else { throw ConfigError("SMTP_FROM must be set with SMTP_URL (e.g. Rapport <noreply@example.com>)") }
+        do {
+            return SMTPDefaults(settings: settings, from: try EmailAddress(parsing: from, field: "SMTP_FROM"))
+        } catch {
+            throw ConfigError(error.description)  // names SMTP_FROM
         }
     }
 
