@@ -421,6 +421,104 @@ def test_a_certificate_from_an_unknown_ca_is_refused(cli: Cli, start_smtp):
     assert server.mailbox.auth_attempts == []
 
 
+def test_a_message_over_the_servers_size_limit_is_refused_before_data(cli: Cli, start_smtp, certificates):
+    server = start_smtp("starttls", data_size_limit=300)
+    result = send(cli, server.url(), ca_file=certificates.ca_file, check=False)
+    assert result.returncode == PERMANENT, result.stderr
+    assert "the server accepts at most 300" in error_line(result)
+    assert server.mailbox.messages == []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A scripted server, for replies aiosmtpd does not give
+
+
+class ScriptedServer:
+    """Accepts one connection and answers each command from a script of (expected command prefix, reply bytes);
+    `<data>` reads the message up to the terminating "." line."""
+
+    def __init__(self, greeting: bytes, script: list[tuple[str, bytes]]):
+        self.greeting = greeting
+        self.script = script
+        self.commands: list[str] = []
+        self.data = b""
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen()
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        connection, _ = self.listener.accept()
+        with connection:
+            connection.settimeout(20)
+            reader = connection.makefile("rb")
+            connection.sendall(self.greeting)
+            for expected, reply in self.script:
+                if expected == "<data>":
+                    lines = []
+                    while (line := reader.readline()) not in (b".\r\n", b""):
+                        lines.append(line)
+                    self.data = b"".join(lines)
+                else:
+                    command = reader.readline().decode("utf-8", "replace").rstrip("\r\n")
+                    self.commands.append(command)
+                    if not command.upper().startswith(expected):
+                        return
+                connection.sendall(reply)
+            reader.read()  # until the client closes
+
+    def close(self) -> None:
+        self.listener.close()
+        self.thread.join(timeout=5)
+
+
+def test_multi_line_greeting_and_helo_after_ehlo_is_refused(cli: Cli):
+    server = ScriptedServer(
+        b"220-scripted.example first line\r\n220 scripted.example ready\r\n",
+        [
+            ("EHLO ", b"502 5.5.2 Error: command not recognized\r\n"),
+            ("HELO ", b"250 scripted.example\r\n"),
+            ("MAIL FROM:", b"250 2.1.0 Ok\r\n"),
+            ("RCPT TO:", b"250 2.1.5 Ok\r\n"),
+            ("DATA", b"354 End data with <CR><LF>.<CR><LF>\r\n"),
+            ("<data>", b"250 2.0.0 Ok: queued as HELO1\r\n"),
+            ("QUIT", b"221 2.0.0 Bye\r\n"),
+        ],
+    )
+    try:
+        result = send(cli, f"smtp://127.0.0.1:{server.port}?security=none", "--text", ".dot\nend")
+    finally:
+        server.close()
+    assert "250 2.0.0 Ok: queued as HELO1" in result.stdout
+    assert [command.split()[0] for command in server.commands] == ["EHLO", "HELO", "MAIL", "RCPT", "DATA", "QUIT"]
+    # HELO offers no extensions, so MAIL FROM carries no SIZE.
+    assert server.commands[2] == "MAIL FROM:<noreply@rapport.example>"
+    assert server.commands[3] == "RCPT TO:<grace@example.com>"
+    # On the wire the line that starts with "." is stuffed.
+    assert b"\r\n..dot\r\n" in server.data
+
+
+def test_plain_text_injected_after_the_starttls_reply_stops_the_send(cli: Cli):
+    # RFC 3207 section 5: a reply smuggled in with the 220 would be read as if it came over TLS.
+    server = ScriptedServer(
+        b"220 scripted.example ESMTP\r\n",
+        [
+            ("EHLO ", b"250-scripted.example\r\n250-AUTH PLAIN\r\n250 STARTTLS\r\n"),
+            ("STARTTLS", b"220 2.0.0 Ready to start TLS\r\n250-forged\r\n250 AUTH PLAIN\r\n"),
+        ],
+    )
+    try:
+        result = send(cli, f"smtp://mailer%40rapport.example:x@127.0.0.1:{server.port}?security=starttls", check=False)
+    finally:
+        server.close()
+    assert result.returncode == TEMPORARY, result.stderr
+    line = error_line(result)
+    assert "STARTTLS" in line and "injection" in line, line
+    assert server.commands == ["EHLO localhost", "STARTTLS"]
+
+
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
