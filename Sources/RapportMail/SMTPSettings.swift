@@ -1,4 +1,4 @@
-/// Where and how to submit mail: server, transport security, credentials, sender and timeouts.
+/// Where and how to submit mail: server, transport security, credentials, default sender and timeouts.
 /// Read from a URL: `smtp://user:pass@host:587?security=starttls`, `smtps://user:pass@host` (implicit TLS, port 465).
 public struct SMTPSettings: Sendable, Equatable {
     /// How the connection is protected.
@@ -44,6 +44,8 @@ public struct SMTPSettings: Sendable, Equatable {
     public var trust: Trust = .system
     public var username: String?
     public var password: String?
+    /// Who mail sent with these settings is from, unless a message says otherwise (`SMTP_FROM`; not part of the URL).
+    public var from: EmailAddress?
     /// Send credentials over a connection without TLS; off by default (for a local test server only).
     public var allowInsecureAuth = false
     /// The name given in EHLO; by default `localhost`.

@@ -35,16 +35,16 @@ struct SendTestEmail: AsyncParsableCommand {
             if let smtpURL { overrides["smtp.url"] = smtpURL }
             if let from { overrides["smtp.from"] = from }
             let config = try await AppConfig.load(overrides: overrides)
-            guard let smtp = config.smtp else {
+            guard let smtp = config.smtp, let sender = smtp.from else {
                 throw ConfigError("no SMTP server: set SMTP_URL and SMTP_FROM, or pass --smtp-url and --from")
             }
             let recipient = try EmailAddress(parsing: to, field: "--to")
             let body = text ?? Self.defaultText
-            let message = EmailMessage(from: smtp.from, to: [recipient], subject: subject, textBody: body,
+            let message = EmailMessage(from: sender, to: [recipient], subject: subject, textBody: body,
                                        htmlBody: Self.html(body), unsubscribeURL: unsubscribeURL)
             do {
-                let delivery = try await SMTPClient(settings: smtp.settings).send(message)
-                print("sent <\(delivery.messageID)> to \(recipient.address) via \(smtp.settings.redactedDescription)")
+                let delivery = try await SMTPClient(settings: smtp).send(message)
+                print("sent <\(delivery.messageID)> to \(recipient.address) via \(smtp.redactedDescription)")
                 print(delivery.reply.description)
             } catch let error as SMTPError {
                 let line = error.description.split(whereSeparator: { $0.isNewline }).joined(separator: " ")

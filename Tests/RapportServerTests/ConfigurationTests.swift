@@ -67,10 +67,10 @@ struct ConfigurationTests {
             "SMTP_URL": "smtps://mailer:p%40ss@mail.example.com", "SMTP_FROM": "Rapport <noreply@example.com>",
         ])
         let smtp = try #require(config.smtp)
-        #expect(smtp.settings.host == "mail.example.com")
-        #expect(smtp.settings.port == 465)
-        #expect(smtp.settings.security == .tls)
-        #expect(smtp.settings.password == "p@ss")
+        #expect(smtp.host == "mail.example.com")
+        #expect(smtp.port == 465)
+        #expect(smtp.security == .tls)
+        #expect(smtp.password == "p@ss")
         #expect(smtp.from == (try EmailAddress("noreply@example.com", displayName: "Rapport")))
     }
 

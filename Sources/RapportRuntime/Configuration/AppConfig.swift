@@ -33,14 +33,9 @@ public struct AppConfig: Sendable {
     public var jobPollMillis: Int = 1_000
     /// Bcrypt cost; tests lower it to keep suites fast.
     public var bcryptCost: UInt8 = 12
-    /// The server-wide SMTP server and sender (`SMTP_URL`, `SMTP_FROM`, `SMTP_CA_FILE`); nil when none is set.
-    public var smtp: SMTPDefaults?
-
-    /// Where mail goes when a workspace has no SMTP settings of its own, and who it is from.
-    public struct SMTPDefaults: Sendable {
-        public var settings: SMTPSettings
-        public var from: EmailAddress
-    }
+    /// The server-wide SMTP server and sender (`SMTP_URL`, `SMTP_FROM`, `SMTP_CA_FILE`), used where a workspace has
+    /// no SMTP settings of its own; nil when none is set. When set, its `from` is set too.
+    public var smtp: SMTPSettings?
 
     public struct BootstrapAdmin: Sendable, Equatable {
         public var email: String
@@ -120,7 +115,7 @@ public struct AppConfig: Sendable {
 
     /// `SMTP_URL` and `SMTP_FROM` together (or neither); `SMTP_CA_FILE` trusts a private CA's certificate instead of
     /// the system's roots. The CA file is read here, so a bad one stops start-up rather than the first send.
-    private static func smtp(_ reader: ConfigReader) throws -> SMTPDefaults? {
+    private static func smtp(_ reader: ConfigReader) throws -> SMTPSettings? {
         func value(_ key: ConfigKey, secret: Bool = false) -> String? {
             guard let raw = reader.string(forKey: key, isSecret: secret)?.trimmed, !raw.isEmpty else { return nil }
             return raw
@@ -145,10 +140,11 @@ public struct AppConfig: Sendable {
         }
         guard let from else { throw ConfigError("SMTP_FROM must be set with SMTP_URL (e.g. Rapport <noreply@example.com>)") }
         do {
-            return SMTPDefaults(settings: settings, from: try EmailAddress(parsing: from, field: "SMTP_FROM"))
+            settings.from = try EmailAddress(parsing: from, field: "SMTP_FROM")
         } catch {
             throw ConfigError(error.description)  // names SMTP_FROM
         }
+        return settings
     }
 
     /// The largest memory map SQLite accepts (its SQLITE_MAX_MMAP_SIZE), about 2 GiB.
