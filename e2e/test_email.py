@@ -239,7 +239,9 @@ TEXT = (
 )
 
 
-def test_starttls_with_auth_plain_delivers_a_multipart_message_that_reads_back_exactly(cli: Cli, start_smtp, certificates):
+def test_starttls_with_auth_plain_delivers_a_multipart_message_that_reads_back_exactly(
+    cli: Cli, start_smtp, certificates
+):
     server = start_smtp("starttls")
     result = send(cli, server.url(), "--subject", SUBJECT, "--text", TEXT,
                   "--unsubscribe-url", "https://rapport.example/unsubscribe/tok123", ca_file=certificates.ca_file)
@@ -314,6 +316,7 @@ def test_an_address_that_is_not_ascii_is_sent_with_smtputf8(cli: Cli, start_smtp
     [received] = server.mailbox.messages
     assert received.rcpt_tos == ["josé@example.com"]
     assert "SMTPUTF8" in received.mail_options, received.mail_options
+    assert "BODY=8BITMIME" in received.mail_options, "aiosmtpd offers 8BITMIME; the UTF-8 header needs it"
 
 
 def test_an_address_that_is_not_ascii_fails_clearly_without_smtputf8(cli: Cli, start_smtp, certificates):
@@ -419,6 +422,14 @@ def test_a_certificate_from_an_unknown_ca_is_refused(cli: Cli, start_smtp):
     assert result.returncode == PERMANENT, result.stderr
     assert "certificate" in error_line(result)
     assert server.mailbox.auth_attempts == []
+
+
+def test_insecure_skip_verify_accepts_any_certificate(cli: Cli, start_smtp):
+    server = start_smtp("tls")
+    result = send(cli, server.url(insecure_skip_verify="true"))
+    assert "250" in result.stdout
+    [received] = server.mailbox.messages
+    assert received.tls
 
 
 def test_a_message_over_the_servers_size_limit_is_refused_before_data(cli: Cli, start_smtp, certificates):
@@ -531,7 +542,9 @@ def test_plain_text_injected_after_the_starttls_reply_stops_the_send(cli: Cli):
     ids=["port", "scheme", "no-from", "bad-from", "ca-file"],
 )
 @pytest.mark.parametrize("command", ["send-test-email", "serve"])
-def test_bad_smtp_settings_stop_start_up_with_one_clear_line(cli: Cli, env: dict[str, str], expected: str, command: str):
+def test_bad_smtp_settings_stop_start_up_with_one_clear_line(
+    cli: Cli, env: dict[str, str], expected: str, command: str
+):
     environment = {"SMTP_URL": "smtp://mail.example.com", "SMTP_FROM": SENDER, **env}
     args = ("send-test-email", "--to", "a@example.com") if command == "send-test-email" else ("serve", "--port", "0")
     result = cli.run(*args, env=environment, check=False, timeout=30)

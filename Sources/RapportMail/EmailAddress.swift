@@ -18,8 +18,10 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
         guard !local.isEmpty, !domain.isEmpty else {
             throw .invalidAddress(field: field, value: address, reason: "empty local part or domain")
         }
-        if address.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F || "<>,;\"()[]\\".unicodeScalars.contains($0) }) {
-            throw .invalidAddress(field: field, value: address, reason: "spaces, controls and <>,;\"()[]\\ are not allowed")
+        let forbidden = "<>,;\"()[]\\".unicodeScalars
+        if address.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F || forbidden.contains($0) }) {
+            throw .invalidAddress(field: field, value: address,
+                                  reason: "spaces, controls and <>,;\"()[]\\ are not allowed")
         }
         guard !domain.contains("@"), !domain.hasPrefix("."), !domain.hasSuffix("."), !domain.contains("..") else {
             throw .invalidAddress(field: field, value: address, reason: "malformed domain")

@@ -8,8 +8,8 @@ public struct MIMERenderer: Sendable {
 
     public init() {}
 
-    /// The rendered message (headers, blank line, body); every line ends in CRLF and the body is 7-bit (quoted-printable
-    /// or base64), except that addresses that are not ASCII stay UTF-8 (they need SMTPUTF8).
+    /// The rendered message (headers, blank line, body); every line ends in CRLF and the body is 7-bit
+    /// (quoted-printable or base64), except that addresses that are not ASCII stay UTF-8 (they need SMTPUTF8).
     /// `boundary` is for tests; by default it is random.
     public func render(_ message: EmailMessage, messageID: String, secondsSince1970: Int64,
                        boundary: String? = nil) throws(EmailError) -> [UInt8] {

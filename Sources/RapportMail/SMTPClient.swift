@@ -133,7 +133,8 @@ public struct SMTPClient: Sendable {
         if capabilities.size {
             if let limit = capabilities.maxMessageSize, data.count > limit {
                 throw SMTPError(kind: .invalidMessage, stage: "MAIL FROM",
-                                detail: "the message is \(data.count) bytes; the server accepts at most \(limit) (SIZE)",
+                                detail: "the message is \(data.count) bytes; "
+                                    + "the server accepts at most \(limit) (SIZE)",
                                 isTransient: false)
             }
             mailFrom += " SIZE=\(data.count)"
@@ -207,7 +208,8 @@ public struct SMTPClient: Sendable {
         guard reply.code != 235 else { return }
         let stage = mechanisms.contains("PLAIN") ? "AUTH PLAIN" : "AUTH LOGIN"
         guard [454, 534, 535].contains(reply.code) else { throw .rejected(reply, at: stage) }
-        let detail = reply.code == 454 ? "temporary authentication failure" : "the server refused the user name or password"
+        let detail = reply.code == 454
+            ? "temporary authentication failure" : "the server refused the user name or password"
         throw SMTPError(kind: .authenticationFailed, stage: stage, reply: reply, detail: detail,
                         isTransient: reply.code == 454)
     }

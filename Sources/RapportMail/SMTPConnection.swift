@@ -57,7 +57,8 @@ struct SMTPConnection {
         do {
             try await SMTPTLS.addHandler(to: channel, context: context, serverName: serverName).get()
         } catch {
-            throw deadline.passed ? Self.timeout("TLS handshake", timeout) : Self.classify(error, stage: "TLS handshake")
+            throw deadline.passed
+                ? Self.timeout("TLS handshake", timeout) : Self.classify(error, stage: "TLS handshake")
         }
     }
 
@@ -68,7 +69,8 @@ struct SMTPConnection {
         do {
             try await handshake.get()
         } catch {
-            throw deadline.passed ? Self.timeout("TLS handshake", timeout) : Self.classify(error, stage: "TLS handshake")
+            throw deadline.passed
+                ? Self.timeout("TLS handshake", timeout) : Self.classify(error, stage: "TLS handshake")
         }
     }
 

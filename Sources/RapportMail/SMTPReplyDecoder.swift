@@ -11,7 +11,9 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let newline = buffer.readableBytesView.firstIndex(of: 0x0A) else {
-            if buffer.readableBytes > Self.maxLineLength { throw SMTPReplyParser.Problem.malformedLine("(line too long)") }
+            if buffer.readableBytes > Self.maxLineLength {
+                throw SMTPReplyParser.Problem.malformedLine("(line too long)")
+            }
             return .needMoreData
         }
         let length = newline - buffer.readerIndex

@@ -133,7 +133,9 @@ public struct SMTPSettings: Sendable, Equatable {
                 security = parsed
             case "ca_file":
                 guard !value.isEmpty else { throw .invalid("ca_file is empty") }
-                if trust == .insecureNoVerification { throw .invalid("ca_file and insecure_skip_verify exclude each other") }
+                if trust == .insecureNoVerification {
+                    throw .invalid("ca_file and insecure_skip_verify exclude each other")
+                }
                 trust = .caFile(value)
             case "insecure_skip_verify":
                 if try Self.bool(value, key) {

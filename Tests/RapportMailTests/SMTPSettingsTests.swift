@@ -4,7 +4,8 @@ import Testing
 
 struct SMTPSettingsTests {
     @Test func submissionURLWithPercentEncodedPassword() throws {
-        let settings = try SMTPSettings(url: "smtp://mailer%40example.com:p%40ss%3Aword@mail.example.com:587?security=starttls")
+        let settings = try SMTPSettings(
+            url: "smtp://mailer%40example.com:p%40ss%3Aword@mail.example.com:587?security=starttls")
         #expect(settings.host == "mail.example.com")
         #expect(settings.port == 587)
         #expect(settings.security == .starttls)
