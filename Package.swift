@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
@@ -36,7 +37,7 @@ let package = Package(
         .executableTarget(
             name: "rapport",
             dependencies: [
-                "RapportServer", "RapportRuntime", "RapportStore", "RapportCore",
+                "RapportServer", "RapportRuntime", "RapportStore", "RapportCore", "RapportMail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -59,12 +60,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Outbound email: MIME rendering and an SMTP client on SwiftNIO (no SMTP package is in the mirror).
+        .target(
+            name: "RapportMail",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Assembly without HTTP: configuration, the services over the database, the background services and the
         // one ServiceGroup. RapportServer builds the HTTP application from its services.
         .target(
             name: "RapportRuntime",
             dependencies: [
-                "RapportCore", "RapportStore",
+                "RapportCore", "RapportStore", "RapportMail",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -122,9 +135,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "RapportMailTests",
+            dependencies: [
+                "RapportMail",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "RapportServerTests",
             dependencies: [
-                "RapportServer", "RapportRuntime", "RapportStore", "RapportCore",
+                "RapportServer", "RapportRuntime", "RapportStore", "RapportCore", "RapportMail",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CompressNIO", package: "compress-nio"),

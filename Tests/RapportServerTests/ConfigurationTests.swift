@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import RapportCore
+import RapportMail
 import RapportRuntime
 import RapportServer
 import RapportStore
@@ -42,6 +43,12 @@ struct ConfigurationTests {
         (["JOB_CONCURRENCY": "many"], "JOB_CONCURRENCY"),
         (["JOB_LEASE_SECONDS": "1"], "JOB_LEASE_SECONDS"),
         (["JOB_POLL_MILLIS": "10"], "JOB_POLL_MILLIS"),
+        (["SMTP_URL": "smtp://mail.example.com:0", "SMTP_FROM": "a@example.com"], "SMTP_URL: port"),
+        (["SMTP_URL": "smtp://mail.example.com"], "SMTP_FROM must be set"),
+        (["SMTP_URL": "smtp://mail.example.com", "SMTP_FROM": "no address"], "SMTP_FROM: "),
+        (["SMTP_FROM": "a@example.com"], "need SMTP_URL"),
+        (["SMTP_URL": "smtp://mail.example.com", "SMTP_FROM": "a@example.com", "SMTP_CA_FILE": "/nonexistent.pem"],
+         "SMTP_CA_FILE: cannot read the CA certificate file /nonexistent.pem"),
     ])
     func invalidValuesStopStartUpNamingTheSetting(environment: [String: String], key: String) async {
         do {
@@ -52,6 +59,19 @@ struct ConfigurationTests {
         } catch {
             Issue.record("unexpected \(error)")
         }
+    }
+
+    @Test func smtpDefaultsAreReadFromURLAndSender() async throws {
+        #expect(try await AppConfig.load(environment: [:]).smtp == nil)
+        let config = try await AppConfig.load(environment: [
+            "SMTP_URL": "smtps://mailer:p%40ss@mail.example.com", "SMTP_FROM": "Rapport <noreply@example.com>",
+        ])
+        let smtp = try #require(config.smtp)
+        #expect(smtp.host == "mail.example.com")
+        #expect(smtp.port == 465)
+        #expect(smtp.security == .tls)
+        #expect(smtp.password == "p@ss")
+        #expect(smtp.from == (try EmailAddress("noreply@example.com", displayName: "Rapport")))
     }
 
     @Test func aConfigFileSitsBelowTheEnvironment() async throws {

@@ -3,6 +3,7 @@ import Configuration
 import Foundation
 import Logging
 import RapportCore
+import RapportMail
 import RapportStore
 
 /// Everything `rapport serve` is configured with, read once and validated at start-up.
@@ -37,6 +38,9 @@ public struct AppConfig: Sendable {
     public var webhookTimeoutSeconds: Int = 15
     /// Bcrypt cost; tests lower it to keep suites fast.
     public var bcryptCost: UInt8 = 12
+    /// The server-wide SMTP server and sender (`SMTP_URL`, `SMTP_FROM`, `SMTP_CA_FILE`), used where a workspace has
+    /// no SMTP settings of its own; nil when none is set. When set, its `from` is set too.
+    public var smtp: SMTPSettings?
 
     public struct BootstrapAdmin: Sendable, Equatable {
         public var email: String
@@ -105,6 +109,7 @@ public struct AppConfig: Sendable {
                                                     default: false)
         webhookTimeoutSeconds = try Self.int(reader, "webhook.timeout.seconds", env: "WEBHOOK_TIMEOUT_SECONDS",
                                              default: webhookTimeoutSeconds, range: 1...120)
+        smtp = try Self.smtp(reader)
         let email = reader.string(forKey: "rapport.admin.email")
         let password = reader.string(forKey: "rapport.admin.password", isSecret: true)
         switch (email, password) {
@@ -115,6 +120,40 @@ public struct AppConfig: Sendable {
         default:
             throw ConfigError("RAPPORT_ADMIN_EMAIL and RAPPORT_ADMIN_PASSWORD must be set together")
         }
+    }
+
+    /// `SMTP_URL` and `SMTP_FROM` together (or neither); `SMTP_CA_FILE` trusts a private CA's certificate instead of
+    /// the system's roots. The CA file is read here, so a bad one stops start-up rather than the first send.
+    private static func smtp(_ reader: ConfigReader) throws -> SMTPSettings? {
+        func value(_ key: ConfigKey, secret: Bool = false) -> String? {
+            guard let raw = reader.string(forKey: key, isSecret: secret)?.trimmed, !raw.isEmpty else { return nil }
+            return raw
+        }
+        let url = value("smtp.url", secret: true)
+        let from = value("smtp.from")
+        let caFile = value("smtp.ca.file")
+        guard let url else {
+            if from != nil || caFile != nil { throw ConfigError("SMTP_FROM and SMTP_CA_FILE need SMTP_URL") }
+            return nil
+        }
+        var settings: SMTPSettings
+        do { settings = try SMTPSettings(url: url) } catch { throw ConfigError("SMTP_URL: \(error.description)") }
+        if let caFile {
+            if settings.trust == .insecureNoVerification {
+                throw ConfigError("SMTP_CA_FILE and insecure_skip_verify in SMTP_URL exclude each other")
+            }
+            settings.trust = .caFile(caFile)
+        }
+        do { try SMTPClient.validate(settings) } catch {
+            throw ConfigError("\(caFile == nil ? "SMTP_URL" : "SMTP_CA_FILE"): \(error.detail)")
+        }
+        guard let from else { throw ConfigError("SMTP_FROM must be set with SMTP_URL (e.g. Rapport <noreply@example.com>)") }
+        do {
+            settings.from = try EmailAddress(parsing: from, field: "SMTP_FROM")
+        } catch {
+            throw ConfigError(error.description)  // names SMTP_FROM
+        }
+        return settings
     }
 
     /// The largest memory map SQLite accepts (its SQLITE_MAX_MMAP_SIZE), about 2 GiB.
