@@ -87,7 +87,7 @@ struct WebhookTests {
             let customers = try await http.call(.post, "/api/v1/webhooks", key: key, json: [
                 "url": "http://127.0.0.1:9/customers", "event_types": ["customer.created", "customer.merged", "consent.changed"]])
             let orders = try await http.call(.post, "/api/v1/webhooks", key: key, json: [
-                "url": "http://127.0.0.1:9/orders", "event_types": ["order.completed"]])
+                "url": "http://127.0.0.1:9/orders", "event_types": ["order.completed", "order.refunded"]])
             let customersId = try #require(customers.string("id")), ordersId = try #require(orders.string("id"))
 
             let ann = try await http.call(.post, "/api/v1/customers", key: key, json: ["traits": ["email": "ann@example.com", "plan": "pro"]])
@@ -100,6 +100,7 @@ struct WebhookTests {
             let log = try await http.get("/api/v1/webhooks/\(customersId)/deliveries", key: key)
             let types = log.data.compactMap { $0["event_type"] as? String }
             #expect(types.sorted() == ["consent.changed", "customer.created"])
+            #expect(log.data.count == 2)
             let created = try #require(log.data.first { $0["event_type"] as? String == "customer.created" })
             let payload = try #require(created["payload"] as? [String: Any])
             #expect(payload["type"] as? String == "customer.created")
@@ -109,14 +110,28 @@ struct WebhookTests {
             #expect((created["message_id"] as? String)?.hasPrefix("msg_") == true)
 
             let orderLog = try await http.get("/api/v1/webhooks/\(ordersId)/deliveries", key: key)
-            #expect(orderLog.data.count == 1)
+            #expect(orderLog.data.count == 1, "the refund comes later")
             let orderData = (orderLog.data.first?["payload"] as? [String: Any])?["data"] as? [String: Any]
             #expect(orderData?["order_id"] as? String == "A-1")
             #expect(orderData?["total"] as? Double == 19.99)
 
-            // Every delivery is a job of the workspace, one per delivery.
+            // A refund tracked for the order reaches the order endpoint too.
+            let trackKey = try await acme.key(services, scope: .track)
+            let basic = "Basic " + Data("\(trackKey):".utf8).base64EncodedString()
+            let refund = try await http.call(.post, "/v1/track", json: [
+                "userId": "ann-1", "event": "Order Refunded", "properties": ["order_id": "A-1"]], headers: [.authorization: basic])
+            #expect(refund.status == .ok, "\(refund.text)")
+            let refunds = try await http.get("/api/v1/webhooks/\(ordersId)/deliveries", key: key).data
+                .filter { $0["event_type"] as? String == "order.refunded" }
+            #expect(refunds.count == 1)
+            let refundData = (refunds.first?["payload"] as? [String: Any])?["data"] as? [String: Any]
+            #expect(refundData?["customer_id"] as? String == annId, "the order's customer, not the tracked user's new profile")
+            #expect(refundData?["total"] as? Double == 19.99)
+
+            // Every delivery is a job of the workspace, one per delivery: the five above (the tracked user "ann-1" is a
+            // new profile, so the customers endpoint got a second customer.created).
             let jobs = try await http.get("/api/v1/jobs?kind=webhook.deliver", key: key)
-            #expect(jobs.data.count == 3)
+            #expect(jobs.data.count == 5)
 
             // A test event and a replay keep their own log lines; the replay repeats the message id.
             let test = try await http.call(.post, "/api/v1/webhooks/\(customersId)/test", key: key)

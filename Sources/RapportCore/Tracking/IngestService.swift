@@ -128,6 +128,11 @@ extension ProfileWriter {
                   let orderId = message.properties["order_id"]?.stringValue,
                   let stored = try await repos.orders.find(workspaceId: workspaceId, orderId: orderId) {
             try await repos.orders.markRefunded(workspaceId: workspaceId, id: stored.id, at: message.timestamp)
+            events.append(PendingEvent(type: .orderRefunded, customerId: stored.customerId ?? customerId, data: [
+                "order_id": .string(orderId), "currency": .string(stored.currency),
+                "total": Money.json(minorUnits: stored.totalMinorUnits, currency: stored.currency),
+                "refunded_at": .string(Timestamp.iso8601(message.timestamp)),
+            ]))
             kind = .orderRefunded
             name = orderId
         } else if message.type == .group, let groupId = message.groupId {
