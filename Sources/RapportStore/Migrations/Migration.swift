@@ -30,6 +30,7 @@ public enum Migrations {
         searchPrefixes0007,
         moneyMinorUnits0008,
         jobs0009,
+        schedules0010,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

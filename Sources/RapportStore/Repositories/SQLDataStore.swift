@@ -42,4 +42,5 @@ struct SQLRepositories: Repositories {
     var imports: any ImportRepository { SQLImportRepository(db: db) }
     var segments: any SegmentRepository { SQLSegmentRepository(db: db) }
     var jobs: any JobRepository { SQLJobRepository(db: db) }
+    var schedules: any ScheduleRepository { SQLScheduleRepository(db: db) }
 }
