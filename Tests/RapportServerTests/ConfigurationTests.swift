@@ -42,6 +42,10 @@ struct ConfigurationTests {
         (["JOB_CONCURRENCY": "many"], "JOB_CONCURRENCY"),
         (["JOB_LEASE_SECONDS": "1"], "JOB_LEASE_SECONDS"),
         (["JOB_POLL_MILLIS": "10"], "JOB_POLL_MILLIS"),
+        (["SCHEDULER_TICK_MILLIS": "0"], "SCHEDULER_TICK_MILLIS"),
+        (["SEGMENT_REFRESH_CRON": "*/5 * * *"], "SEGMENT_REFRESH_CRON"),
+        (["SEGMENT_REFRESH_CRON": "61 * * * *"], "SEGMENT_REFRESH_CRON"),
+        (["SEGMENT_REFRESH_SECONDS": "300"], "SEGMENT_REFRESH_SECONDS"),
     ])
     func invalidValuesStopStartUpNamingTheSetting(environment: [String: String], key: String) async {
         do {
@@ -56,13 +60,13 @@ struct ConfigurationTests {
 
     @Test func aConfigFileSitsBelowTheEnvironment() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-config-\(UUID().uuidString).json")
-        try #"{"http": {"port": 6060, "host": "0.0.0.0"}, "segment": {"refresh": {"seconds": 30}}}"#
+        try #"{"http": {"port": 6060, "host": "0.0.0.0"}, "segment": {"refresh": {"cron": "@hourly"}}}"#
             .write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let config = try await AppConfig.load(environment: ["RAPPORT_CONFIG_FILE": file.path, "HTTP_HOST": "127.0.0.2"])
         #expect(config.port == 6060)
         #expect(config.host == "127.0.0.2")
-        #expect(config.segmentRefreshSeconds == 30)
+        #expect(config.segmentRefreshCron == "@hourly")
     }
 
     @Test func readinessIs503UntilMigrationsAreApplied() async throws {
