@@ -59,11 +59,19 @@ public struct Scheduler: Service {
     }
 
     public func run() async throws {
-        do { try await ensureSystemSchedules() } catch {
-            logger.error("setting up the system schedules failed: \(error)", metadata: ["component": "scheduler"])
-        }
         await cancelWhenGracefulShutdown {
+            // Tried again at each tick until it succeeds (the database may be unreachable at start-up).
+            var systemSchedulesReady = false
             while !Task.isCancelled {
+                if !systemSchedulesReady {
+                    do {
+                        try await ensureSystemSchedules()
+                        systemSchedulesReady = true
+                    } catch {
+                        logger.error("setting up the system schedules failed: \(error)",
+                                     metadata: ["component": "scheduler"])
+                    }
+                }
                 do {
                     try await Task.sleep(for: settings.tickInterval)
                 } catch {
@@ -93,15 +101,18 @@ public struct Scheduler: Service {
                 guard existing.cron != system.cron || existing.timeZone != system.timeZone
                     || existing.payload != system.payload || existing.kind != system.kind || !existing.enabled
                 else { continue }
-                try await store.write { repos in
-                    try await repos.schedules.reschedule(id: existing.id, cron: system.cron, timeZone: system.timeZone,
-                                                         payload: system.payload, nextRunAt: next, now: now)
-                }
+                // Writes run in their own task: a cancelled write could leave the SQLite writer inside its transaction.
+                try await Task { [store] in
+                    try await store.write { repos in
+                        try await repos.schedules.reschedule(id: existing.id, cron: system.cron, timeZone: system.timeZone,
+                                                             payload: system.payload, nextRunAt: next, now: now)
+                    }
+                }.value
                 logger.notice("system schedule \(system.key) set to \(system.cron)", metadata: ["component": "scheduler"])
             } else {
                 let schedule = Schedule(id: ids.next(), key: system.key, kind: system.kind, cron: system.cron,
                                         timeZone: system.timeZone, payload: system.payload, nextRunAt: next, now: now)
-                _ = try await store.write { try await $0.schedules.insertIfAbsent(schedule) }
+                _ = try await Task { [store] in try await store.write { try await $0.schedules.insertIfAbsent(schedule) } }.value
             }
         }
     }
