@@ -54,11 +54,16 @@ struct SQLJobRepository: JobRepository {
     }
 
     func hasDue(now: Int64) async throws -> Bool {
-        // Two probes of the claim's two conditions, each one range of an index (`jobs_claim`, `jobs_lease`).
-        try await db.raw("""
-            SELECT 1 AS due WHERE EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND run_at <= \(bind: now))
-               OR EXISTS (SELECT 1 FROM jobs WHERE state = 'running' AND lease_expires_at < \(bind: now))
-            """).first() != nil
+        try await db.raw(Self.hasDueQuery(now: now)).first() != nil
+    }
+
+    /// Every idle worker slot runs it every poll: two probes of the claim's two conditions, each one range of an index
+    /// (`jobs_claim`, `jobs_lease`).
+    static func hasDueQuery(now: Int64) -> SQLQueryString {
+        """
+        SELECT 1 AS due WHERE EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND run_at <= \(bind: now))
+           OR EXISTS (SELECT 1 FROM jobs WHERE state = 'running' AND lease_expires_at < \(bind: now))
+        """
     }
 
     func backlog(now: Int64) async throws -> JobBacklog {

@@ -41,12 +41,19 @@ struct SQLScheduleRepository: ScheduleRepository {
     }
 
     func due(now: Int64, limit: Int) async throws -> [DueSchedule] {
-        try await db.raw("""
-            SELECT \(unsafeRaw: Self.columns), COALESCE(s.time_zone, w.time_zone, 'UTC') AS zone
-            FROM schedules s LEFT JOIN workspaces w ON w.id = s.workspace_id
-            WHERE s.enabled = 1 AND s.next_run_at <= \(bind: now)
-            ORDER BY s.next_run_at LIMIT \(unsafeRaw: String(max(1, limit)))
-            """).all().map { row in DueSchedule(schedule: try Self.schedule(row), timeZone: try row.string("zone")) }
+        try await db.raw(Self.dueQuery(now: now, limit: limit)).all().map { row in
+            DueSchedule(schedule: try Self.schedule(row), timeZone: try row.string("zone"))
+        }
+    }
+
+    /// Every process runs it every tick: one range of `schedules_due`, in its order.
+    static func dueQuery(now: Int64, limit: Int) -> SQLQueryString {
+        """
+        SELECT \(unsafeRaw: columns), COALESCE(s.time_zone, w.time_zone, 'UTC') AS zone
+        FROM schedules s LEFT JOIN workspaces w ON w.id = s.workspace_id
+        WHERE s.enabled = 1 AND s.next_run_at <= \(bind: now)
+        ORDER BY s.next_run_at LIMIT \(unsafeRaw: String(max(1, limit)))
+        """
     }
 
     func advance(id: String, from due: Int64, to next: Int64, now: Int64) async throws -> Bool {
