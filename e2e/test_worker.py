@@ -1,7 +1,8 @@
 """`rapport worker`: the background services without HTTP, beside `rapport serve` on the same database.
 
-The worker migrates, runs the segment refresher until SIGTERM and exits 0; the HTTP server it runs beside sees its
-work (a segment's members recomputed on the worker's schedule, not the server's).
+The worker migrates, runs the scheduler and the job worker until SIGTERM and exits 0; the HTTP server it runs beside
+sees its work (the shared segment-refresh schedule, set to every minute by the worker's `SEGMENT_REFRESH_CRON`, fires
+once for both processes and its jobs recompute a segment's members).
 """
 
 from __future__ import annotations
@@ -46,11 +47,12 @@ def test_worker_refreshes_segments_beside_the_server(start_worker, server: Rappo
     assert created.status_code == 201, show(created)
     segment_id = created.json()["id"]
     identify("u-2")
-    # The server refreshes every 300 s (the default): only the worker's 5 s schedule can count u-2 in time.
+    # The server's schedule fires every 5 minutes (the default): only the worker's every-minute setting, which the
+    # worker writes to the shared schedule when it starts, can count u-2 in time.
     assert member_count(segment_id) == 1
 
-    worker = start_worker(sqlite_database, env={"SEGMENT_REFRESH_SECONDS": "5"})
-    deadline = time.monotonic() + 30
+    worker = start_worker(sqlite_database, env={"SEGMENT_REFRESH_CRON": "* * * * *"})
+    deadline = time.monotonic() + 90
     while member_count(segment_id) != 2 and time.monotonic() < deadline:
         time.sleep(0.5)
     assert member_count(segment_id) == 2, worker.log_tail()

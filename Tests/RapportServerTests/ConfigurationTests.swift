@@ -49,6 +49,10 @@ struct ConfigurationTests {
         (["SMTP_FROM": "a@example.com"], "need SMTP_URL"),
         (["SMTP_URL": "smtp://mail.example.com", "SMTP_FROM": "a@example.com", "SMTP_CA_FILE": "/nonexistent.pem"],
          "SMTP_CA_FILE: cannot read the CA certificate file /nonexistent.pem"),
+        (["SCHEDULER_TICK_MILLIS": "0"], "SCHEDULER_TICK_MILLIS"),
+        (["SEGMENT_REFRESH_CRON": "*/5 * * *"], "SEGMENT_REFRESH_CRON"),
+        (["SEGMENT_REFRESH_CRON": "61 * * * *"], "SEGMENT_REFRESH_CRON"),
+        (["SEGMENT_REFRESH_SECONDS": "300"], "SEGMENT_REFRESH_SECONDS"),
     ])
     func invalidValuesStopStartUpNamingTheSetting(environment: [String: String], key: String) async {
         do {
@@ -76,13 +80,13 @@ struct ConfigurationTests {
 
     @Test func aConfigFileSitsBelowTheEnvironment() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-config-\(UUID().uuidString).json")
-        try #"{"http": {"port": 6060, "host": "0.0.0.0"}, "segment": {"refresh": {"seconds": 30}}}"#
+        try #"{"http": {"port": 6060, "host": "0.0.0.0"}, "segment": {"refresh": {"cron": "@hourly"}}}"#
             .write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let config = try await AppConfig.load(environment: ["RAPPORT_CONFIG_FILE": file.path, "HTTP_HOST": "127.0.0.2"])
         #expect(config.port == 6060)
         #expect(config.host == "127.0.0.2")
-        #expect(config.segmentRefreshSeconds == 30)
+        #expect(config.segmentRefreshCron == "@hourly")
     }
 
     @Test func readinessIs503UntilMigrationsAreApplied() async throws {

@@ -1,6 +1,8 @@
 @testable import RapportServer
 import Foundation
 import Hummingbird
+import RapportCore
+import RapportRuntime
 import RapportStore
 import Testing
 
@@ -28,6 +30,25 @@ struct OperationsTests {
             #expect(metrics.text.contains("http_route=\"/healthz\""))
             #expect(metrics.text.contains("http_server_requests_total"))
             #expect(metrics.text.contains("rapport_db_connections_in_use"))
+        }
+    }
+
+    @Test func metricsExposeTheJobQueueGauges() async throws {
+        try await TestApp.run { http, services in
+            let now = services.core.clock.nowMillis
+            _ = try await services.core.store.write {
+                try await $0.jobs.enqueue(Job(id: "later-1", kind: "later", now: now, runAt: now + 3_600_000))
+            }
+            // The sampler reads the queue every 5 s.
+            let deadline = ContinuousClock.now + .seconds(20)
+            var text = ""
+            repeat {
+                try await Task.sleep(for: .milliseconds(250))
+                text = try await http.get("/metrics").text
+            } while !text.contains("rapport_jobs_queued{kind=\"later\"} 1") && ContinuousClock.now < deadline
+            #expect(text.contains("rapport_jobs_queued{kind=\"later\"} 1"), "\(text)")
+            #expect(text.contains("rapport_jobs_running{kind=\"later\"} 0"))
+            #expect(text.contains("rapport_jobs_oldest_due_age_seconds 0"))
         }
     }
 

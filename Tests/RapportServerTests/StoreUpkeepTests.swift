@@ -32,6 +32,22 @@ struct StoreUpkeepTests {
         }
     }
 
+    /// The scheduler's due check and an idle worker's "is anything due?" run every second in every process: each reads
+    /// a range of an index, never the whole table.
+    @Test func theSchedulerAndIdleWorkerProbesReadIndexRanges() async throws {
+        try await TestApp.withDatabase { database in
+            let due = try await Self.plan(database, SQLScheduleRepository.dueQuery(now: 1, limit: 100))
+            #expect(due.contains("schedules_due"), "\(due)")
+            let probe = try await Self.plan(database, SQLJobRepository.hasDueQuery(now: 1))
+            #expect(!probe.contains("SCAN jobs") && !probe.contains("Seq Scan"), "\(probe)")
+            // Without statistics PostgreSQL may read the queued probe from `jobs_lease` by its `state` prefix: still a
+            // range, not the table.
+            if database.kind == .sqlite {
+                #expect(probe.contains("jobs_claim") && probe.contains("jobs_lease"), "\(probe)")
+            }
+        }
+    }
+
     /// The merges shown on a profile are read by survivor, not by reading every merge of the workspace.
     @Test func aProfilesMergesAreReadByTheBySurvivorIndex() async throws {
         try await TestApp.withDatabase { database in

@@ -28,6 +28,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case apiKeyRevoked = "api_key.revoked"
     case workspaceCreated = "workspace.created"
     case workspaceRenamed = "workspace.renamed"
+    case workspaceTimeZoneChanged = "workspace.time_zone_changed"
     case setupCompleted = "setup.completed"
     case customerMerged = "customer.merged"
     case customerExported = "customer.exported"

@@ -97,3 +97,19 @@ public struct JobQuery: Sendable, Equatable {
         self.kind = kind
     }
 }
+
+/// The unfinished part of the queue, sampled for the metrics.
+public struct JobBacklog: Sendable, Equatable {
+    /// Queued jobs (due or not) by kind.
+    public var queued: [String: Int]
+    /// Running jobs by kind (including those whose lease expired).
+    public var running: [String: Int]
+    /// The `runAt` of the queued job that has been due longest; nil when none is due.
+    public var oldestDueRunAt: Int64?
+
+    public init(queued: [String: Int] = [:], running: [String: Int] = [:], oldestDueRunAt: Int64? = nil) {
+        self.queued = queued
+        self.running = running
+        self.oldestDueRunAt = oldestDueRunAt
+    }
+}

@@ -11,6 +11,11 @@ public protocol JobRepository: Sendable {
     /// Takes up to `limit` due jobs (queued with `runAt <= now`, or running with an expired lease), highest priority
     /// then earliest first, marks them running for `owner` until `now + leaseMillis` and counts an attempt.
     func claim(owner: String, limit: Int, now: Int64, leaseMillis: Int64) async throws -> [Job]
+    /// Whether `claim` would find anything at `now`: a read, so an idle worker asks it before claiming and does not
+    /// take a turn on SQLite's single writer when nothing is due.
+    func hasDue(now: Int64) async throws -> Bool
+    /// Queued and running jobs by kind, and when the oldest due queued job became due (for the metrics).
+    func backlog(now: Int64) async throws -> JobBacklog
     /// Extends the lease of a running job the caller still holds.
     func renew(id: String, owner: String, until: Int64, now: Int64) async throws -> Bool
     func complete(id: String, owner: String, now: Int64) async throws -> Bool

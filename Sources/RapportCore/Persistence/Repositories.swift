@@ -4,6 +4,7 @@ public protocol WorkspaceRepository: Sendable {
     func find(id: String) async throws -> Workspace?
     func find(name: String) async throws -> Workspace?
     func rename(id: String, to name: String) async throws
+    func setTimeZone(id: String, to timeZone: String) async throws
 }
 
 /// Reads and writes users (global, not per workspace).
@@ -77,6 +78,7 @@ public protocol Repositories: Sendable {
     var segments: any SegmentRepository { get }
     var jobs: any JobRepository { get }
     var webhooks: any WebhookRepository { get }
+    var schedules: any ScheduleRepository { get }
 }
 
 /// The persistence boundary the domain sees: reads on any connection, writes in one transaction.

@@ -31,8 +31,10 @@ public protocol SegmentRepository: Sendable {
     func delete(workspaceId: String, id: String) async throws
     func find(workspaceId: String, id: String) async throws -> Segment?
     func list(workspaceId: String, page: PageRequest) async throws -> Page<Segment>
-    /// Every segment of every workspace, for the scheduled refresh.
-    func all() async throws -> [Segment]
+    /// Every segment of one workspace, for the scheduled refresh.
+    func all(workspaceId: String) async throws -> [Segment]
+    /// The workspaces that have at least one segment.
+    func workspaceIds() async throws -> [String]
     func memberIds(workspaceId: String, segmentId: String) async throws -> Set<String>
     /// The segments a customer is a member of, by name.
     func memberships(workspaceId: String, customerId: String) async throws -> [Segment]

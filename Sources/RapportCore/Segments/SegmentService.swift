@@ -1,5 +1,6 @@
 /// Defines segments, previews them, and keeps their membership current: recomputed when a segment is saved and on
-/// every scheduled refresh (see `SegmentRefresher`), so rules over time ("seen within 7 days") stay true.
+/// every scheduled refresh (the `segments.refresh` schedule and jobs, see `SegmentRefreshJobs.swift`), so rules over
+/// time ("seen within 7 days") stay true.
 public struct SegmentService: Sendable {
     let deps: CoreDependencies
     /// Customers evaluated per read.
@@ -80,8 +81,22 @@ public struct SegmentService: Sendable {
 
     /// Refreshes every segment of every workspace; returns how many were refreshed.
     public func refreshAll() async throws -> Int {
-        let segments = try await deps.store.read { try await $0.segments.all() }
-        for segment in segments { try await refresh(segment) }
+        var count = 0
+        for workspaceId in try await deps.store.read({ try await $0.segments.workspaceIds() }) {
+            count += try await refresh(workspaceId: workspaceId)
+        }
+        return count
+    }
+
+    /// Refreshes every segment of one workspace; returns how many were refreshed. Idempotent: a second run over the
+    /// same data changes nothing but `refreshed_at`.
+    @discardableResult
+    public func refresh(workspaceId: String) async throws -> Int {
+        let segments = try await deps.store.read { try await $0.segments.all(workspaceId: workspaceId) }
+        for segment in segments {
+            try Task.checkCancellation()
+            try await refresh(segment)
+        }
         return segments.count
     }
 

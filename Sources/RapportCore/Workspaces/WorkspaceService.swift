@@ -84,7 +84,38 @@ public struct WorkspaceService: Sendable {
                                    details: ["from": workspace.name, "to": name])
         }
         deps.apiKeys.forget(workspaceId: id)
-        return Workspace(id: id, name: name, createdAt: workspace.createdAt)
+        var renamed = workspace
+        renamed.name = name
+        return renamed
+    }
+
+    /// Sets the IANA time zone in which the workspace's schedules run (admin or owner), audit-logged. Schedules that
+    /// follow the workspace's zone are moved to their next time in the new zone in the same transaction.
+    public func changeTimeZone(_ principal: Principal, id: String, to rawZone: String, ip: String? = nil) async throws
+        -> Workspace {
+        let (workspace, role) = try await visible(principal, id: id)
+        guard role.satisfies(Permission.manageWorkspace.leastRole) else {
+            throw RapportError.forbidden("Changing a workspace's time zone needs the admin role or higher.")
+        }
+        let zone = try Workspace.validTimeZone(rawZone)
+        let now = deps.clock.nowMillis
+        let workspaceId = workspace.id
+        try await deps.store.write { repos in
+            try await repos.workspaces.setTimeZone(id: workspaceId, to: zone)
+            for schedule in try await repos.schedules.list(workspaceId: workspaceId)
+            where schedule.timeZone == nil && schedule.enabled {
+                // An expression that cannot be evaluated stays as it is; the scheduler disables it when it is due.
+                guard let next = try? Schedule.nextRun(cron: schedule.cron, zone: zone, after: now) else { continue }
+                try await repos.schedules.setNextRun(id: schedule.id, at: next, now: now)
+            }
+            try await audit.record(in: repos, workspaceId: workspaceId, actor: principal.actor,
+                                   action: .workspaceTimeZoneChanged, targetType: "workspace", targetId: workspaceId,
+                                   ip: ip, details: ["from": workspace.timeZone, "to": zone])
+        }
+        deps.apiKeys.forget(workspaceId: workspaceId)
+        var changed = workspace
+        changed.timeZone = zone
+        return changed
     }
 
     /// Finds a workspace by name, for the CLI.

@@ -60,13 +60,19 @@ public final class JobWorker: Service, Sendable {
 
     private var isStopping: Bool { stopRequested.withLock { $0 != nil } || Task.isCancelled }
 
-    /// Claims and runs one job after another until shutdown; sleeps `pollInterval` when nothing is due.
+    /// Claims and runs one job after another until shutdown; sleeps `pollInterval` when nothing is due. It claims only
+    /// after a read (`hasDue`) found something due, so an idle process writes nothing.
     private func slot() async {
         while !isStopping {
             var claimed: Job?
             do {
                 let (owner, now, lease) = (self.owner, clock.nowMillis, settings.leaseMillis)
-                claimed = try await store.write { try await $0.jobs.claim(owner: owner, limit: 1, now: now, leaseMillis: lease) }.first
+                // A read first: an idle worker must not take a turn on SQLite's single writer every poll.
+                if try await store.read({ try await $0.jobs.hasDue(now: now) }) {
+                    claimed = try await store.write {
+                        try await $0.jobs.claim(owner: owner, limit: 1, now: now, leaseMillis: lease)
+                    }.first
+                }
             } catch {
                 logger.error("claiming jobs failed: \(error)", metadata: ["component": "jobs"])
             }

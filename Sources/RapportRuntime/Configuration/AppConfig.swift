@@ -23,8 +23,10 @@ public struct AppConfig: Sendable {
     public var bodyTimeoutSeconds: Int = 30
     public var cookieSecure = false
     public var bootstrapAdmin: BootstrapAdmin?
-    /// How often every segment's membership is recomputed.
-    public var segmentRefreshSeconds: Int = 300
+    /// When every segment's membership is recomputed: a cron expression in UTC (`SEGMENT_REFRESH_CRON`).
+    public var segmentRefreshCron: String = SegmentRefreshJobs.defaultCron
+    /// How often the scheduler looks for due schedules (`SCHEDULER_TICK_MILLIS`).
+    public var schedulerTickMillis: Int = 1_000
     /// Jobs one process runs at once (`JOB_CONCURRENCY`).
     public var jobConcurrency: Int = 2
     /// How long a worker's claim on a job lasts before another worker may take it; renewed while the job runs.
@@ -96,8 +98,16 @@ public struct AppConfig: Sendable {
                                     range: 1024...(256 << 20))
         bodyTimeoutSeconds = try Self.int(reader, "http.body.timeout.seconds", env: "HTTP_BODY_TIMEOUT_SECONDS",
                                           default: bodyTimeoutSeconds, range: 1...3600)
-        segmentRefreshSeconds = try Self.int(reader, "segment.refresh.seconds", env: "SEGMENT_REFRESH_SECONDS", default: 300,
-                                             range: 5...86_400)
+        if reader.string(forKey: "segment.refresh.seconds") != nil || reader.int(forKey: "segment.refresh.seconds") != nil {
+            throw ConfigError("SEGMENT_REFRESH_SECONDS was replaced by SEGMENT_REFRESH_CRON, a cron expression "
+                              + "(default \(SegmentRefreshJobs.defaultCron), every 5 minutes)")
+        }
+        segmentRefreshCron = reader.string(forKey: "segment.refresh.cron", default: segmentRefreshCron)
+        do { _ = try CronExpression(parsing: segmentRefreshCron) } catch {
+            throw ConfigError("SEGMENT_REFRESH_CRON: \(error) (got \(segmentRefreshCron))")
+        }
+        schedulerTickMillis = try Self.int(reader, "scheduler.tick.millis", env: "SCHEDULER_TICK_MILLIS",
+                                           default: schedulerTickMillis, range: 50...60_000)
         jobConcurrency = try Self.int(reader, "job.concurrency", env: "JOB_CONCURRENCY", default: jobConcurrency,
                                       range: 1...64)
         jobLeaseSeconds = try Self.int(reader, "job.lease.seconds", env: "JOB_LEASE_SECONDS", default: jobLeaseSeconds,

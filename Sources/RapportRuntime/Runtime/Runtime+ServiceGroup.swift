@@ -9,18 +9,39 @@ extension Runtime {
     /// here, once, and so runs in all three.
     public func backgroundServices() -> [any Service] {
         [
-            SegmentRefresher(segments: services.segments, interval: .seconds(config.segmentRefreshSeconds),
-                             logger: logger),
-            jobWorker(handlers: [
-                NoopJobHandler(),
-                WebhookDeliveryHandler(store: services.core.store, clock: services.core.clock, urlGuard: services.urlGuard,
-                                       timeoutSeconds: config.webhookTimeoutSeconds, logger: logger),
-            ]),
+            scheduler(),
+            jobWorker(),
+            JobMetricsSampler(store: services.core.store, clock: services.core.clock, logger: logger),
         ]
     }
 
-    /// The job worker with the handlers of every job kind the program knows.
-    public func jobWorker(handlers: [any JobHandler] = [NoopJobHandler()]) -> JobWorker {
+    /// The handler of every job kind the program knows. Each is idempotent (delivery is at least once); the kind's
+    /// handler documents why.
+    public var jobHandlers: [any JobHandler] {
+        [
+            NoopJobHandler(),
+            SegmentRefreshFanOutHandler(services.core),
+            SegmentRefreshHandler(segments: services.segments),
+            WebhookDeliveryHandler(store: services.core.store, clock: services.core.clock, urlGuard: services.urlGuard,
+                                   timeoutSeconds: config.webhookTimeoutSeconds, logger: logger),
+        ]
+    }
+
+    /// The scheduler, keeping the system schedules (the segment refresh at `SEGMENT_REFRESH_CRON`).
+    public func scheduler() -> Scheduler {
+        var settings = SchedulerSettings()
+        settings.tickInterval = .milliseconds(config.schedulerTickMillis)
+        settings.systemSchedules = [
+            SystemSchedule(key: SegmentRefreshJobs.scheduleKey, kind: SegmentRefreshJobs.fanOutKind,
+                           cron: config.segmentRefreshCron),
+        ]
+        return Scheduler(store: services.core.store, ids: services.core.ids, clock: services.core.clock,
+                         settings: settings, logger: logger)
+    }
+
+    /// The job worker with the handlers of every job kind the program knows (`jobHandlers` unless given).
+    public func jobWorker(handlers: [any JobHandler]? = nil) -> JobWorker {
+        let handlers = handlers ?? jobHandlers
         var settings = JobWorkerSettings()
         settings.concurrency = config.jobConcurrency
         settings.leaseMillis = Int64(config.jobLeaseSeconds) * 1_000

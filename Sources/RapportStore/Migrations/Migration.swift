@@ -30,6 +30,7 @@ public enum Migrations {
         searchPrefixes0007,
         moneyMinorUnits0008,
         jobs0009,
+        schedules0010,
         webhooks0011,
     ]
 

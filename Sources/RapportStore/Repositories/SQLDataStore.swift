@@ -43,4 +43,5 @@ struct SQLRepositories: Repositories {
     var segments: any SegmentRepository { SQLSegmentRepository(db: db) }
     var jobs: any JobRepository { SQLJobRepository(db: db) }
     var webhooks: any WebhookRepository { SQLWebhookRepository(db: db) }
+    var schedules: any ScheduleRepository { SQLScheduleRepository(db: db) }
 }

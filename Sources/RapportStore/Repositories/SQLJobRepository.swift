@@ -53,6 +53,34 @@ struct SQLJobRepository: JobRepository {
         return rows.sorted { ($0.priority, -$0.runAt, $0.id) > ($1.priority, -$1.runAt, $1.id) }
     }
 
+    func hasDue(now: Int64) async throws -> Bool {
+        try await db.raw(Self.hasDueQuery(now: now)).first() != nil
+    }
+
+    /// Every idle worker slot runs it every poll: two probes of the claim's two conditions, each one range of an index
+    /// (`jobs_claim`, `jobs_lease`).
+    static func hasDueQuery(now: Int64) -> SQLQueryString {
+        """
+        SELECT 1 AS due WHERE EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND run_at <= \(bind: now))
+           OR EXISTS (SELECT 1 FROM jobs WHERE state = 'running' AND lease_expires_at < \(bind: now))
+        """
+    }
+
+    func backlog(now: Int64) async throws -> JobBacklog {
+        var backlog = JobBacklog()
+        let rows = try await db.raw("""
+            SELECT kind, state, COUNT(*) AS n FROM jobs WHERE state IN ('queued', 'running') GROUP BY kind, state
+            """).all()
+        for row in rows {
+            let (kind, count) = (try row.string("kind"), try row.int("n"))
+            if try row.string("state") == "queued" { backlog.queued[kind] = count } else { backlog.running[kind] = count }
+        }
+        backlog.oldestDueRunAt = try await db.raw("""
+            SELECT run_at FROM jobs WHERE state = 'queued' AND run_at <= \(bind: now) ORDER BY run_at LIMIT 1
+            """).first().map { try $0.int64("run_at") }
+        return backlog
+    }
+
     func renew(id: String, owner: String, until: Int64, now: Int64) async throws -> Bool {
         try await held(id, owner, "lease_expires_at = \(bind: until), updated_at = \(bind: now)")
     }

@@ -39,8 +39,15 @@ struct SQLSegmentRepository: SegmentRepository {
                           column: "id", page: page, id: \.id, decode: Self.segment)
     }
 
-    func all() async throws -> [Segment] {
-        try await db.raw("SELECT \(unsafeRaw: Self.columns) FROM segments ORDER BY workspace_id, id").all().map(Self.segment)
+    func all(workspaceId: String) async throws -> [Segment] {
+        try await db.raw("""
+            SELECT \(unsafeRaw: Self.columns) FROM segments WHERE workspace_id = \(bind: workspaceId) ORDER BY id
+            """).all().map(Self.segment)
+    }
+
+    func workspaceIds() async throws -> [String] {
+        try await db.raw("SELECT DISTINCT workspace_id FROM segments ORDER BY workspace_id").all()
+            .map { try $0.string("workspace_id") }
     }
 
     func memberIds(workspaceId: String, segmentId: String) async throws -> Set<String> {

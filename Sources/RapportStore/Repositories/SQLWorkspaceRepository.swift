@@ -6,18 +6,18 @@ struct SQLWorkspaceRepository: WorkspaceRepository {
 
     func insert(_ workspace: Workspace) async throws {
         try await db.raw("""
-            INSERT INTO workspaces (id, name, name_key, created_at)
+            INSERT INTO workspaces (id, name, name_key, created_at, time_zone)
             VALUES (\(bind: workspace.id), \(bind: workspace.name), \(bind: Workspace.nameKey(workspace.name)),
-                    \(bind: workspace.createdAt))
+                    \(bind: workspace.createdAt), \(bind: workspace.timeZone))
             """).run()
     }
 
     func find(id: String) async throws -> Workspace? {
-        try await db.raw("SELECT id, name, created_at FROM workspaces WHERE id = \(bind: id)").first().map(Self.workspace)
+        try await db.raw("SELECT id, name, created_at, time_zone FROM workspaces WHERE id = \(bind: id)").first().map(Self.workspace)
     }
 
     func find(name: String) async throws -> Workspace? {
-        try await db.raw("SELECT id, name, created_at FROM workspaces WHERE name_key = \(bind: Workspace.nameKey(name))")
+        try await db.raw("SELECT id, name, created_at, time_zone FROM workspaces WHERE name_key = \(bind: Workspace.nameKey(name))")
             .first().map(Self.workspace)
     }
 
@@ -27,7 +27,12 @@ struct SQLWorkspaceRepository: WorkspaceRepository {
             """).run()
     }
 
+    func setTimeZone(id: String, to timeZone: String) async throws {
+        try await db.raw("UPDATE workspaces SET time_zone = \(bind: timeZone) WHERE id = \(bind: id)").run()
+    }
+
     static func workspace(_ row: any SQLRow) throws -> Workspace {
-        Workspace(id: try row.string("id"), name: try row.string("name"), createdAt: try row.int64("created_at"))
+        Workspace(id: try row.string("id"), name: try row.string("name"), createdAt: try row.int64("created_at"),
+                  timeZone: try row.string("time_zone"))
     }
 }

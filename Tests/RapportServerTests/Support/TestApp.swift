@@ -71,7 +71,7 @@ enum TestApp {
     }
 
     /// The runtime over a fresh database, without HTTP: what `rapport worker` and the other commands run on.
-    static func withRuntime<T>(configure: (inout AppConfig) -> Void = { _ in },
+    static func withRuntime<T>(configure: (inout AppConfig) -> Void = { _ in }, clock: WallClock = .system,
                                _ body: (Runtime) async throws -> T) async throws -> T {
         try await withDatabase { database in
             var config = AppConfig()
@@ -80,7 +80,7 @@ enum TestApp {
             configure(&config)
             var logger = Logger(label: "test")
             logger.logLevel = .warning
-            return try await body(Runtime(config: config, database: database, logger: logger))
+            return try await body(Runtime(config: config, database: database, logger: logger, clock: clock))
         }
     }
 }

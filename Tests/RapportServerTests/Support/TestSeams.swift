@@ -1,0 +1,46 @@
+import Foundation
+import RapportCore
+import Synchronization
+
+/// A wall clock a test sets and moves by hand.
+final class ManualClock: Sendable {
+    private let millis: Mutex<Int64>
+
+    init(_ iso: String) {
+        millis = Mutex(ISO8601DateFormatter().date(from: iso)!.millisSince1970)
+    }
+
+    init(millis: Int64) {
+        self.millis = Mutex(millis)
+    }
+
+    var nowMillis: Int64 { millis.withLock { $0 } }
+    var wall: WallClock { WallClock { Date(millisSince1970: self.nowMillis) } }
+
+    func set(_ value: Int64) { millis.withLock { $0 = value } }
+    func advance(_ duration: Duration) {
+        let components = duration.components
+        millis.withLock { $0 += components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
+    }
+}
+
+/// A data store that counts the transactions run through it: the test seam for "an idle process writes nothing".
+final class CountingStore: DataStore {
+    let base: any DataStore
+    private let counts = Mutex((reads: 0, writes: 0))
+
+    init(_ base: any DataStore) { self.base = base }
+
+    var writes: Int { counts.withLock { $0.writes } }
+    var reads: Int { counts.withLock { $0.reads } }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (any Repositories) async throws -> T) async throws -> T {
+        counts.withLock { $0.reads += 1 }
+        return try await base.read(body)
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (any Repositories) async throws -> T) async throws -> T {
+        counts.withLock { $0.writes += 1 }
+        return try await base.write(body)
+    }
+}
