@@ -69,7 +69,7 @@ def test_every_signed_in_page_fits_a_phone_and_passes_axe(start_server, sqlite_d
     account = first_link(browser, server, "/accounts", "account-table")
     pages = [
         "/", "/customers", "/customers?search=a", customer, account, "/accounts", "/segments", "/imports",
-        "/settings/team", "/settings/api-keys", "/settings/audit-log", "/settings/jobs",
+        "/settings/team", "/settings/workspace", "/settings/api-keys", "/settings/audit-log", "/settings/jobs",
         # The error page, as a signed-in person meets it.
         "/customers/00000000-0000-7000-8000-000000000000",
     ]

@@ -3,7 +3,8 @@ import RapportCore
 /// Domain values as the API shows them (see docs/api.md and openapi.json).
 extension Workspace {
     var json: JSONValue {
-        ["id": .string(id), "name": .string(name), "created_at": .string(Timestamp.iso8601(createdAt))]
+        ["id": .string(id), "name": .string(name), "time_zone": .string(timeZone),
+         "created_at": .string(Timestamp.iso8601(createdAt))]
     }
 }
 

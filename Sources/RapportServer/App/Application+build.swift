@@ -75,8 +75,9 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
     let session = router.group().add(middleware: WebSessionMiddleware(access: services.access, workspaces: services.workspaces))
     let pages = PageResponder(web: web, access: services.access)
     signIn.addSignedIn(to: session)
-    SettingsPages(team: services.team, apiKeys: services.apiKeys, audit: services.audit, customers: services.customers,
-                  orders: services.orders, pages: pages).add(to: session)
+    SettingsPages(workspaces: services.workspaces, team: services.team, apiKeys: services.apiKeys, audit: services.audit,
+                  customers: services.customers, orders: services.orders, clock: services.core.clock, pages: pages)
+        .add(to: session)
     CustomerPages(customers: services.customers, segments: services.segments, pages: pages).add(to: session)
     AccountPages(accounts: services.accounts, customers: services.customers, pages: pages).add(to: session)
     ImportPages(imports: services.imports, pages: pages).add(to: session)

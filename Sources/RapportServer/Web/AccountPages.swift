@@ -14,14 +14,15 @@ struct AccountPages: Sendable {
         group.get("/accounts") { request, context in
             let principal = try context.requirePrincipal()
             let found = try await accounts.list(principal, page: try request.pageRequest())
-            return try await pages.html(AccountsPage(found: found), for: principal)
+            return try await pages.html(AccountsPage(found: found, timeZone: principal.displayZone), for: principal)
         }
         group.get("/accounts/:account_id") { request, context in
             let principal = try context.requirePrincipal()
             let (account, memberCount) = try await accounts.get(principal, id: try context.id("account_id", of: "account"))
             let members = try await customers.list(principal, query: CustomerQuery(accountId: account.id),
                                                    page: try request.pageRequest())
-            return try await pages.html(AccountPage(account: account, memberCount: memberCount, members: members), for: principal)
+            return try await pages.html(AccountPage(account: account, memberCount: memberCount, members: members,
+                                                    timeZone: principal.displayZone), for: principal)
         }
     }
 }

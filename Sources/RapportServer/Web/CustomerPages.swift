@@ -27,7 +27,8 @@ struct CustomerPages: Sendable {
         let found = try await customers.list(principal, query: CustomerQuery(search: search, segmentId: segmentId),
                                              page: try request.pageRequest())
         let segmentName = try await segmentId.asyncMap { try await segments.get(principal, id: $0).name }
-        return try await pages.html(CustomerListPage(found: found, search: search, segmentId: segmentId, segmentName: segmentName),
+        return try await pages.html(CustomerListPage(found: found, search: search, segmentId: segmentId, segmentName: segmentName,
+                                                     timeZone: principal.displayZone),
                                     for: principal)
     }
 
@@ -40,7 +41,8 @@ struct CustomerPages: Sendable {
         let timeline = try await customers.timeline(principal, id: profile.customer.id, kinds: kinds, page: try request.pageRequest())
         let page = CustomerPage(profile: profile, timeline: timeline, kinds: kinds, type: type,
                                 canWrite: principal.role.satisfies(Permission.writeData.leastRole),
-                                canExport: principal.role.satisfies(.admin), error: error, flash: flash)
+                                canExport: principal.role.satisfies(.admin), error: error, flash: flash,
+                                timeZone: principal.displayZone)
         return try await pages.html(page, for: principal, status: status)
     }
 
@@ -101,7 +103,7 @@ struct CustomerPages: Sendable {
                              status: HTTPResponse.Status = .ok) async throws -> Response {
         let all = try await segments.list(principal, page: PageRequest(limit: PageRequest.maxLimit))
         let page = SegmentsPage(segments: all.items, canWrite: principal.role.satisfies(.agent), error: error, name: name,
-                                rule: rule)
+                                rule: rule, timeZone: principal.displayZone)
         return try await pages.html(page, for: principal, status: status)
     }
 

@@ -16,7 +16,7 @@ struct ImportPages: Sendable {
         group.get("/imports/:import_id") { _, context in
             let principal = try context.requirePrincipal()
             let job = try await imports.find(principal, id: try context.id("import_id", of: "import"))
-            return try await pages.html(ImportPage(job: job), for: principal)
+            return try await pages.html(ImportPage(job: job, timeZone: principal.displayZone), for: principal)
         }
     }
 
@@ -24,7 +24,8 @@ struct ImportPages: Sendable {
                             status: HTTPResponse.Status = .ok) async throws -> Response {
         let jobs = try await imports.list(principal, page: PageRequest(limit: 50))
         let page = ImportsPage(imports: jobs.items, selectedKind: kind,
-                               canWrite: principal.role.satisfies(Permission.writeData.leastRole), error: error)
+                               canWrite: principal.role.satisfies(Permission.writeData.leastRole), error: error,
+                               timeZone: principal.displayZone)
         return try await pages.html(page, for: principal, status: status)
     }
 

@@ -31,7 +31,8 @@ struct JobPages: Sendable {
         let counts = try await jobs.summary(principal)
         let list = try await jobs.list(principal, state: state, kind: nil, page: try request.pageRequest())
         let flash = request.uri.queryParameters.get("done").flatMap { Self.notices[String($0)] }
-        return try await pages.html(JobsPage(counts: counts, jobs: list, state: state, error: error, flash: flash),
+        return try await pages.html(JobsPage(counts: counts, jobs: list, state: state, error: error, flash: flash,
+                                             timeZone: principal.displayZone),
                                     for: principal, status: status)
     }
 

@@ -4,11 +4,13 @@ import RapportWeb
 
 /// The overview and the workspace's settings: team, API keys, audit log. Mounted on the session group.
 struct SettingsPages: Sendable {
+    let workspaces: WorkspaceService
     let team: TeamService
     let apiKeys: ApiKeyService
     let audit: AuditLog
     let customers: CustomerService
     let orders: OrderService
+    let clock: WallClock
     let pages: PageResponder
 
     func add(to group: RouterGroup<AppRequestContext>) {
@@ -20,6 +22,12 @@ struct SettingsPages: Sendable {
         }
         group.post("/settings/api-keys") { request, context in try await createKey(request, context) }
         group.post("/settings/api-keys/:key_id/revoke") { request, context in try await revokeKey(request, context) }
+        group.get("/settings/workspace") { request, context in
+            let principal = try context.requirePrincipal()
+            let flash = request.uri.queryParameters.get("done") == "saved" ? "Saved." : nil
+            return try await workspacePage(principal, error: nil, flash: flash)
+        }
+        group.post("/settings/workspace") { request, context in try await saveWorkspace(request, context) }
         group.get("/settings/audit-log") { request, context in try await auditPage(try context.requirePrincipal(), request) }
     }
 
@@ -39,7 +47,7 @@ struct SettingsPages: Sendable {
     private func teamPage(_ principal: Principal, error: String?, flash: String? = nil,
                           status: HTTPResponse.Status = .ok) async throws -> Response {
         let members = try await team.list(principal, page: PageRequest(limit: PageRequest.maxLimit))
-        return try await pages.html(TeamPage(members: members.items, error: error, flash: flash), for: principal, status: status)
+        return try await pages.html(TeamPage(members: members.items, error: error, flash: flash, timeZone: principal.displayZone), for: principal, status: status)
     }
 
     private func addMember(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -59,7 +67,7 @@ struct SettingsPages: Sendable {
     private func apiKeysPage(_ principal: Principal, newSecret: String?, error: String?,
                              status: HTTPResponse.Status = .ok) async throws -> Response {
         let keys = try await apiKeys.list(principal, page: PageRequest(limit: PageRequest.maxLimit))
-        return try await pages.html(ApiKeysPage(keys: keys.items, newSecret: newSecret, error: error), for: principal,
+        return try await pages.html(ApiKeysPage(keys: keys.items, newSecret: newSecret, error: error, timeZone: principal.displayZone), for: principal,
                                     status: status)
     }
 
@@ -81,8 +89,35 @@ struct SettingsPages: Sendable {
         return Redirect.to(WebURL.apiKeys)
     }
 
+    private func workspacePage(_ principal: Principal, error: String?, flash: String?,
+                               status: HTTPResponse.Status = .ok) async throws -> Response {
+        let workspace = try await workspaces.get(principal, id: principal.workspaceId)
+        let page = WorkspaceSettingsPage(workspace: workspace, nowMillis: clock.nowMillis,
+                                         canEdit: principal.role.satisfies(Permission.manageWorkspace.leastRole),
+                                         error: error, flash: flash)
+        return try await pages.html(page, for: principal, status: status)
+    }
+
+    /// Saves the name and the time zone; the zone is checked before either is saved.
+    private func saveWorkspace(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (principal, form) = try await context.signedInForm(request)
+        do {
+            let zone = try Workspace.validTimeZone(form["time_zone"] ?? "")
+            let current = try await workspaces.get(principal, id: principal.workspaceId)
+            if let name = form["name"], name.trimmed != current.name {
+                _ = try await workspaces.rename(principal, id: current.id, to: name, ip: context.remoteIP)
+            }
+            if zone != current.timeZone {
+                _ = try await workspaces.changeTimeZone(principal, id: current.id, to: zone, ip: context.remoteIP)
+            }
+            return Redirect.to(WebURL.workspaceSettings + "?done=saved")
+        } catch let error as RapportError where [.validation, .conflict, .forbidden].contains(error.kind) {
+            return try await workspacePage(principal, error: error.message, flash: nil, status: error.kind.status)
+        }
+    }
+
     private func auditPage(_ principal: Principal, _ request: Request) async throws -> Response {
         let entries = try await audit.list(principal, action: nil, page: try request.pageRequest())
-        return try await pages.html(AuditLogPage(entries: entries), for: principal)
+        return try await pages.html(AuditLogPage(entries: entries, timeZone: principal.displayZone), for: principal)
     }
 }

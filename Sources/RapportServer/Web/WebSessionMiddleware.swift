@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import RapportCore
@@ -67,4 +68,9 @@ enum WebCSRF {
             throw RapportError(.forbidden, code: "csrf_failed", message: "The form expired. Reload the page and try again.")
         }
     }
+}
+
+extension Principal {
+    /// The time zone the workspace shows dates in (UTC until an admin sets one).
+    var displayZone: TimeZone { TimeZone(identifier: workspace.timeZone) ?? DisplayDate.utc }
 }

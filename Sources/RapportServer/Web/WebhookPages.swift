@@ -79,6 +79,7 @@ struct WebhookPages: Sendable {
     private func endpointPage(_ principal: Principal, id: String, request: Request, flash: String?) async throws -> Response {
         let endpoint = try await webhooks.get(principal, id: id)
         let log = try await webhooks.deliveries(principal, endpointId: id, page: try request.pageRequest())
-        return try await pages.html(WebhookPage(endpoint: endpoint, deliveries: log, error: nil, flash: flash), for: principal)
+        return try await pages.html(WebhookPage(endpoint: endpoint, deliveries: log, error: nil, flash: flash,
+                                                timeZone: principal.displayZone), for: principal)
     }
 }

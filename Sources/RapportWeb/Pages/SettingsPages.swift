@@ -115,3 +115,30 @@ public struct AuditLogPage: PageModel {
         olderURL = entries.nextCursor.map { WebURL.auditLog(cursor: $0) }
     }
 }
+
+/// The workspace's own settings: its name and the time zone its dates are shown and its schedules run in.
+public struct WorkspaceSettingsPage: PageModel {
+    public static let template = "workspace_settings"
+    public struct Zone: Sendable {
+        public let value: String
+        public let selected: Bool
+    }
+
+    public let name: String
+    public let zones: [Zone]
+    public let now: DisplayDate
+    public let canEdit: Bool
+    public let error: String?
+    public let flash: String?
+
+    public init(workspace: Workspace, nowMillis: Int64, canEdit: Bool, error: String?, flash: String?) {
+        name = workspace.name
+        let known = Set(TimeZone.knownTimeZoneIdentifiers)
+        zones = (known.contains("UTC") ? [] : ["UTC"]) .map { Zone(value: $0, selected: workspace.timeZone == $0) }
+            + known.sorted().map { Zone(value: $0, selected: workspace.timeZone == $0) }
+        now = DisplayDate(millis: nowMillis, timeZone: TimeZone(identifier: workspace.timeZone) ?? DisplayDate.utc)
+        self.canEdit = canEdit
+        self.error = error
+        self.flash = flash
+    }
+}

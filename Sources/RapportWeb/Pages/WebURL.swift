@@ -8,6 +8,7 @@ public enum WebURL {
     public static let login = "/login"
     public static let team = "/settings/team"
     public static let apiKeys = "/settings/api-keys"
+    public static let workspaceSettings = "/settings/workspace"
     public static let accounts = "/accounts"
     public static let segments = "/segments"
     public static let imports = "/imports"
