@@ -150,4 +150,36 @@ struct WebhookTests {
             #expect(afterErase.data.allSatisfy { ($0["payload"] as? [String: Any]).map { "\($0)".contains("ann@example.com") } == false })
         }
     }
+
+    @Test func segmentRefreshesReportWhoEnteredAndWhoLeft() async throws {
+        try await TestApp.run(configure: { $0.webhookAllowPrivateNetworks = true }) { http, services in
+            let acme = try await Fixture.make(services)
+            let key = acme.adminKey
+            let endpoint = try await http.call(.post, "/api/v1/webhooks", key: key, json: [
+                "url": "http://127.0.0.1:9/segments", "event_types": ["segment.entered", "segment.exited"]])
+            let endpointId = try #require(endpoint.string("id"))
+            let ann = try #require(try await http.call(.post, "/api/v1/customers", key: key,
+                                                        json: ["traits": ["email": "ann@example.com", "plan": "pro"]]).string("id"))
+            let bob = try #require(try await http.call(.post, "/api/v1/customers", key: key,
+                                                        json: ["traits": ["email": "bob@example.com", "plan": "free"]]).string("id"))
+            let segment = try await http.call(.post, "/api/v1/segments", key: key, json: [
+                "name": "Pro", "rule": ["field": "trait.plan", "op": "eq", "value": "pro"]])
+            let segmentId = try #require(segment.string("id"))
+            #expect(try await http.get("/api/v1/webhooks/\(endpointId)/deliveries", key: key).data.isEmpty,
+                    "the first members of a new segment did not enter it by a change")
+
+            _ = try await http.call(.patch, "/api/v1/customers/\(ann)", key: key, json: ["traits": ["plan": "free"]])
+            _ = try await http.call(.patch, "/api/v1/customers/\(bob)", key: key, json: ["traits": ["plan": "pro"]])
+            #expect(try await http.call(.post, "/api/v1/segments/\(segmentId)/refresh", key: key).status == .ok)
+            let log = try await http.get("/api/v1/webhooks/\(endpointId)/deliveries", key: key).data
+            let seen = Set(log.compactMap { delivery -> String? in
+                guard let payload = delivery["payload"] as? [String: Any], let data = payload["data"] as? [String: Any] else { return nil }
+                return "\(payload["type"] ?? "") \(data["customer_id"] ?? "") \(data["segment_name"] ?? "")"
+            })
+            #expect(seen == ["segment.entered \(bob) Pro", "segment.exited \(ann) Pro"])
+            // A second refresh changes nothing and sends nothing.
+            _ = try await http.call(.post, "/api/v1/segments/\(segmentId)/refresh", key: key)
+            #expect(try await http.get("/api/v1/webhooks/\(endpointId)/deliveries", key: key).data.count == 2)
+        }
+    }
 }

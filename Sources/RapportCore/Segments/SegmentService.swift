@@ -68,13 +68,21 @@ public struct SegmentService: Sendable {
         var updated = segment
         updated.memberCount = matching.count
         updated.refreshedAt = now
+        let events = WebhookEvents(deps)
         try await deps.store.write { [updated] repos in
             let current = try await repos.segments.memberIds(workspaceId: segment.workspaceId, segmentId: segment.id)
-            try await repos.segments.removeMembers(workspaceId: segment.workspaceId, segmentId: segment.id,
-                                                   Array(current.subtracting(matching)).sorted())
-            try await repos.segments.addMembers(workspaceId: segment.workspaceId, segmentId: segment.id,
-                                                Array(matching.subtracting(current)).sorted(), at: now)
+            let exited = Array(current.subtracting(matching)).sorted(), entered = Array(matching.subtracting(current)).sorted()
+            try await repos.segments.removeMembers(workspaceId: segment.workspaceId, segmentId: segment.id, exited)
+            try await repos.segments.addMembers(workspaceId: segment.workspaceId, segmentId: segment.id, entered, at: now)
             try await repos.segments.update(updated)
+            // A segment's first population (when it is created) is not a change anyone entered or left by.
+            guard segment.refreshedAt != nil else { return }
+            let data = { (id: String) -> JSONValue in
+                ["customer_id": .string(id), "segment_id": .string(segment.id), "segment_name": .string(segment.name)]
+            }
+            try await events.emit(in: repos, workspaceId: segment.workspaceId,
+                                  entered.map { (WebhookEventType.segmentEntered, $0, data($0)) }
+                                      + exited.map { (WebhookEventType.segmentExited, $0, data($0)) })
         }
         return updated
     }
