@@ -119,4 +119,33 @@ struct JobAdminTests {
             #expect(job.state != .dead)
         }
     }
+
+    @Test func adminsSeeTheSchedulesThatEnqueueTheirJobs() async throws {
+        try await TestApp.run { http, services in
+            let acme = try await Fixture.make(services)
+            // The scheduler creates the system schedules on its first tick.
+            var listed: [[String: Any]] = []
+            for _ in 0..<100 {
+                listed = try await http.get("/api/v1/schedules", key: acme.adminKey).data
+                if !listed.isEmpty { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let refresh = try #require(listed.first { $0["key"] as? String == "segments.refresh" }, "\(listed)")
+            #expect(refresh["scope"] as? String == "system")
+            #expect(refresh["cron"] as? String == "*/5 * * * *")
+            #expect(refresh["time_zone"] as? String == "UTC")
+            #expect(refresh["enabled"] as? Bool == true)
+            #expect(refresh["last_error"] is NSNull)
+
+            let writer = try await acme.key(services, scope: .write)
+            #expect(try await http.get("/api/v1/schedules", key: writer).status == .forbidden)
+
+            var browser = BrowserSessionTests.Browser(http: http)
+            try await browser.signIn()
+            let page = try await browser.request(.get, "/settings/jobs")
+            #expect(page.text.contains(#"data-testid="schedule-table""#))
+            #expect(page.text.contains("<code>segments.refresh</code>"))
+            #expect(page.text.contains("<code>*/5 * * * *</code> (UTC)"))
+        }
+    }
 }

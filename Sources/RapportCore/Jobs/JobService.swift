@@ -20,6 +20,16 @@ public struct JobService: Sendable {
         return try await deps.store.read { try await $0.jobs.list(query, page: page) }
     }
 
+    /// The schedules that enqueue jobs for the workspace: its own, then the system's (such as the segment refresh),
+    /// which run for every workspace.
+    public func schedules(_ principal: Principal) async throws -> [Schedule] {
+        try principal.require(Permission.manageWorkspace.leastRole)
+        let workspaceId = principal.workspaceId
+        return try await deps.store.read { repos in
+            try await repos.schedules.list(workspaceId: workspaceId) + repos.schedules.list(workspaceId: nil)
+        }
+    }
+
     public func get(_ principal: Principal, id: String) async throws -> Job {
         try principal.require(Permission.manageWorkspace.leastRole)
         let workspaceId = principal.workspaceId

@@ -30,6 +30,11 @@ extension APIRoutes {
             ])
         }
 
+        get("schedules", least: .admin) { _, _, principal in
+            let zone = principal.workspace.timeZone
+            return JSONResponse.make(["data": .array(try await jobs.schedules(principal).map { $0.json(workspaceZone: zone) })])
+        }
+
         get("jobs/:job_id", least: .admin) { _, context, principal in
             JSONResponse.make(try await jobs.get(principal, id: try context.id("job_id", of: "job")).json)
         }
@@ -55,6 +60,19 @@ extension Job {
             "lease_expires_at": JSONValue(leaseExpiresAt.map(Timestamp.iso8601)),
             "created_at": .string(Timestamp.iso8601(createdAt)), "updated_at": .string(Timestamp.iso8601(updatedAt)),
             "finished_at": JSONValue(finishedAt.map(Timestamp.iso8601)),
+        ]
+    }
+}
+
+extension Schedule {
+    /// The schedule as the API shows it; `time_zone` is the zone it runs in (the workspace's when it names none; UTC
+    /// for system schedules).
+    func json(workspaceZone: String) -> JSONValue {
+        [
+            "key": .string(key), "kind": .string(kind), "scope": .string(workspaceId == nil ? "system" : "workspace"),
+            "cron": .string(cron), "time_zone": .string(timeZone ?? (workspaceId == nil ? "UTC" : workspaceZone)),
+            "enabled": .bool(enabled), "next_run_at": .string(Timestamp.iso8601(nextRunAt)),
+            "last_run_at": JSONValue(lastRunAt.map(Timestamp.iso8601)), "last_error": JSONValue(lastError),
         ]
     }
 }

@@ -31,7 +31,9 @@ struct JobPages: Sendable {
         let counts = try await jobs.summary(principal)
         let list = try await jobs.list(principal, state: state, kind: nil, page: try request.pageRequest())
         let flash = request.uri.queryParameters.get("done").flatMap { Self.notices[String($0)] }
-        return try await pages.html(JobsPage(counts: counts, jobs: list, state: state, error: error, flash: flash,
+        let schedules = try await jobs.schedules(principal)
+        return try await pages.html(JobsPage(counts: counts, jobs: list, state: state, schedules: schedules,
+                                             workspaceZone: principal.workspace.timeZone, error: error, flash: flash,
                                              timeZone: principal.displayZone),
                                     for: principal, status: status)
     }

@@ -27,6 +27,17 @@ public struct JobsPage: PageModel {
         public let selected: Bool
     }
 
+    public struct ScheduleRow: Sendable {
+        public let key: String
+        public let kind: String
+        public let cron: String
+        public let timeZone: String
+        public let nextRunAt: DisplayDate
+        public let lastRunAt: DisplayDate?
+        public let problem: String?
+    }
+
+    public let schedules: [ScheduleRow]
     public let states: [String]
     public let kinds: [KindCounts]
     public let jobs: [Row]
@@ -35,8 +46,15 @@ public struct JobsPage: PageModel {
     public let error: String?
     public let flash: String?
 
-    public init(counts: [JobCount], jobs: Page<Job>, state: JobState?, error: String?, flash: String?,
-                timeZone: TimeZone = DisplayDate.utc) {
+    public init(counts: [JobCount], jobs: Page<Job>, state: JobState?, schedules: [Schedule] = [], workspaceZone: String = "UTC",
+                error: String?, flash: String?, timeZone: TimeZone = DisplayDate.utc) {
+        self.schedules = schedules.map { schedule in
+            ScheduleRow(key: schedule.key, kind: schedule.kind, cron: schedule.cron,
+                        timeZone: schedule.timeZone ?? (schedule.workspaceId == nil ? "UTC" : workspaceZone),
+                        nextRunAt: DisplayDate(millis: schedule.nextRunAt, timeZone: timeZone),
+                        lastRunAt: schedule.lastRunAt.map { DisplayDate(millis: $0, timeZone: timeZone) },
+                        problem: schedule.enabled ? nil : "disabled" + (schedule.lastError.map { ": \($0)" } ?? ""))
+        }
         states = JobState.allCases.map(\.rawValue)
         kinds = Set(counts.map(\.kind)).sorted().map { kind in
             KindCounts(kind: kind, counts: JobState.allCases.map { state in
