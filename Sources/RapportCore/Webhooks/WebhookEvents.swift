@@ -11,15 +11,10 @@ public struct WebhookEvents: Sendable {
     /// The job kind that sends one delivery.
     public static let jobKind = "webhook.deliver"
 
-    /// Queues `type` with `data` to every subscribed endpoint; returns how many deliveries were queued.
-    @discardableResult
+    /// Queues `type` with `data` to every subscribed endpoint.
     public func emit(in repos: any Repositories, workspaceId: String, type: WebhookEventType, customerId: String? = nil,
-                     data: JSONValue) async throws -> Int {
-        let endpoints = try await repos.webhooks.enabled(workspaceId: workspaceId).filter { $0.receives(type) }
-        for endpoint in endpoints {
-            _ = try await deliver(in: repos, to: endpoint, type: type, customerId: customerId, data: data)
-        }
-        return endpoints.count
+                     data: JSONValue) async throws {
+        try await emit(in: repos, workspaceId: workspaceId, [(type, customerId, data)])
     }
 
     /// Queues several events, reading the workspace's endpoints once (the ingest path calls this for every batch).

@@ -89,6 +89,17 @@ public struct WorkspaceService: Sendable {
         return renamed
     }
 
+    /// Renames the workspace and/or sets its time zone (nil: unchanged). Both are checked before either is saved, so a
+    /// bad zone does not leave a renamed workspace behind.
+    public func update(_ principal: Principal, id: String, name: String?, timeZone: String?, ip: String? = nil) async throws
+        -> Workspace {
+        let zone = try timeZone.map { zone throws(RapportError) in try Workspace.validTimeZone(zone) }
+        var workspace = try await get(principal, id: id)
+        if let name { workspace = try await rename(principal, id: id, to: name, ip: ip) }
+        if let zone { workspace = try await changeTimeZone(principal, id: id, to: zone, ip: ip) }
+        return workspace
+    }
+
     /// Sets the IANA time zone in which the workspace's schedules run (admin or owner), audit-logged. Schedules that
     /// follow the workspace's zone are moved to their next time in the new zone in the same transaction.
     public func changeTimeZone(_ principal: Principal, id: String, to rawZone: String, ip: String? = nil) async throws

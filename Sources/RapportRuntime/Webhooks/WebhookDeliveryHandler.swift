@@ -80,8 +80,8 @@ public struct WebhookDeliveryHandler: JobHandler {
             attempt.responseExcerpt = String(String(describing: error).prefix(Self.excerptLimit))
             failure = "the request failed: \(error)"
         }
-        attempt.durationMillis = Int((ContinuousClock.now - started).components.seconds * 1000
-            + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)
+        let elapsed = (ContinuousClock.now - started).components
+        attempt.durationMillis = Int(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000)
         if failure != nil, job.attempts >= job.maxAttempts { attempt.status = .failed }
         let recorded = attempt
         try await store.write { try await $0.webhooks.update(recorded) }

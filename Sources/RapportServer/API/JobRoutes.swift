@@ -20,10 +20,9 @@ extension APIRoutes {
 
         get("jobs/summary", least: .admin) { _, _, principal in
             let counts = try await jobs.summary(principal)
-            var totals = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, JSONValue(0)) })
-            for state in JobState.allCases {
-                totals[state.rawValue] = JSONValue(counts.filter { $0.state == state }.reduce(0) { $0 + $1.count })
-            }
+            let totals = Dictionary(uniqueKeysWithValues: JobState.allCases.map { state in
+                (state.rawValue, JSONValue(counts.filter { $0.state == state }.reduce(0) { $0 + $1.count }))
+            })
             return JSONResponse.make([
                 "by_state": .object(totals),
                 "by_kind": .array(counts.map { ["kind": .string($0.kind), "state": .string($0.state.rawValue), "count": JSONValue($0.count)] }),

@@ -31,15 +31,9 @@ extension APIRoutes {
             guard body.has("name") || body.has("time_zone") else {
                 throw RapportError.invalid("name", "Give a name, a time_zone or both.")
             }
-            // Both are checked before either is saved, so a bad zone does not leave a renamed workspace behind.
-            let zone = body.has("time_zone") ? try Workspace.validTimeZone(try body.string("time_zone")) : nil
-            var workspace = try await workspaces.get(principal, id: id)
-            if body.has("name") {
-                workspace = try await workspaces.rename(principal, id: id, to: try body.string("name"), ip: context.remoteIP)
-            }
-            if let zone {
-                workspace = try await workspaces.changeTimeZone(principal, id: id, to: zone, ip: context.remoteIP)
-            }
+            let workspace = try await workspaces.update(
+                principal, id: id, name: body.has("name") ? try body.string("name") : nil,
+                timeZone: body.has("time_zone") ? try body.string("time_zone") : nil, ip: context.remoteIP)
             return JSONResponse.make(workspace.json)
         }
     }

@@ -17,10 +17,13 @@ struct Authenticator: Sendable {
             guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw RapportError.unauthenticated }
             return try await access.authenticate(apiKey: String(parts[1]).trimmed)
         }
-        if let token = request.cookies[Self.sessionCookie]?.value, !token.isEmpty {
-            return try await access.authenticate(sessionToken: token)
-        }
-        return nil
+        return try await session(request)
+    }
+
+    /// The principal of the request's session cookie, if it names a live session.
+    func session(_ request: Request) async throws -> Principal? {
+        guard let token = request.cookies[Self.sessionCookie]?.value, !token.isEmpty else { return nil }
+        return try await access.authenticate(sessionToken: token)
     }
 }
 

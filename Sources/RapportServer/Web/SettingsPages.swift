@@ -102,14 +102,12 @@ struct SettingsPages: Sendable {
     private func saveWorkspace(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (principal, form) = try await context.signedInForm(request)
         do {
-            let zone = try Workspace.validTimeZone(form["time_zone"] ?? "")
             let current = try await workspaces.get(principal, id: principal.workspaceId)
-            if let name = form["name"], name.trimmed != current.name {
-                _ = try await workspaces.rename(principal, id: current.id, to: name, ip: context.remoteIP)
-            }
-            if zone != current.timeZone {
-                _ = try await workspaces.changeTimeZone(principal, id: current.id, to: zone, ip: context.remoteIP)
-            }
+            let zone = form["time_zone"] ?? ""
+            // Only what changed is saved (and audited).
+            _ = try await workspaces.update(principal, id: current.id,
+                                            name: form["name"].flatMap { $0.trimmed == current.name ? nil : $0 },
+                                            timeZone: zone.trimmed == current.timeZone ? nil : zone, ip: context.remoteIP)
             return Redirect.to(WebURL.workspaceSettings + "?done=saved")
         } catch let error as RapportError where [.validation, .conflict, .forbidden].contains(error.kind) {
             return try await workspacePage(principal, error: error.message, flash: nil, status: error.kind.status)

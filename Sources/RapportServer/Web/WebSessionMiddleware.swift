@@ -22,10 +22,8 @@ struct WebSessionMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    /// The principal of the request's session cookie, if it names a live session.
     static func principal(_ request: Request, access: AccessService) async throws -> Principal? {
-        guard let token = request.cookies[Authenticator.sessionCookie]?.value, !token.isEmpty else { return nil }
-        return try await access.authenticate(sessionToken: token)
+        try await Authenticator(access: access).session(request)
     }
 }
 

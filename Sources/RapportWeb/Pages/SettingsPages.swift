@@ -134,8 +134,7 @@ public struct WorkspaceSettingsPage: PageModel {
     public init(workspace: Workspace, nowMillis: Int64, canEdit: Bool, error: String?, flash: String?) {
         name = workspace.name
         let known = Set(TimeZone.knownTimeZoneIdentifiers)
-        zones = (known.contains("UTC") ? [] : ["UTC"]) .map { Zone(value: $0, selected: workspace.timeZone == $0) }
-            + known.sorted().map { Zone(value: $0, selected: workspace.timeZone == $0) }
+        zones = ((known.contains("UTC") ? [] : ["UTC"]) + known.sorted()).map { Zone(value: $0, selected: workspace.timeZone == $0) }
         now = DisplayDate(millis: nowMillis, timeZone: TimeZone(identifier: workspace.timeZone) ?? DisplayDate.utc)
         self.canEdit = canEdit
         self.error = error
