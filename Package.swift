@@ -73,11 +73,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Assembly without HTTP: configuration, the services over the database, the background services and the
-        // one ServiceGroup. RapportServer builds the HTTP application from its services.
+        // one ServiceGroup. RapportServer builds the HTTP application from its services. RapportWeb for the email
+        // templates' renderer (Mustache), which workers need too.
         .target(
             name: "RapportRuntime",
             dependencies: [
-                "RapportCore", "RapportStore", "RapportMail",
+                "RapportCore", "RapportStore", "RapportMail", "RapportWeb",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

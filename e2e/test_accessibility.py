@@ -15,7 +15,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from browser_ui import fill, submit_and_wait_for_page, wait_for_path
-from conftest import RapportServer
+from conftest import Cli, RapportServer
 
 DEMO_EMAIL = "demo@rapport.local"
 DEMO_PASSWORD = "rapport-demo-password"
@@ -57,8 +57,12 @@ def phone_browser(browser: WebDriver) -> WebDriver:
     return browser
 
 
-def test_every_signed_in_page_fits_a_phone_and_passes_axe(start_server, sqlite_database: str, phone_browser: WebDriver):
-    server = start_server(sqlite_database, args=("--demo",))
+def test_every_signed_in_page_fits_a_phone_and_passes_axe(
+    start_server, sqlite_database: str, cli: Cli, phone_browser: WebDriver
+):
+    # An SMTP server that is never reached: emails are queued, so the outbox and unsubscribe pages have content.
+    server = start_server(sqlite_database, args=("--demo",),
+                          env={"SMTP_URL": "smtp://127.0.0.1:9?security=none", "SMTP_FROM": "noreply@rapport.test"})
     browser = phone_browser
     problems = check_page(browser, server, "/login")
     fill(browser, email=DEMO_EMAIL, password=DEMO_PASSWORD)
@@ -88,6 +92,29 @@ def test_every_signed_in_page_fits_a_phone_and_passes_axe(start_server, sqlite_d
     endpoint_page = browser.current_url.removeprefix(server.url("")).split("?")[0]
     problems += check_page(browser, server, endpoint_page)
     assert "webhook.test" in browser.find_element(By.CSS_SELECTOR, "[data-testid=delivery-table]").text
+
+    # Email settings with a template and a suppressed address added through their forms, and an email in the outbox.
+    api = server.client(cli.create_api_key("Demo", scope="admin"))
+    queued = api.post("/api/v1/emails", json={"to": "lee@example.com", "purpose": "surveys", "subject": "How did we do?",
+                                               "text": "Tell us."})
+    assert queued.status_code == 202, queued.text
+    browser.get(server.url("/settings/email"))
+    fill(browser, name="Follow-up", subject="Thanks, {{customer.first_name}}", text="Hello {{customer.first_name}}")
+    browser.find_element(By.ID, "create-template").click()
+    WebDriverWait(browser, 10).until(lambda driver: "done=template" in driver.current_url)
+    fill(browser, address="bounced@example.com", note="asked by phone")
+    browser.find_element(By.ID, "add-suppression").click()
+    WebDriverWait(browser, 10).until(lambda driver: "done=suppressed" in driver.current_url)
+    problems += check_page(browser, server, "/settings/email")
+    assert "bounced@example.com" in browser.find_element(By.CSS_SELECTOR, "[data-testid=suppression-table]").text
+    assert "lee@example.com" in browser.find_element(By.CSS_SELECTOR, "[data-testid=email-table]").text
+
+    # The unsubscribe page a recipient opens from the email (no sign-in), before and after confirming.
+    link = queued.json()["text"].splitlines()[-1].removeprefix("Unsubscribe: ")
+    path = "/unsubscribe/" + link.rsplit("/", 1)[-1]
+    problems += check_page(browser, server, path)
+    browser.find_element(By.ID, "confirm-unsubscribe").click()
+    WebDriverWait(browser, 10).until(lambda driver: "You are unsubscribed" in driver.page_source)
     assert not problems, "\n".join(problems)
 
 

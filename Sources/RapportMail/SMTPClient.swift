@@ -34,8 +34,10 @@ public struct SMTPClient: Sendable {
     }
 
     /// Renders and sends `message`; throws ``SMTPError`` (and only that) when the server does not accept it.
-    public func send(_ message: EmailMessage) async throws(SMTPError) -> SMTPDelivery {
-        let messageID = RandomToken.messageID(domain: message.from.domain)
+    /// `messageID` (without angle brackets) is the `Message-ID` to send, so that retries of one email carry the same
+    /// one; a random one otherwise.
+    public func send(_ message: EmailMessage, messageID fixedID: String? = nil) async throws(SMTPError) -> SMTPDelivery {
+        let messageID = fixedID ?? RandomToken.messageID(domain: message.from.domain)
         let rendered: [UInt8]
         do {
             rendered = try MIMERenderer().render(message, messageID: messageID,

@@ -109,6 +109,16 @@ struct CustomerDataRegistryTests {
                     createdAt: now, updatedAt: now))
             }
             let (survivor, merged) = try await Self.twoProfiles(ws)
+            // An email to each (stored as sent; this test is about the rows, not the sending).
+            try await services.core.store.write { repos in
+                for id in [survivor, merged] {
+                    let emailId = services.core.ids.next()
+                    try await repos.emails.insert(OutboundEmail(
+                        id: emailId, workspaceId: workspaceId, customerId: id, recipient: "kay@example.com", purpose: "surveys",
+                        templateId: nil, content: EmailContent(subject: "Hello", text: "Hi", html: nil),
+                        messageId: "\(emailId)@localhost", unsubscribeToken: nil, source: "api", now: now))
+                }
+            }
             let tables = CustomerDataTables.tables(database.kind)
             var before: [String: (survivor: Int, merged: Int, union: Int)] = [:]
             for table in tables {

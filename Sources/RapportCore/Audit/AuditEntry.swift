@@ -39,6 +39,13 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case webhookCreated = "webhook.created"
     case webhookUpdated = "webhook.updated"
     case webhookDeleted = "webhook.deleted"
+    case emailTemplateCreated = "email_template.created"
+    case emailTemplateUpdated = "email_template.updated"
+    case emailTemplateDeleted = "email_template.deleted"
+    case emailSuppressionAdded = "email_suppression.added"
+    case emailSuppressionRemoved = "email_suppression.removed"
+    case emailSMTPUpdated = "email_smtp.updated"
+    case emailSMTPRemoved = "email_smtp.removed"
 }
 
 /// One line of a workspace's audit log.

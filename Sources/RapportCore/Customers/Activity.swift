@@ -38,4 +38,6 @@ public enum ActivityKind: String, Sendable, Codable, CaseIterable {
     case consent
     case traitsUpdated = "traits_updated"
     case note
+    /// An email Rapport sent, could not send, or was not allowed to send (properties: `email_id`, `state`, `reason`).
+    case email
 }

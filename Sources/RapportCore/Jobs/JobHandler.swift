@@ -29,3 +29,15 @@ public struct NoopJobHandler: JobHandler {
     public init() {}
     public func run(_ job: Job) async throws {}
 }
+
+/// Thrown by a handler that may not run the job yet (a send-rate limit is reached): the job goes back to the queue,
+/// due at `until`, and the attempt does not count towards its maximum.
+public struct JobDeferral: Error, Sendable, CustomStringConvertible {
+    public let until: Int64
+    public let reason: String
+    public init(until: Int64, reason: String) {
+        self.until = until
+        self.reason = reason
+    }
+    public var description: String { reason }
+}

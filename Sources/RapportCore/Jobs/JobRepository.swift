@@ -22,6 +22,9 @@ public protocol JobRepository: Sendable {
     func fail(id: String, owner: String, error: String, outcome: JobFailureOutcome, now: Int64) async throws -> Bool
     /// Puts a running job the caller holds back in the queue, due now, without counting the interrupted attempt.
     func release(id: String, owner: String, now: Int64) async throws -> Bool
+    /// Puts a running job the caller holds back in the queue, due at `until`, without counting the attempt (a handler
+    /// deferred it).
+    func postpone(id: String, owner: String, until: Int64, now: Int64) async throws -> Bool
     /// Cancels a job that has not succeeded; a worker still running it can no longer complete it.
     func cancel(id: String, workspaceId: String?, now: Int64) async throws -> Job?
     /// Queues a dead, failed or cancelled job again, due now, with its attempts reset.

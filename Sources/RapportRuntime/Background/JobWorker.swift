@@ -124,6 +124,12 @@ public final class JobWorker: Service, Sendable {
                 await release(job)
                 return
             }
+            if let deferral = error as? JobDeferral {
+                await record(job, "deferred", since: started)
+                let (owner, now) = (self.owner, clock.nowMillis)
+                await settle(job) { try await $0.jobs.postpone(id: job.id, owner: owner, until: deferral.until, now: now) }
+                return
+            }
             let outcome = settings.retry.outcome(for: job, error: error, now: clock.nowMillis, schedule: handler.retrySchedule)
             await record(job, Self.name(outcome), since: started)
             await fail(job, error: String(describing: error), outcome: outcome)

@@ -43,6 +43,26 @@ public struct AppConfig: Sendable {
     /// The server-wide SMTP server and sender (`SMTP_URL`, `SMTP_FROM`, `SMTP_CA_FILE`), used where a workspace has
     /// no SMTP settings of its own; nil when none is set. When set, its `from` is set too.
     public var smtp: SMTPSettings?
+    /// Where people reach this server (`PUBLIC_URL`); links in emails (unsubscribe) start with it. Default:
+    /// `http://HOST:PORT`.
+    public var publicURL: String?
+    /// The server's key for secrets it stores sealed (`SECRET_KEY`, base64 of 32 bytes): workspaces' SMTP passwords.
+    /// Without one, `serve` and `worker` on SQLite make one in `secret.key` beside the database file.
+    public var secretKey: [UInt8]?
+    /// Emails one workspace may send in any 60 seconds (`EMAIL_RATE_PER_MINUTE`).
+    public var emailRatePerMinute: Int = 120
+
+    /// `PUBLIC_URL`, or the address this server listens on.
+    public var effectivePublicURL: String {
+        if let publicURL { return publicURL }
+        let host = host == "0.0.0.0" || host == "::" ? "localhost" : (host.contains(":") ? "[\(host)]" : host)
+        return "http://\(host):\(port)"
+    }
+
+    /// What the email services need to know of this configuration.
+    public var emailSettings: EmailSettings {
+        EmailSettings(isConfigured: smtp != nil, publicURL: effectivePublicURL, ratePerMinute: emailRatePerMinute)
+    }
 
     public struct BootstrapAdmin: Sendable, Equatable {
         public var email: String
@@ -120,6 +140,21 @@ public struct AppConfig: Sendable {
         webhookTimeoutSeconds = try Self.int(reader, "webhook.timeout.seconds", env: "WEBHOOK_TIMEOUT_SECONDS",
                                              default: webhookTimeoutSeconds, range: 1...120)
         smtp = try Self.smtp(reader)
+        if let raw = reader.string(forKey: "secret.key", isSecret: true)?.trimmed, !raw.isEmpty {
+            guard let key = Data(base64Encoded: raw), key.count == AESGCMSecretBox.keyLength else {
+                throw ConfigError("SECRET_KEY must be the base64 of 32 random bytes (e.g. the output of: openssl rand -base64 32)")
+            }
+            secretKey = Array(key)
+        }
+        emailRatePerMinute = try Self.int(reader, "email.rate.per.minute", env: "EMAIL_RATE_PER_MINUTE",
+                                          default: emailRatePerMinute, range: 1...100_000)
+        if let raw = reader.string(forKey: "public.url")?.trimmed, !raw.isEmpty {
+            guard let url = URL(string: raw), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil,
+                  url.query == nil, url.fragment == nil else {
+                throw ConfigError("PUBLIC_URL must be an http or https URL such as https://rapport.example.com (got \(raw))")
+            }
+            publicURL = raw.hasSuffix("/") ? String(raw.dropLast()) : raw
+        }
         let email = reader.string(forKey: "rapport.admin.email")
         let password = reader.string(forKey: "rapport.admin.password", isSecret: true)
         switch (email, password) {

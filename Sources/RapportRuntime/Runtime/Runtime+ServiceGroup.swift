@@ -24,6 +24,7 @@ extension Runtime {
             SegmentRefreshHandler(segments: services.segments),
             WebhookDeliveryHandler(store: services.core.store, clock: services.core.clock, urlGuard: services.urlGuard,
                                    timeoutSeconds: config.webhookTimeoutSeconds, logger: logger),
+            EmailSendHandler(deps: services.core, transports: services.smtpSettings, settings: config.emailSettings, logger: logger),
         ]
     }
 

@@ -29,7 +29,9 @@ public struct Runtime: Sendable {
     public static func with<T>(_ config: AppConfig, logger: Logger, clock: WallClock = .system,
                                _ body: (Runtime) async throws -> T) async throws -> T {
         let database = try await DatabaseClient.connect(config.database, sqlite: config.sqlite, logger: logger)
+        var config = config
         do {
+            try config.loadLocalSecretKey()
             let applied = try await Migrator(database: database).migrate()
             let runtime = Runtime(config: config, database: database, logger: logger, clock: clock,
                                   appliedMigrations: applied)

@@ -1,6 +1,7 @@
 import Logging
 import RapportCore
 import RapportStore
+import RapportWeb
 
 /// Everything the program calls, built once over an open database: the configuration, the database client and the
 /// domain services. The HTTP routes, the CLI commands and the background services all take it.
@@ -21,6 +22,12 @@ public struct AppServices: Sendable {
     public let segments: SegmentService
     public let jobs: JobService
     public let webhooks: WebhookService
+    public let emails: EmailService
+    public let smtpTest: SMTPTestSender
+    /// Which SMTP server sends a workspace's email, and a workspace's own server for its admins.
+    public let smtpSettings: WorkspaceSMTPService
+    /// Seals secrets stored in the database under `SECRET_KEY`; nil without one.
+    public let secretBox: (any SecretBox)?
     public let urlGuard: any OutboundURLGuard
 
     public init(config: AppConfig, database: DatabaseClient, clock: WallClock = .system) {
@@ -43,5 +50,9 @@ public struct AppServices: Sendable {
         self.jobs = JobService(core)
         self.urlGuard = PublicAddressGuard(allowPrivate: config.webhookAllowPrivateNetworks)
         self.webhooks = WebhookService(core, urlGuard: urlGuard)
+        self.emails = EmailService(core, settings: config.emailSettings, renderer: MustacheEmailRenderer())
+        self.secretBox = config.secretKey.map { AESGCMSecretBox(key: $0) }
+        self.smtpSettings = WorkspaceSMTPService(core, serverSMTP: config.smtp, box: secretBox, urlGuard: urlGuard)
+        self.smtpTest = SMTPTestSender(transports: smtpSettings)
     }
 }

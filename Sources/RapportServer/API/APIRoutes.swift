@@ -10,6 +10,7 @@ struct APIRoutes {
     func get(_ path: RouterPath, least role: Role, _ handler: @escaping Handler) { on(path, .get, role, handler) }
     func post(_ path: RouterPath, least role: Role, _ handler: @escaping Handler) { on(path, .post, role, handler) }
     func patch(_ path: RouterPath, least role: Role, _ handler: @escaping Handler) { on(path, .patch, role, handler) }
+    func put(_ path: RouterPath, least role: Role, _ handler: @escaping Handler) { on(path, .put, role, handler) }
     func delete(_ path: RouterPath, least role: Role, _ handler: @escaping Handler) { on(path, .delete, role, handler) }
 
     private func on(_ path: RouterPath, _ method: HTTPRequest.Method, _ role: Role, _ handler: @escaping Handler) {

@@ -62,6 +62,7 @@ public func buildRouter(services: AppServices, web: WebRenderer) throws -> Route
     api.addSegmentRoutes(segments: services.segments, customers: services.customers)
     api.addJobRoutes(jobs: services.jobs)
     api.addWebhookRoutes(webhooks: services.webhooks)
+    api.addEmailRoutes(emails: services.emails, smtpSettings: services.smtpSettings, smtpTest: services.smtpTest)
     table.set(RouteTable(router.routes))
     return router
 }
@@ -72,6 +73,7 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
                              sessionTTLSeconds: Int(services.config.access.sessionTTLMillis / 1000))
     let signIn = SignInPages(access: services.access, workspaces: services.workspaces, web: web, cookies: cookies)
     signIn.add(to: router)
+    UnsubscribePages(emails: services.emails, web: web).add(to: router)
     let session = router.group().add(middleware: WebSessionMiddleware(access: services.access, workspaces: services.workspaces))
     let pages = PageResponder(web: web, access: services.access)
     signIn.addSignedIn(to: session)
@@ -83,4 +85,6 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
     ImportPages(imports: services.imports, pages: pages).add(to: session)
     JobPages(jobs: services.jobs, pages: pages).add(to: session)
     WebhookPages(webhooks: services.webhooks, pages: pages).add(to: session)
+    EmailPages(emails: services.emails, smtpSettings: services.smtpSettings, smtpTest: services.smtpTest,
+               ratePerMinute: services.config.emailRatePerMinute, pages: pages).add(to: session)
 }

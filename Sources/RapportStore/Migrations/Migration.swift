@@ -32,6 +32,8 @@ public enum Migrations {
         jobs0009,
         schedules0010,
         webhooks0011,
+        email0012,
+        workspaceSMTP0014,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

@@ -80,6 +80,10 @@ enum CustomerDataTables {
         // erasure deletes them.
         Table("webhook_deliveries", merge: .reassign, erase: .delete,
               export: .derived("copies of events about the person already sent to the workspace's own systems")),
+        // The emails sent to the person (with their content): they follow the person to the survivor, are theirs to
+        // see in an export, and an erasure deletes them (the suppression list keeps a bounced address, which is not
+        // tied to a profile).
+        Table("email_outbox", merge: .reassign, erase: .delete, export: .section("emails")),
         Table("customer_merges", customerColumns: ["survivor_id", "merged_id"], merge: .keep, erase: .delete,
               export: .section("merges")),
     ]

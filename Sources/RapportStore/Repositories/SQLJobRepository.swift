@@ -104,8 +104,12 @@ struct SQLJobRepository: JobRepository {
     }
 
     func release(id: String, owner: String, now: Int64) async throws -> Bool {
+        try await postpone(id: id, owner: owner, until: now, now: now)
+    }
+
+    func postpone(id: String, owner: String, until: Int64, now: Int64) async throws -> Bool {
         try await held(id, owner, """
-            state = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_at = \(bind: now), \
+            state = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_at = \(bind: until), \
             attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, updated_at = \(bind: now)
             """)
     }

@@ -38,6 +38,8 @@ public enum WebURL {
         with("/settings/jobs", ["state": state, "cursor": cursor, "done": done])
     }
 
+    public static func emailSettings(done: String? = nil) -> String { with("/settings/email", ["done": done]) }
+    public static func unsubscribe(_ token: String) -> String { "/unsubscribe/\(token)" }
     public static func webhooks(done: String? = nil) -> String { with("/settings/webhooks", ["done": done]) }
 
     public static func webhook(_ id: String, done: String? = nil, cursor: String? = nil) -> String {
