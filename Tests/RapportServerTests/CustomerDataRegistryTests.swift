@@ -108,7 +108,15 @@ struct CustomerDataRegistryTests {
                     description: nil, eventTypes: WebhookEventType.allCases, enabled: true, secret: "whsec_dGVzdA==",
                     createdAt: now, updatedAt: now))
             }
+            // A rule on orders, so that both profiles have automation runs (scheduled a day ahead: never acted on here).
+            let rule = try await ws.http.call(.post, "/api/v1/automation/rules", key: ws.fixture.adminKey, json: [
+                "name": "Orders", "trigger": ["type": "order_completed"], "delay_seconds": 86_400,
+                "actions": [["type": "add_note", "text": "Thank them."]]])
+            let ruleId = try #require(rule.string("id"), "\(rule.text)")
             let (survivor, merged) = try await Self.twoProfiles(ws)
+            try await JobWorkerTests.eventually("both orders have automation runs") {
+                try await ws.http.get("/api/v1/automation/rules/\(ruleId)/runs", key: ws.fixture.adminKey).data.count == 2
+            }
             let tables = CustomerDataTables.tables(database.kind)
             var before: [String: (survivor: Int, merged: Int, union: Int)] = [:]
             for table in tables {

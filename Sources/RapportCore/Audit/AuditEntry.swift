@@ -39,6 +39,11 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case webhookCreated = "webhook.created"
     case webhookUpdated = "webhook.updated"
     case webhookDeleted = "webhook.deleted"
+    case automationRuleCreated = "automation_rule.created"
+    case automationRuleUpdated = "automation_rule.updated"
+    case automationRulePaused = "automation_rule.paused"
+    case automationRuleResumed = "automation_rule.resumed"
+    case automationRuleDeleted = "automation_rule.deleted"
 }
 
 /// One line of a workspace's audit log.

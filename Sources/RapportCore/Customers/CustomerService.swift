@@ -188,7 +188,7 @@ public struct CustomerService: Sendable {
         let profile = try await profile(principal, id: id)
         let workspaceId = principal.workspaceId
         let customerId = profile.customer.id
-        let (activities, orders, history, segments, wanted) = try await deps.store.read { repos in
+        let (activities, orders, history, segments, wanted, runs) = try await deps.store.read { repos in
             var all: [Activity] = []
             var cursor: String?
             repeat {
@@ -201,7 +201,8 @@ public struct CustomerService: Sendable {
                                                        page: PageRequest(limit: 100_000))
             let history = try await repos.customers.traitHistory(workspaceId: workspaceId, customerId: customerId, limit: 100_000)
             let segments = try await repos.segments.memberships(workspaceId: workspaceId, customerId: customerId)
-            return (all, orders.items, history, segments, repos.customers.exportSections)
+            let runs = try await repos.automation.runs(workspaceId: workspaceId, customerId: customerId)
+            return (all, orders.items, history, segments, repos.customers.exportSections, runs)
         }
         let sections: [String: JSONValue] = [
             "identifiers": .array(profile.identifiers.map { $0.json }),
@@ -216,6 +217,7 @@ public struct CustomerService: Sendable {
                  "merged_at": .string(Timestamp.iso8601($0.mergedAt))]
             }),
             "timeline": .array(activities.map(\.json)),
+            "automation_runs": .array(runs.map(\.exportJSON)),
         ]
         var document: [String: JSONValue] = [
             "customer": profile.customer.exportJSON, "exported_at": .string(Timestamp.iso8601(deps.clock.nowMillis)),

@@ -79,6 +79,7 @@ public protocol Repositories: Sendable {
     var jobs: any JobRepository { get }
     var webhooks: any WebhookRepository { get }
     var schedules: any ScheduleRepository { get }
+    var automation: any AutomationRepository { get }
 }
 
 /// The persistence boundary the domain sees: reads on any connection, writes in one transaction.

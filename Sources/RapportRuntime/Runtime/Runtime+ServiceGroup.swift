@@ -24,6 +24,8 @@ extension Runtime {
             SegmentRefreshHandler(segments: services.segments),
             WebhookDeliveryHandler(store: services.core.store, clock: services.core.clock, urlGuard: services.urlGuard,
                                    timeoutSeconds: config.webhookTimeoutSeconds, logger: logger),
+            AutomationEvaluateHandler(services.core),
+            AutomationActHandler(services.core),
         ]
     }
 

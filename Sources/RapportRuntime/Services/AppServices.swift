@@ -21,6 +21,7 @@ public struct AppServices: Sendable {
     public let segments: SegmentService
     public let jobs: JobService
     public let webhooks: WebhookService
+    public let automation: AutomationService
     public let urlGuard: any OutboundURLGuard
 
     public init(config: AppConfig, database: DatabaseClient, clock: WallClock = .system) {
@@ -43,5 +44,6 @@ public struct AppServices: Sendable {
         self.jobs = JobService(core)
         self.urlGuard = PublicAddressGuard(allowPrivate: config.webhookAllowPrivateNetworks)
         self.webhooks = WebhookService(core, urlGuard: urlGuard)
+        self.automation = AutomationService(core)
     }
 }

@@ -62,6 +62,7 @@ public func buildRouter(services: AppServices, web: WebRenderer) throws -> Route
     api.addSegmentRoutes(segments: services.segments, customers: services.customers)
     api.addJobRoutes(jobs: services.jobs)
     api.addWebhookRoutes(webhooks: services.webhooks)
+    api.addAutomationRoutes(automation: services.automation)
     table.set(RouteTable(router.routes))
     return router
 }
@@ -83,4 +84,5 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
     ImportPages(imports: services.imports, pages: pages).add(to: session)
     JobPages(jobs: services.jobs, pages: pages).add(to: session)
     WebhookPages(webhooks: services.webhooks, pages: pages).add(to: session)
+    AutomationPages(automation: services.automation, webhooks: services.webhooks, pages: pages).add(to: session)
 }

@@ -32,6 +32,7 @@ public enum Migrations {
         jobs0009,
         schedules0010,
         webhooks0011,
+        automation0013,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

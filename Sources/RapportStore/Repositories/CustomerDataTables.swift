@@ -80,6 +80,9 @@ enum CustomerDataTables {
         // erasure deletes them.
         Table("webhook_deliveries", merge: .reassign, erase: .delete,
               export: .derived("copies of events about the person already sent to the workspace's own systems")),
+        // What automation rules did for the person: moved to the survivor (so its limits count the merged runs),
+        // deleted by an erasure.
+        Table("automation_runs", merge: .reassign, erase: .delete, export: .section("automation_runs")),
         Table("customer_merges", customerColumns: ["survivor_id", "merged_id"], merge: .keep, erase: .delete,
               export: .section("merges")),
     ]

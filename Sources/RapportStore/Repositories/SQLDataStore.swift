@@ -44,4 +44,5 @@ struct SQLRepositories: Repositories {
     var jobs: any JobRepository { SQLJobRepository(db: db) }
     var webhooks: any WebhookRepository { SQLWebhookRepository(db: db) }
     var schedules: any ScheduleRepository { SQLScheduleRepository(db: db) }
+    var automation: any AutomationRepository { SQLAutomationRepository(db: db) }
 }
