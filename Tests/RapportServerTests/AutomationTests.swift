@@ -268,8 +268,17 @@ struct AutomationTests {
             let segmentId = try #require(segment.string("id"))
             let entered = try await env.createRule(["name": "Entered", "trigger": ["type": "segment_entered", "segment_id": segmentId],
                                                     "actions": [["type": "add_note", "text": "Now a big spender."]]])
+            // A condition on segment membership (as of the segment's last refresh).
+            let vip = try await env.createRule(["name": "VIP orders", "trigger": ["type": "order_completed"],
+                                                "condition": ["field": "segment.\(segmentId)", "op": "exists"],
+                                                "actions": [["type": "add_note", "text": "A big spender ordered again."]]])
             try await env.track("alice", "Order Completed", ["order_id": "O-3", "total": 500])
+            try await env.track("bruno", "Order Completed", ["order_id": "O-4", "total": 10])
             try await env.drain()
+            let vipRuns = try await env.runs(vip)
+            #expect(vipRuns.count == 2)
+            #expect(vipRuns.first { $0["customer_id"] as? String == u2["id"] as? String }?["state"] as? String == "completed")
+            #expect(vipRuns.first { $0["customer_id"] as? String != u2["id"] as? String }?["reason"] as? String == "condition_not_met")
             let refresh = try await env.http.call(.post, "/api/v1/segments/\(segmentId)/refresh", key: env.key)
             #expect(refresh.status == .ok, "\(refresh.text)")
             try await env.drain()
@@ -297,6 +306,8 @@ struct AutomationTests {
                 (with("trigger", ["type": "consent_changed", "purpose": "Marketing!"]), "trigger.purpose"),
                 (with("condition", ["field": "trait.plan", "op": "gt", "value": "x"]), "condition.value"),
                 (with("condition", ["all": [["field": "nope", "op": "eq", "value": 1]]]), "condition.all[0].field"),
+                (with("condition", ["field": "segment.\(UUID().uuidString)", "op": "exists"]), "condition"),
+                (with("condition", ["field": "segment.\(UUID().uuidString)", "op": "eq", "value": true]), "condition.op"),
                 (with("delay_seconds", 31 * 86_400), "delay_seconds"),
                 (with("actions", [Any]()), "actions"),
                 (with("actions", [["type": "add_note", "text": "ok"], ["type": "webhook", "endpoint_id": UUID().uuidString]]),
@@ -309,6 +320,10 @@ struct AutomationTests {
                 #expect(reply.status == .unprocessableContent, "\(field): \(reply.text)")
                 #expect(Self.field(reply) == field, "\(reply.text)")
             }
+            // Segments cannot test membership of other segments; automation conditions can.
+            let segment = try await env.http.call(.post, "/api/v1/segments", key: env.key, json: [
+                "name": "S", "rule": ["field": "segment.\(UUID().uuidString)", "op": "exists"]])
+            #expect(segment.status == .unprocessableContent && Self.field(segment) == "rule.field", "\(segment.text)")
             let writer = try await env.fixture.key(env.services, scope: .write)
             #expect(try await env.http.call(.post, "/api/v1/automation/rules", key: writer, json: good).status == .forbidden)
 

@@ -29,6 +29,7 @@ public struct AutomationEvaluateHandler: JobHandler {
         let conditions = matches.compactMap(\.rule.condition)
         let events = conditions.reduce(into: Set<EventWindow>()) { $0.formUnion($1.eventWindows) }
         let usesRFM = conditions.contains { $0.usesRFM }
+        let usesSegments = conditions.contains { !$0.segmentIds.isEmpty }
         let customerIds = Array(Set(matches.map(\.occurrence.customerId))).sorted()
         // Each customer as they are now: a merged profile's survivor, or nothing once erased.
         let (live, facts, rfm) = try await deps.store.read { repos in
@@ -36,8 +37,14 @@ public struct AutomationEvaluateHandler: JobHandler {
             for id in customerIds {
                 if let customer = try? await CustomerService.live(repos, workspaceId: workspaceId, id: id) { live[id] = customer.id }
             }
-            let facts = try await repos.segments.facts(workspaceId: workspaceId, customerIds: Array(Set(live.values)).sorted(),
+            var facts = try await repos.segments.facts(workspaceId: workspaceId, customerIds: Array(Set(live.values)).sorted(),
                                                        events: events, now: now)
+            if usesSegments {
+                for index in facts.indices {
+                    facts[index].segmentIds = Set(try await repos.segments.memberships(
+                        workspaceId: workspaceId, customerId: facts[index].customerId).map(\.id))
+                }
+            }
             let rfm = usesRFM ? RFMScorer(purchasers: try await repos.segments.purchasers(workspaceId: workspaceId)) : .empty
             return (live, Dictionary(facts.map { ($0.customerId, $0) }, uniquingKeysWith: { a, _ in a }), rfm)
         }

@@ -58,7 +58,7 @@ public struct AutomationRule: Sendable, Equatable {
             enabled = value
         }
         if let raw = fields["trigger"] { trigger = try RuleTrigger.parse(raw) }
-        if let raw = fields["condition"] { condition = try raw.isNull ? nil : SegmentRule.parse(raw, path: "condition") }
+        if let raw = fields["condition"] { condition = try raw.isNull ? nil : SegmentRule.parse(raw, path: "condition", allowSegments: true) }
         if let raw = fields["delay_seconds"] { delaySeconds = try Self.integer(raw, "delay_seconds", 0...Self.maxDelaySeconds) }
         if let raw = fields["actions"] { actions = try RuleAction.parseList(raw) }
         if let raw = fields["max_runs_per_customer"] { maxRunsPerCustomer = try Self.integer(raw, "max_runs_per_customer", 1...1_000) }

@@ -117,6 +117,11 @@ public struct AutomationService: Sendable {
             }
         default: break
         }
+        for id in (rule.condition?.segmentIds ?? []).sorted() {
+            guard try await repos.segments.find(workspaceId: rule.workspaceId, id: id) != nil else {
+                throw RapportError.invalid("condition", "The condition names segment \(id), which does not exist in this workspace.")
+            }
+        }
         for (index, action) in rule.actions.enumerated() {
             switch action {
             case .webhook(let endpointId):

@@ -155,7 +155,7 @@ struct SQLAutomationRepository: AutomationRepository {
         }
         var condition: SegmentRule?
         if let text = try row.optionalString("condition_rule") {
-            guard let json = JSONValue.parse(text), let parsed = try? SegmentRule.parse(json) else {
+            guard let json = JSONValue.parse(text), let parsed = try? SegmentRule.parse(json, allowSegments: true) else {
                 throw CorruptRowError(table: "automation_rules", column: "condition_rule", value: text)
             }
             condition = parsed
