@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import requests
 
 from conftest import Cli, seed_workspace, show
@@ -22,9 +23,12 @@ def wait_for_runs(api, rule_id: str, count: int, state: str) -> list[dict]:
     raise AssertionError(f"expected {count} {state} runs, got {runs}")
 
 
-def test_a_tracked_event_fires_a_rule_whose_webhook_arrives_signed(start_server, cli: Cli, sqlite_database: str,
-                                                                   receiver: Receiver):
-    server = start_server(sqlite_database, env=SERVER_ENV)
+@pytest.mark.parametrize("database_fixture", ["sqlite_database", "postgres_database"])
+def test_a_tracked_event_fires_a_rule_whose_webhook_arrives_signed(request: pytest.FixtureRequest, start_server, tmp_path,
+                                                                   database_fixture: str, receiver: Receiver):
+    database = request.getfixturevalue(database_fixture)
+    server = start_server(database, env=SERVER_ENV)
+    cli = Cli(database, tmp_path)
     seed = seed_workspace(cli, "Acme")
     api = server.client(seed.admin_key)
     track_key = cli.create_api_key("Acme", "e2e-track", "track")
