@@ -408,4 +408,45 @@ struct AutomationTests {
         #expect(page.contains(#"action="/settings/automation/r1/resume""#) && !page.contains("pause-rule"))
         #expect(page.contains(#"href="/customers/c1""#))
     }
+
+    @Test func rulesAreAddedPausedAndInspectedFromTheSettingsPages() async throws {
+        try await TestApp.run { http, services in
+            let fixture = try await Fixture.make(services)
+            var browser = BrowserSessionTests.Browser(http: http)
+            try await browser.signIn()
+            let list = try await browser.request(.get, "/settings/automation")
+            #expect(list.status == .ok && list.text.contains("No rules yet."))
+            let csrf = try #require(BrowserSessionTests.Browser.hidden("_csrf", in: list.text))
+            var form = ["_csrf": csrf, "name": "Welcome", "trigger_type": "event", "trigger_target": "Signed Up",
+                        "condition": "{not json", "delay_minutes": "90", "trait_name": "welcomed", "trait_value": "true",
+                        "note": "Say hello."]
+            let bad = try await browser.request(.post, "/settings/automation", form: form)
+            #expect(bad.status == .unprocessableContent)
+            #expect(bad.text.contains("The condition is not valid JSON.") && bad.text.contains("value=\"Welcome\""), "the form keeps its values")
+            form["condition"] = #"{"field": "trait.plan", "op": "eq", "value": "pro"}"#
+            let made = try await browser.request(.post, "/settings/automation", form: form)
+            #expect(made.status == .seeOther, "\(made.text)")
+            let location = try #require(made.headers[.location])
+            #expect(location.hasPrefix("/settings/automation/") && location.hasSuffix("?done=created"))
+            let ruleId = String(location.dropFirst("/settings/automation/".count).prefix { $0 != "?" })
+
+            let rule = try await http.get("/api/v1/automation/rules/\(ruleId)", key: fixture.adminKey)
+            #expect(rule.json["delay_seconds"] as? Int == 5_400)
+            #expect((rule.json["trigger"] as? [String: Any])?["event"] as? String == "Signed Up")
+            #expect((rule.json["condition"] as? [String: Any])?["field"] as? String == "trait.plan")
+            let actions = rule.json["actions"] as? [[String: Any]] ?? []
+            #expect(actions.count == 2 && actions.first?["value"] as? Bool == true, "JSON values are read as JSON")
+
+            let page = try await browser.request(.get, location)
+            #expect(page.text.contains("1 h 30 min") && page.text.contains("No runs yet.") && page.text.contains("role=\"status\""))
+            let paused = try await browser.request(.post, "/settings/automation/\(ruleId)/pause", form: ["_csrf": csrf])
+            #expect(paused.headers[.location] == "/settings/automation/\(ruleId)?done=paused")
+            #expect(try await http.get("/api/v1/automation/rules/\(ruleId)", key: fixture.adminKey).json["enabled"] as? Bool == false)
+            let listed = try await browser.request(.get, "/settings/automation")
+            #expect(listed.text.contains("Welcome") && listed.text.contains("<td>paused</td>"))
+            let deleted = try await browser.request(.post, "/settings/automation/\(ruleId)/delete", form: ["_csrf": csrf])
+            #expect(deleted.headers[.location] == "/settings/automation?done=deleted")
+            #expect(try await http.get("/api/v1/automation/rules/\(ruleId)", key: fixture.adminKey).status == .notFound)
+        }
+    }
 }

@@ -35,7 +35,7 @@ public struct AutomationEvaluateHandler: JobHandler {
         let (live, facts, rfm) = try await deps.store.read { repos in
             var live: [String: String] = [:]
             for id in customerIds {
-                if let customer = try? await CustomerService.live(repos, workspaceId: workspaceId, id: id) { live[id] = customer.id }
+                if let customer = try await liveCustomer(repos, workspaceId: workspaceId, id: id) { live[id] = customer.id }
             }
             var facts = try await repos.segments.facts(workspaceId: workspaceId, customerIds: Array(Set(live.values)).sorted(),
                                                        events: events, now: now)
@@ -110,7 +110,7 @@ public struct AutomationActHandler: JobHandler {
                 return try await repos.automation.update(run)
             }
             try await repos.customers.lockIdentities(workspaceId: workspaceId)
-            guard let customer = try? await CustomerService.live(repos, workspaceId: workspaceId, id: run.customerId) else {
+            guard let customer = try await liveCustomer(repos, workspaceId: workspaceId, id: run.customerId) else {
                 run.skip(.customerErased, at: now)
                 return try await repos.automation.update(run)
             }
@@ -126,6 +126,16 @@ public struct AutomationActHandler: JobHandler {
             run.finishedAt = now
             try await repos.automation.update(run)
         }
+    }
+}
+
+/// The live profile for `id` (a merged one's survivor), or nil once erased; a database failure still throws, so the
+/// job is retried rather than treating the customer as gone.
+func liveCustomer(_ repos: any Repositories, workspaceId: String, id: String) async throws -> Customer? {
+    do {
+        return try await CustomerService.live(repos, workspaceId: workspaceId, id: id)
+    } catch let error as RapportError where error.kind == .notFound {
+        return nil
     }
 }
 
