@@ -115,6 +115,20 @@ def test_every_signed_in_page_fits_a_phone_and_passes_axe(
     problems += check_page(browser, server, path)
     browser.find_element(By.ID, "confirm-unsubscribe").click()
     WebDriverWait(browser, 10).until(lambda driver: "You are unsubscribed" in driver.page_source)
+
+    # An automation rule added through its form (calling that endpoint), its own page, paused, and the list.
+    problems += check_page(browser, server, "/settings/automation")
+    fill(browser, name="Welcome sign-ups", trigger_target="Signed Up", delay_minutes="60", note="Call to say hello.",
+         condition='{"field": "trait.plan", "op": "eq", "value": "pro"}')
+    browser.find_element(By.ID, "create-rule").click()
+    WebDriverWait(browser, 10).until(lambda driver: "done=created" in driver.current_url)
+    rule_page = browser.current_url.removeprefix(server.url("")).split("?")[0]
+    problems += check_page(browser, server, rule_page)
+    browser.find_element(By.ID, "pause-rule").click()
+    WebDriverWait(browser, 10).until(lambda driver: "done=paused" in driver.current_url)
+    assert browser.find_element(By.CSS_SELECTOR, "[data-testid=rule-state]").text == "paused"
+    problems += check_page(browser, server, "/settings/automation")
+    assert "Welcome sign-ups" in browser.find_element(By.CSS_SELECTOR, "[data-testid=rule-table]").text
     assert not problems, "\n".join(problems)
 
 

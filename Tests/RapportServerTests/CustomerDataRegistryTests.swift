@@ -108,6 +108,11 @@ struct CustomerDataRegistryTests {
                     description: nil, eventTypes: WebhookEventType.allCases, enabled: true, secret: "whsec_dGVzdA==",
                     createdAt: now, updatedAt: now))
             }
+            // A rule on orders, so that both profiles have automation runs (scheduled a day ahead: never acted on here).
+            let rule = try await ws.http.call(.post, "/api/v1/automation/rules", key: ws.fixture.adminKey, json: [
+                "name": "Orders", "trigger": ["type": "order_completed"], "delay_seconds": 86_400,
+                "actions": [["type": "add_note", "text": "Thank them."]]])
+            let ruleId = try #require(rule.string("id"), "\(rule.text)")
             let (survivor, merged) = try await Self.twoProfiles(ws)
             // An email to each (stored as sent; this test is about the rows, not the sending).
             try await services.core.store.write { repos in
@@ -118,6 +123,9 @@ struct CustomerDataRegistryTests {
                         templateId: nil, content: EmailContent(subject: "Hello", text: "Hi", html: nil),
                         messageId: "\(emailId)@localhost", unsubscribeToken: nil, source: "api", now: now))
                 }
+            }
+            try await JobWorkerTests.eventually("both orders have automation runs") {
+                try await ws.http.get("/api/v1/automation/rules/\(ruleId)/runs", key: ws.fixture.adminKey).data.count == 2
             }
             let tables = CustomerDataTables.tables(database.kind)
             var before: [String: (survivor: Int, merged: Int, union: Int)] = [:]

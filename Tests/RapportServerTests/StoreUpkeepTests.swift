@@ -48,6 +48,27 @@ struct StoreUpkeepTests {
         }
     }
 
+    /// Every transaction that may trigger an automation rule reads the enabled rules' triggers; the evaluation counts
+    /// a rule's recent runs for its limits. Each reads a range of an index, never the table.
+    @Test func automationReadsOnTheWritePathUseTheirIndexes() async throws {
+        try await TestApp.withDatabase { database in
+            let triggers = try await Self.plan(database, SQLAutomationRepository.enabledTriggersQuery(workspaceId: "w"))
+            let perCustomer = try await Self.plan(database, SQLAutomationRepository.countRunsQuery(
+                workspaceId: "w", ruleId: "r", customerId: "c", since: 1))
+            let perRule = try await Self.plan(database, SQLAutomationRepository.countRunsQuery(
+                workspaceId: "w", ruleId: "r", customerId: nil, since: 1))
+            for plan in [triggers, perCustomer, perRule] {
+                #expect(!plan.contains("SCAN automation_") && !plan.contains("Seq Scan"), "\(plan)")
+            }
+            #expect(perCustomer.contains("automation_runs_by_customer"), "\(perCustomer)")
+            // Without statistics PostgreSQL (18, with skip scans) may read the per-rule count from the per-customer
+            // index: still index ranges, not the table.
+            if database.kind == .sqlite {
+                #expect(perRule.contains("automation_runs_by_rule"), "\(perRule)")
+            }
+        }
+    }
+
     /// The merges shown on a profile are read by survivor, not by reading every merge of the workspace.
     @Test func aProfilesMergesAreReadByTheBySurvivorIndex() async throws {
         try await TestApp.withDatabase { database in

@@ -46,6 +46,11 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case emailSuppressionRemoved = "email_suppression.removed"
     case emailSMTPUpdated = "email_smtp.updated"
     case emailSMTPRemoved = "email_smtp.removed"
+    case automationRuleCreated = "automation_rule.created"
+    case automationRuleUpdated = "automation_rule.updated"
+    case automationRulePaused = "automation_rule.paused"
+    case automationRuleResumed = "automation_rule.resumed"
+    case automationRuleDeleted = "automation_rule.deleted"
 }
 
 /// One line of a workspace's audit log.

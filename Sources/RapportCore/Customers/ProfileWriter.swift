@@ -23,6 +23,9 @@ struct ProfileWriter {
     var newIdentifiers: [(customerId: String, identifier: Identifier)] = []
     /// Webhook events of this transaction, emitted at `flush` (with the survivor's id, should a profile be merged).
     var events: [PendingEvent] = []
+    /// What may start automation rules (orders and consent; tracked events are read from `activities`), queued at
+    /// `flush` with the survivor's id.
+    var occurrences: [TriggerOccurrence] = []
 
     struct PendingEvent {
         let type: WebhookEventType
@@ -66,6 +69,10 @@ struct ProfileWriter {
             "total": Money.json(minorUnits: stored.totalMinorUnits, currency: stored.currency),
             "occurred_at": .string(Timestamp.iso8601(at)), "source": .string(source),
         ]))
+        occurrences.append(TriggerOccurrence(kind: .orderCompleted, customerId: customerId, key: nil, properties: [
+            "order_id": .string(stored.orderId), "currency": .string(stored.currency),
+            "total": .number(Money.units(minorUnits: stored.totalMinorUnits, currency: stored.currency)),
+        ], occurredAt: at))
         return stored
     }
 
@@ -89,6 +96,9 @@ struct ProfileWriter {
             "purpose": .string(purpose), "channel": .string(channel), "status": .string(status.rawValue),
             "source": .string(source), "recorded_at": .string(Timestamp.iso8601(at)),
         ]))
+        occurrences.append(TriggerOccurrence(kind: .consentChanged, customerId: customerId, key: purpose, properties: [
+            "status": .string(status.rawValue), "channel": .string(channel), "source": .string(source),
+        ], occurredAt: at))
         append(.consent, name: purpose, for: customerId, at: at, properties: record.timelineProperties)
     }
 
@@ -144,6 +154,24 @@ struct ProfileWriter {
         })
         try await repos.customers.refreshSearch(workspaceId: workspaceId, customerIds: live.filter { loaded[$0] != nil }.sorted())
         try await emitEvents(created: created)
+        try await queueTriggers()
+    }
+
+    /// The transaction's occurrences for automation rules: tracked events and what the writers recorded, each naming
+    /// the profile that holds the data now; one `automation.evaluate` job, only when a rule listens.
+    private mutating func queueTriggers() async throws {
+        var all = activities.filter { $0.kind == .track && $0.name != nil }.map { activity in
+            TriggerOccurrence(kind: .event, customerId: activity.customerId, key: activity.name,
+                              properties: activity.properties.objectValue ?? [:], occurredAt: activity.occurredAt)
+        }
+        all += occurrences
+        occurrences = []
+        guard !all.isEmpty else { return }
+        try await AutomationTriggers(deps).enqueue(in: repos, workspaceId: workspaceId, all.map { occurrence in
+            var moved = occurrence
+            moved.customerId = root(occurrence.customerId)
+            return moved
+        })
     }
 
     /// The transaction's webhook events: profiles created, profiles whose traits changed, and what the writers

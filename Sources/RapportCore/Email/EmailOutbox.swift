@@ -100,6 +100,18 @@ public struct EmailOutbox: Sendable {
         return email
     }
 
+    /// Why an email to the customer cannot be queued at all (no SMTP server, no `email` trait), or nil: asked before a
+    /// rule's actions run, so that a rule that cannot email fails its run with the reason instead of retrying.
+    public func problem(in repos: any Repositories, workspaceId: String, customerId: String) async throws -> String? {
+        if !settings.isConfigured, try await repos.emails.smtpSettings(workspaceId: workspaceId) == nil {
+            return Self.notConfigured.message
+        }
+        let customer = try await CustomerService.live(repos, workspaceId: workspaceId, id: customerId)
+        guard let address = customer.traits["email"]?.stringValue else { return "the customer has no email trait" }
+        do { _ = try EmailAddressCheck.normalised(address, field: "email") } catch { return "the customer's email trait is not an address" }
+        return nil
+    }
+
     /// Why the email may not go out now, or nil: the recipient's address is suppressed, or the customer has not
     /// consented to (or has withdrawn) the email's purpose on the email channel. Asked when queued and again when sent.
     public static func blockReason(in repos: any Repositories, _ email: OutboundEmail) async throws -> String? {

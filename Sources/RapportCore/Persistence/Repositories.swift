@@ -80,6 +80,7 @@ public protocol Repositories: Sendable {
     var webhooks: any WebhookRepository { get }
     var schedules: any ScheduleRepository { get }
     var emails: any EmailRepository { get }
+    var automation: any AutomationRepository { get }
 }
 
 /// The persistence boundary the domain sees: reads on any connection, writes in one transaction.

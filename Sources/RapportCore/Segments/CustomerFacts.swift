@@ -8,9 +8,11 @@ public struct CustomerFacts: Sendable, Equatable {
     public var revenue: Double
     public var lastOrderAt: Int64?
     public var eventCounts: [EventWindow: Int]
+    /// The segments the customer is a member of, loaded only for rules that test membership (automation conditions).
+    public var segmentIds: Set<String>
 
     public init(customerId: String, traits: [String: JSONValue], firstSeenAt: Int64, lastSeenAt: Int64, orderCount: Int = 0,
-                revenue: Double = 0, lastOrderAt: Int64? = nil, eventCounts: [EventWindow: Int] = [:]) {
+                revenue: Double = 0, lastOrderAt: Int64? = nil, eventCounts: [EventWindow: Int] = [:], segmentIds: Set<String> = []) {
         self.customerId = customerId
         self.traits = traits
         self.firstSeenAt = firstSeenAt
@@ -19,6 +21,7 @@ public struct CustomerFacts: Sendable, Equatable {
         self.revenue = revenue
         self.lastOrderAt = lastOrderAt
         self.eventCounts = eventCounts
+        self.segmentIds = segmentIds
     }
 }
 

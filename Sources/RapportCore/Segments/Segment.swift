@@ -42,6 +42,8 @@ public protocol SegmentRepository: Sendable {
     func removeMembers(workspaceId: String, segmentId: String, _ customerIds: [String]) async throws
     /// Facts of up to `limit` live customers with ids below `before` (newest first), with the event counts asked for.
     func facts(workspaceId: String, before: String?, limit: Int, events: Set<EventWindow>, now: Int64) async throws -> [CustomerFacts]
+    /// Facts of the live customers among `customerIds` (automation conditions).
+    func facts(workspaceId: String, customerIds: [String], events: Set<EventWindow>, now: Int64) async throws -> [CustomerFacts]
     /// Last order time, completed orders and revenue of every purchaser, for RFM quintiles.
     func purchasers(workspaceId: String) async throws -> [(lastOrderAt: Int64, orders: Int, revenue: Double)]
 }

@@ -10,8 +10,11 @@ public indirect enum SegmentRule: Sendable, Equatable {
     public static let maxDepth = 8
     public static let maxConditions = 50
 
-    /// Parses and validates a rule; errors name the JSON path of the problem.
-    public static func parse(_ json: JSONValue, path: String = "rule", depth: Int = 0) throws(RapportError) -> SegmentRule {
+    /// Parses and validates a rule; errors name the JSON path of the problem. `segment.<id>` conditions (membership of
+    /// another segment) are allowed only where `allowSegments` says so: in automation rules' conditions, not in
+    /// segments (whose refresh would then depend on the order segments are refreshed in).
+    public static func parse(_ json: JSONValue, path: String = "rule", depth: Int = 0,
+                             allowSegments: Bool = false) throws(RapportError) -> SegmentRule {
         guard depth <= maxDepth else { throw RapportError.invalid(path, "Rules nest at most \(maxDepth) levels deep.") }
         if depth == 0, let field = json.pathOfNUL(path) {
             // Compared in SQL: PostgreSQL cannot take U+0000 in a parameter (22021).
@@ -25,7 +28,7 @@ public indirect enum SegmentRule: Sendable, Equatable {
             let key = fields["all"] != nil ? "all" : "any"
             var rules: [SegmentRule] = []
             for (index, item) in items.enumerated() {
-                rules.append(try parse(item, path: "\(path).\(key)[\(index)]", depth: depth + 1))
+                rules.append(try parse(item, path: "\(path).\(key)[\(index)]", depth: depth + 1, allowSegments: allowSegments))
             }
             let rule: SegmentRule = key == "all" ? .all(rules) : .any(rules)
             guard rule.conditionCount <= maxConditions else {
@@ -35,9 +38,9 @@ public indirect enum SegmentRule: Sendable, Equatable {
         }
         if let inner = fields["not"] {
             guard fields.count == 1 else { throw RapportError.invalid(path, "\(path).not must be the only key.") }
-            return .not(try parse(inner, path: "\(path).not", depth: depth + 1))
+            return .not(try parse(inner, path: "\(path).not", depth: depth + 1, allowSegments: allowSegments))
         }
-        return .condition(try SegmentCondition.parse(fields, path: path))
+        return .condition(try SegmentCondition.parse(fields, path: path, allowSegments: allowSegments))
     }
 
     var conditionCount: Int {
@@ -86,6 +89,8 @@ public struct SegmentCondition: Sendable, Equatable {
         case orderCount, revenue, lastOrderAt, lastSeenAt, firstSeenAt
         /// RFM scores: recency, frequency, monetary (1–5 by quintile among purchasers, 0 without orders) and their sum.
         case rfmRecency, rfmFrequency, rfmMonetary, rfmScore
+        /// Membership of the segment with this id (`exists`: a member; `not_exists`: not one), as of its last refresh.
+        case segment(String)
     }
 
     public enum Operator: String, Sendable, CaseIterable {
@@ -99,7 +104,7 @@ public struct SegmentCondition: Sendable, Equatable {
     static let numericOps: Set<Operator> = [.eq, .neq, .lt, .lte, .gt, .gte]
     static let dateOps: Set<Operator> = [.before, .after, .withinDays, .exists, .notExists]
 
-    static func parse(_ fields: [String: JSONValue], path: String) throws(RapportError) -> SegmentCondition {
+    static func parse(_ fields: [String: JSONValue], path: String, allowSegments: Bool = false) throws(RapportError) -> SegmentCondition {
         let allowed: Set<String> = ["field", "op", "value", "within_days"]
         if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw RapportError.invalid("\(path).\(unknown)", "Unknown key \(unknown); a condition has field, op, value and within_days.")
@@ -123,6 +128,13 @@ public struct SegmentCondition: Sendable, Equatable {
             let name = String(field.dropFirst(6))
             guard !name.isEmpty else { throw RapportError.invalid("\(path).field", "trait. needs a trait name.") }
             subject = .trait(name)
+        } else if field.hasPrefix("segment.") {
+            let id = String(field.dropFirst(8))
+            guard allowSegments else {
+                throw RapportError.invalid("\(path).field", "segment.<id> conditions are for automation rules, not segments.")
+            }
+            guard IDGenerator.isUUID(id) else { throw RapportError.invalid("\(path).field", "segment. needs a segment id.") }
+            subject = .segment(id.lowercased())
         } else if field.hasPrefix("event."), field.hasSuffix(".count"), field.count > 12 {
             subject = .eventCount(String(field.dropFirst(6).dropLast(6)), withinDays: withinDays)
         } else {
@@ -170,6 +182,10 @@ public struct SegmentCondition: Sendable, Equatable {
             case .withinDays:
                 throw RapportError.invalid("\(path).op", "within_days applies to dates (last_seen_at, orders.last_order_at).")
             }
+        case .segment:
+            guard op == .exists || op == .notExists else {
+                throw RapportError.invalid("\(path).op", "A segment takes exists (a member) or not_exists (not a member).")
+            }
         case .eventCount, .orderCount, .revenue, .rfmRecency, .rfmFrequency, .rfmMonetary, .rfmScore:
             guard Self.numericOps.contains(op) else {
                 throw RapportError.invalid("\(path).op", "This field takes eq, neq, lt, lte, gt or gte.")
@@ -206,6 +222,7 @@ public struct SegmentCondition: Sendable, Equatable {
         case .rfmFrequency: "rfm.frequency"
         case .rfmMonetary: "rfm.monetary"
         case .rfmScore: "rfm.score"
+        case .segment(let id): "segment.\(id)"
         }
     }
 
@@ -222,6 +239,7 @@ public struct SegmentCondition: Sendable, Equatable {
             return Self.compare(facts.traits[name], op: op, value: value)
         case .eventCount(let name, let days):
             return Self.number(Double(facts.eventCounts[EventWindow(name: name, withinDays: days)] ?? 0), op, value)
+        case .segment(let id): return facts.segmentIds.contains(id) == (op == .exists)
         case .orderCount: return Self.number(Double(facts.orderCount), op, value)
         case .revenue: return Self.number(facts.revenue, op, value)
         case .lastOrderAt: return Self.date(facts.lastOrderAt, op, value, now: context.now)
@@ -318,6 +336,14 @@ extension SegmentRule {
     public var eventWindows: Set<EventWindow> {
         Set(conditions.compactMap { condition in
             if case .eventCount(let name, let days) = condition.subject { return EventWindow(name: name, withinDays: days) }
+            return nil
+        })
+    }
+
+    /// The segments whose membership the rule tests.
+    public var segmentIds: Set<String> {
+        Set(conditions.compactMap { condition in
+            if case .segment(let id) = condition.subject { return id }
             return nil
         })
     }

@@ -68,7 +68,7 @@ public struct SegmentService: Sendable {
         var updated = segment
         updated.memberCount = matching.count
         updated.refreshedAt = now
-        let events = WebhookEvents(deps)
+        let events = WebhookEvents(deps), triggers = AutomationTriggers(deps)
         try await deps.store.write { [updated] repos in
             let current = try await repos.segments.memberIds(workspaceId: segment.workspaceId, segmentId: segment.id)
             let exited = Array(current.subtracting(matching)).sorted(), entered = Array(matching.subtracting(current)).sorted()
@@ -83,6 +83,9 @@ public struct SegmentService: Sendable {
             try await events.emit(in: repos, workspaceId: segment.workspaceId,
                                   entered.map { (WebhookEventType.segmentEntered, $0, data($0)) }
                                       + exited.map { (WebhookEventType.segmentExited, $0, data($0)) })
+            try await triggers.enqueue(in: repos, workspaceId: segment.workspaceId,
+                                       entered.map { TriggerOccurrence(kind: .segmentEntered, customerId: $0, key: segment.id, occurredAt: now) }
+                                           + exited.map { TriggerOccurrence(kind: .segmentExited, customerId: $0, key: segment.id, occurredAt: now) })
         }
         return updated
     }

@@ -11,8 +11,14 @@ public enum WebhookEventType: String, Sendable, CaseIterable, Codable {
     case segmentEntered = "segment.entered"
     case segmentExited = "segment.exited"
     case importCompleted = "import.completed"
+    /// Sent only by automation rules' webhook actions, to the endpoint the action names.
+    case automationRuleFired = "automation.rule_fired"
     /// Sent only by the "send test event" action.
     case ping = "webhook.test"
+
+    /// What an endpoint can subscribe to: all but the test event and the automation event, which are sent to one
+    /// endpoint named by an action.
+    public static var subscribable: [WebhookEventType] { allCases.filter { $0 != .ping && $0 != .automationRuleFired } }
 }
 
 /// A URL of another system that receives a workspace's events, signed with its own secret.

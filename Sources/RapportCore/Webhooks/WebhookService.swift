@@ -143,13 +143,13 @@ public struct WebhookService: Sendable {
     }
 
     static func types(_ raw: [String]) throws(RapportError) -> [WebhookEventType] {
-        let subscribable = WebhookEventType.allCases.filter { $0 != .ping }
+        let subscribable = WebhookEventType.subscribable
         guard !raw.isEmpty else {
             throw RapportError.invalid("event_types", "Name at least one event type: \(subscribable.map(\.rawValue).joined(separator: ", ")).")
         }
         var types: [WebhookEventType] = []
         for (index, name) in raw.enumerated() {
-            guard let type = WebhookEventType(rawValue: name), type != .ping else {
+            guard let type = WebhookEventType(rawValue: name), subscribable.contains(type) else {
                 throw RapportError.invalid("event_types[\(index)]",
                                            "Unknown event type \(name); known: \(subscribable.map(\.rawValue).joined(separator: ", ")).")
             }

@@ -25,6 +25,8 @@ extension Runtime {
             WebhookDeliveryHandler(store: services.core.store, clock: services.core.clock, urlGuard: services.urlGuard,
                                    timeoutSeconds: config.webhookTimeoutSeconds, logger: logger),
             EmailSendHandler(deps: services.core, transports: services.smtpSettings, settings: config.emailSettings, logger: logger),
+            AutomationEvaluateHandler(services.core),
+            AutomationActHandler(services.core, outbox: services.emails.outbox),
         ]
     }
 

@@ -28,6 +28,7 @@ public struct AppServices: Sendable {
     public let smtpSettings: WorkspaceSMTPService
     /// Seals secrets stored in the database under `SECRET_KEY`; nil without one.
     public let secretBox: (any SecretBox)?
+    public let automation: AutomationService
     public let urlGuard: any OutboundURLGuard
 
     public init(config: AppConfig, database: DatabaseClient, clock: WallClock = .system) {
@@ -54,5 +55,6 @@ public struct AppServices: Sendable {
         self.secretBox = config.secretKey.map { AESGCMSecretBox(key: $0) }
         self.smtpSettings = WorkspaceSMTPService(core, serverSMTP: config.smtp, box: secretBox, urlGuard: urlGuard)
         self.smtpTest = SMTPTestSender(transports: smtpSettings)
+        self.automation = AutomationService(core)
     }
 }

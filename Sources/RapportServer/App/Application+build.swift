@@ -63,6 +63,7 @@ public func buildRouter(services: AppServices, web: WebRenderer) throws -> Route
     api.addJobRoutes(jobs: services.jobs)
     api.addWebhookRoutes(webhooks: services.webhooks)
     api.addEmailRoutes(emails: services.emails, smtpSettings: services.smtpSettings, smtpTest: services.smtpTest)
+    api.addAutomationRoutes(automation: services.automation)
     table.set(RouteTable(router.routes))
     return router
 }
@@ -87,4 +88,6 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
     WebhookPages(webhooks: services.webhooks, pages: pages).add(to: session)
     EmailPages(emails: services.emails, smtpSettings: services.smtpSettings, smtpTest: services.smtpTest,
                ratePerMinute: services.config.emailRatePerMinute, pages: pages).add(to: session)
+    AutomationPages(automation: services.automation, webhooks: services.webhooks, emails: services.emails, pages: pages)
+        .add(to: session)
 }

@@ -33,6 +33,7 @@ public enum Migrations {
         schedules0010,
         webhooks0011,
         email0012,
+        automation0013,
         workspaceSMTP0014,
     ]
 

@@ -84,6 +84,9 @@ enum CustomerDataTables {
         // see in an export, and an erasure deletes them (the suppression list keeps a bounced address, which is not
         // tied to a profile).
         Table("email_outbox", merge: .reassign, erase: .delete, export: .section("emails")),
+        // What automation rules did for the person: moved to the survivor (so its limits count the merged runs),
+        // deleted by an erasure.
+        Table("automation_runs", merge: .reassign, erase: .delete, export: .section("automation_runs")),
         Table("customer_merges", customerColumns: ["survivor_id", "merged_id"], merge: .keep, erase: .delete,
               export: .section("merges")),
     ]

@@ -45,4 +45,5 @@ struct SQLRepositories: Repositories {
     var webhooks: any WebhookRepository { SQLWebhookRepository(db: db) }
     var schedules: any ScheduleRepository { SQLScheduleRepository(db: db) }
     var emails: any EmailRepository { SQLEmailRepository(db: db) }
+    var automation: any AutomationRepository { SQLAutomationRepository(db: db) }
 }

@@ -99,10 +99,32 @@ struct SQLSegmentRepository: SegmentRepository {
             sql.appendInterpolation(bind: before)
         }
         sql.appendInterpolation(unsafeRaw: " ORDER BY id DESC LIMIT \(limit)")
-        var facts = try await db.raw(sql).all().map { row in
-            CustomerFacts(customerId: try row.string("id"), traits: JSONValue.parse(try row.string("traits"))?.objectValue ?? [:],
-                          firstSeenAt: try row.int64("first_seen_at"), lastSeenAt: try row.int64("last_seen_at"))
+        return try await withOrdersAndEvents(try await db.raw(sql).all().map(Self.baseFacts), workspaceId: workspaceId,
+                                             events: events, now: now)
+    }
+
+    func facts(workspaceId: String, customerIds: [String], events: Set<EventWindow>, now: Int64) async throws -> [CustomerFacts] {
+        var facts: [CustomerFacts] = []
+        for start in stride(from: 0, to: customerIds.count, by: 500) {
+            let chunk = Array(customerIds[start..<min(start + 500, customerIds.count)])
+            let rows = try await db.raw("""
+                SELECT id, traits, first_seen_at, last_seen_at FROM customers
+                WHERE workspace_id = \(bind: workspaceId) AND merged_into IS NULL AND id \(isIn: chunk, postgres: db.isPostgres)
+                """).all()
+            facts += try await withOrdersAndEvents(try rows.map(Self.baseFacts), workspaceId: workspaceId, events: events, now: now)
         }
+        return facts
+    }
+
+    static func baseFacts(_ row: any SQLRow) throws -> CustomerFacts {
+        CustomerFacts(customerId: try row.string("id"), traits: JSONValue.parse(try row.string("traits"))?.objectValue ?? [:],
+                      firstSeenAt: try row.int64("first_seen_at"), lastSeenAt: try row.int64("last_seen_at"))
+    }
+
+    /// Adds the order figures and the event counts asked for to profiles' facts.
+    private func withOrdersAndEvents(_ profiles: [CustomerFacts], workspaceId: String, events: Set<EventWindow>, now: Int64)
+        async throws -> [CustomerFacts] {
+        var facts = profiles
         guard !facts.isEmpty else { return [] }
         let ids = facts.map(\.customerId)
         var index: [String: Int] = [:]

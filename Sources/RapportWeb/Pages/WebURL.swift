@@ -53,6 +53,15 @@ public enum WebURL {
         "/settings/webhooks/\(id)/deliveries/\(delivery)/replay"
     }
 
+    public static func automation(done: String? = nil) -> String { with("/settings/automation", ["done": done]) }
+
+    public static func automationRule(_ id: String, done: String? = nil, cursor: String? = nil) -> String {
+        with("/settings/automation/\(id)", ["done": done, "cursor": cursor])
+    }
+
+    /// `pause`, `resume` or `delete`.
+    public static func automationAction(_ id: String, _ action: String) -> String { "/settings/automation/\(id)/\(action)" }
+
     /// `retry` or `cancel`.
     public static func jobAction(_ id: String, _ action: String) -> String { "/settings/jobs/\(id)/\(action)" }
 

@@ -31,7 +31,7 @@ public struct WebhooksPage: PageModel {
                 eventTypes: $0.eventTypes.map(\.rawValue).joined(separator: ", "), enabled: $0.enabled,
                 disabledReason: $0.disabledReason)
         }
-        eventTypes = WebhookEventType.allCases.filter { $0 != .ping }.map { EventOption(value: $0.rawValue, checked: checked.contains($0.rawValue)) }
+        eventTypes = WebhookEventType.subscribable.map { EventOption(value: $0.rawValue, checked: checked.contains($0.rawValue)) }
         values = ["url": url, "description": description]
         self.error = error
         self.flash = flash
