@@ -189,13 +189,15 @@ struct JobWorkerTests {
     @Test func aLongJobKeepsItsLeaseRenewed() async throws {
         try await TestApp.withDatabase { database in
             let store = SQLDataStore(database: database)
-            let worker = JobWorker(store: store, handlers: [Handler(kind: "test") { _ in try await Task.sleep(for: .seconds(5)) }],
-                                   settings: Self.settings(concurrency: 1, leaseMillis: 2_000), logger: Self.logger)
+            // A 3 s lease renewed every second: two seconds of slack for a renewal that waits on a busy writer (the
+            // whole suite runs in parallel).
+            let worker = JobWorker(store: store, handlers: [Handler(kind: "test") { _ in try await Task.sleep(for: .seconds(7)) }],
+                                   settings: Self.settings(concurrency: 1, leaseMillis: 3_000), logger: Self.logger)
             try await Self.running([worker]) {
                 try await Self.enqueue(store, Self.newJob("long"))
                 try await Self.eventually("the job runs") { try await Self.find(store, "long")?.state == .running }
-                // Past the first lease's expiry (2 s), renewed every 667 ms.
-                try await Task.sleep(for: .milliseconds(3_000))
+                // Past the first lease's expiry (3 s), renewed every second.
+                try await Task.sleep(for: .milliseconds(4_500))
                 let running = try #require(try await Self.find(store, "long"))
                 #expect(running.state == .running && (running.leaseExpiresAt ?? 0) > Date().millisSince1970,
                         "the lease was renewed past its first expiry")
