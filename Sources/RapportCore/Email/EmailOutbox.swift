@@ -49,9 +49,7 @@ public struct EmailOutbox: Sendable {
     /// Queues one email (or records it blocked) in `repos`' transaction.
     public func queue(in repos: any Repositories, _ request: Request) async throws -> OutboundEmail {
         let workspaceId = request.workspaceId
-        if !settings.isConfigured, try await repos.emails.smtpSettings(workspaceId: workspaceId) == nil {
-            throw Self.notConfigured
-        }
+        guard try await canSend(in: repos, workspaceId: workspaceId) else { throw Self.notConfigured }
         var customer: Customer?
         if let id = request.customerId { customer = try await CustomerService.live(repos, workspaceId: workspaceId, id: id) }
         guard let rawRecipient = request.to ?? customer?.traits["email"]?.stringValue else {
@@ -103,9 +101,7 @@ public struct EmailOutbox: Sendable {
     /// Why an email to the customer cannot be queued at all (no SMTP server, no `email` trait), or nil: asked before a
     /// rule's actions run, so that a rule that cannot email fails its run with the reason instead of retrying.
     public func problem(in repos: any Repositories, workspaceId: String, customerId: String) async throws -> String? {
-        if !settings.isConfigured, try await repos.emails.smtpSettings(workspaceId: workspaceId) == nil {
-            return Self.notConfigured.message
-        }
+        guard try await canSend(in: repos, workspaceId: workspaceId) else { return Self.notConfigured.message }
         let customer = try await CustomerService.live(repos, workspaceId: workspaceId, id: customerId)
         guard let address = customer.traits["email"]?.stringValue else { return "the customer has no email trait" }
         do { _ = try EmailAddressCheck.normalised(address, field: "email") } catch { return "the customer's email trait is not an address" }
@@ -162,7 +158,14 @@ public struct EmailOutbox: Sendable {
         return result
     }
 
-    static let notConfigured = RapportError(
+    /// Whether an SMTP server sends the workspace's email: the server-wide one or the workspace's own.
+    func canSend(in repos: any Repositories, workspaceId: String) async throws -> Bool {
+        if settings.isConfigured { return true }
+        return try await repos.emails.smtpSettings(workspaceId: workspaceId) != nil
+    }
+
+    /// `409 email_not_configured`: no SMTP server sends the workspace's email.
+    public static let notConfigured = RapportError(
         .conflict, code: "email_not_configured",
         message: "No SMTP server is configured: set the workspace's on Settings → Email, or SMTP_URL and SMTP_FROM for the server (docs/email.md).")
 }

@@ -25,8 +25,7 @@ public struct SMTPTestSender: Sendable {
             return Outcome(delivered: false, reply: String(describing: error), temporary: false, messageId: nil)
         }
         guard let smtp = resolved, let from = smtp.from else {
-            throw RapportError(.conflict, code: "email_not_configured",
-                               message: "No SMTP server is configured: set SMTP_URL and SMTP_FROM (docs/email.md).")
+            throw EmailOutbox.notConfigured
         }
         let recipient: EmailAddress
         do { recipient = try EmailAddress(parsing: raw.trimmed, field: "to") } catch {
