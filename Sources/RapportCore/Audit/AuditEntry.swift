@@ -39,6 +39,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case webhookCreated = "webhook.created"
     case webhookUpdated = "webhook.updated"
     case webhookDeleted = "webhook.deleted"
+    /// Rapport disabled an endpoint whose deliveries all failed for days.
+    case webhookDisabled = "webhook.disabled"
     case emailTemplateCreated = "email_template.created"
     case emailTemplateUpdated = "email_template.updated"
     case emailTemplateDeleted = "email_template.deleted"

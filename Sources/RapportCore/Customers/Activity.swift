@@ -40,4 +40,7 @@ public enum ActivityKind: String, Sendable, Codable, CaseIterable {
     case note
     /// An email Rapport sent, could not send, or was not allowed to send (properties: `email_id`, `state`, `reason`).
     case email
+    /// A webhook an automation rule sent about the customer, delivered or failed for good (properties:
+    /// `delivery_id`, `endpoint_id`, `url`, `status`, `response_status`, `rule_id`, `rule_name`).
+    case webhook
 }

@@ -36,7 +36,7 @@ public struct EmailSettings: Sendable, Equatable {
 
 /// A light check of an email address before it is queued (the SMTP client checks it fully when it sends):
 /// `local@domain`, at most 254 characters, no spaces, no angle brackets or control characters.
-enum EmailAddressCheck {
+public enum EmailAddressCheck {
     static func normalised(_ raw: String, field: String) throws(RapportError) -> String {
         let address = raw.trimmed
         let problem = RapportError.invalid(field, "\(field) must be an email address such as ann@example.com.")
@@ -50,5 +50,5 @@ enum EmailAddressCheck {
     }
 
     /// The form the suppression list compares (the whole address lower-cased).
-    static func key(_ address: String) -> String { address.lowercased() }
+    public static func key(_ address: String) -> String { address.lowercased() }
 }

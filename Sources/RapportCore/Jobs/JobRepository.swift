@@ -27,6 +27,8 @@ public protocol JobRepository: Sendable {
     func postpone(id: String, owner: String, until: Int64, now: Int64) async throws -> Bool
     /// Cancels a job that has not succeeded; a worker still running it can no longer complete it.
     func cancel(id: String, workspaceId: String?, now: Int64) async throws -> Job?
+    /// Deletes up to `limit` jobs in `states` that finished before `before`; returns how many.
+    func purgeFinished(states: [JobState], before: Int64, limit: Int) async throws -> Int
     /// Queues a dead, failed or cancelled job again, due now, with its attempts reset.
     func retry(id: String, workspaceId: String?, now: Int64) async throws -> Job?
     func counts(workspaceId: String?) async throws -> [JobCount]

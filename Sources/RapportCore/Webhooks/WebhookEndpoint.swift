@@ -34,11 +34,17 @@ public struct WebhookEndpoint: Sendable, Equatable {
     public var secret: String
     /// Why it was disabled, when Rapport disabled it after failing for days.
     public var disabledReason: String?
+    /// The user who made it: told by email when Rapport disables it.
+    public var createdBy: String?
+    /// When the first of its deliveries failed since the last one that succeeded; nil while it answers. An endpoint
+    /// failing for `WebhookHealth.disableAfter` is disabled.
+    public var failingSince: Int64?
     public var createdAt: Int64
     public var updatedAt: Int64
 
     public init(id: String, workspaceId: String, url: String, description: String?, eventTypes: [WebhookEventType],
-                enabled: Bool, secret: String, disabledReason: String? = nil, createdAt: Int64, updatedAt: Int64) {
+                enabled: Bool, secret: String, disabledReason: String? = nil, createdBy: String? = nil,
+                failingSince: Int64? = nil, createdAt: Int64, updatedAt: Int64) {
         self.id = id
         self.workspaceId = workspaceId
         self.url = url
@@ -47,6 +53,8 @@ public struct WebhookEndpoint: Sendable, Equatable {
         self.enabled = enabled
         self.secret = secret
         self.disabledReason = disabledReason
+        self.createdBy = createdBy
+        self.failingSince = failingSince
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -112,11 +120,20 @@ public protocol WebhookRepository: Sendable {
     func list(workspaceId: String, page: PageRequest) async throws -> Page<WebhookEndpoint>
     /// The workspace's enabled endpoints.
     func enabled(workspaceId: String) async throws -> [WebhookEndpoint]
+    /// Records a failed attempt: sets `failing_since` to `at` unless it is set; returns its value after.
+    func markFailing(workspaceId: String, id: String, at: Int64) async throws -> Int64?
+    /// Records a successful attempt: clears `failing_since`.
+    func markHealthy(workspaceId: String, id: String) async throws
+    /// Disables an enabled endpoint with the reason; false when it was already disabled (or is gone), so that of two
+    /// workers only one tells the owner.
+    func disable(workspaceId: String, id: String, reason: String, at: Int64) async throws -> Bool
     func insert(_ delivery: WebhookDelivery) async throws
     func update(_ delivery: WebhookDelivery) async throws
     func delivery(workspaceId: String, id: String) async throws -> WebhookDelivery?
     /// An endpoint's deliveries, newest first.
     func deliveries(workspaceId: String, endpointId: String, page: PageRequest) async throws -> Page<WebhookDelivery>
+    /// Deletes up to `limit` deliveries, of any workspace, queued before `before` and no longer pending; returns how many.
+    func purgeDeliveries(before: Int64, limit: Int) async throws -> Int
 }
 
 /// Signs webhook bodies by the Standard Webhooks specification (implemented with HMAC-SHA256 outside the domain).

@@ -26,7 +26,7 @@ public struct WebhookService: Sendable {
         let endpoint = WebhookEndpoint(
             id: deps.ids.next(), workspaceId: principal.workspaceId, url: try await checkedURL(url),
             description: try Self.description(description), eventTypes: try Self.types(eventTypes), enabled: true,
-            secret: Self.newSecret(), createdAt: now, updatedAt: now)
+            secret: Self.newSecret(), createdBy: principal.user?.id, createdAt: now, updatedAt: now)
         let audit = AuditLog(deps)
         let actor = principal.actor
         try await deps.store.write { repos in
@@ -45,8 +45,12 @@ public struct WebhookService: Sendable {
         if let description { endpoint.description = try Self.description(description) }
         if let eventTypes { endpoint.eventTypes = try Self.types(eventTypes) }
         if let enabled {
+            // Enabled again by an admin: its failures so far no longer count towards disabling it.
+            if enabled, !endpoint.enabled || endpoint.disabledReason != nil {
+                endpoint.disabledReason = nil
+                endpoint.failingSince = nil
+            }
             endpoint.enabled = enabled
-            if enabled { endpoint.disabledReason = nil }
         }
         endpoint.updatedAt = deps.clock.nowMillis
         let changed = endpoint

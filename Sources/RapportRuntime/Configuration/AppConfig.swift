@@ -38,6 +38,11 @@ public struct AppConfig: Sendable {
     public var webhookAllowPrivateNetworks = false
     /// How long one webhook request may take, connecting included (`WEBHOOK_TIMEOUT_SECONDS`).
     public var webhookTimeoutSeconds: Int = 15
+    /// How long every delivery to an endpoint may fail before Rapport disables it and emails its owner
+    /// (`WEBHOOK_DISABLE_AFTER_HOURS`, 5 days).
+    public var webhookDisableAfterHours: Int = WebhookHealth.defaultDisableAfterHours
+    /// How long finished jobs and webhook deliveries are kept (`JOB_RETENTION_DAYS`, `WEBHOOK_LOG_RETENTION_DAYS`).
+    public var retention = Housekeeping.Retention()
     /// Bcrypt cost; tests lower it to keep suites fast.
     public var bcryptCost: UInt8 = 12
     /// The server-wide SMTP server and sender (`SMTP_URL`, `SMTP_FROM`, `SMTP_CA_FILE`), used where a workspace has
@@ -139,6 +144,12 @@ public struct AppConfig: Sendable {
                                                     default: false)
         webhookTimeoutSeconds = try Self.int(reader, "webhook.timeout.seconds", env: "WEBHOOK_TIMEOUT_SECONDS",
                                              default: webhookTimeoutSeconds, range: 1...120)
+        webhookDisableAfterHours = try Self.int(reader, "webhook.disable.after.hours", env: "WEBHOOK_DISABLE_AFTER_HOURS",
+                                                default: webhookDisableAfterHours, range: 1...8_760)
+        retention.jobDays = try Self.int(reader, "job.retention.days", env: "JOB_RETENTION_DAYS", default: retention.jobDays,
+                                         range: 1...3_650)
+        retention.webhookDeliveryDays = try Self.int(reader, "webhook.log.retention.days", env: "WEBHOOK_LOG_RETENTION_DAYS",
+                                                     default: retention.webhookDeliveryDays, range: 1...3_650)
         smtp = try Self.smtp(reader)
         if let raw = reader.string(forKey: "secret.key", isSecret: true)?.trimmed, !raw.isEmpty {
             guard let key = Data(base64Encoded: raw), key.count == AESGCMSecretBox.keyLength else {

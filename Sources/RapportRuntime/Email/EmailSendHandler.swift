@@ -123,7 +123,7 @@ public struct EmailSendHandler: JobHandler {
             if recorded.state != .queued { try await EmailOutbox.appendTimeline(recorded, in: repos, deps: deps) }
             if let bounce {
                 try await repos.emails.suppress(EmailSuppression(
-                    id: deps.ids.next(), workspaceId: recorded.workspaceId, address: recorded.recipient.lowercased(),
+                    id: deps.ids.next(), workspaceId: recorded.workspaceId, address: EmailAddressCheck.key(recorded.recipient),
                     reason: .bounced, detail: bounce, createdAt: deps.clock.nowMillis))
             }
         }

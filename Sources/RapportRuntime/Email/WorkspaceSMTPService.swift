@@ -32,20 +32,30 @@ public struct WorkspaceSMTPService: Sendable {
         public var updatedAt: Int64?
         /// False when the server has no `SECRET_KEY`, so a workspace cannot store a password.
         public var canStorePasswords: Bool
+        /// The server that sends, as `smtp://user:***@host:587?security=starttls`; nil when there is none.
+        public var server: String?
+        /// True when the workspace's stored password cannot be opened with this server's `SECRET_KEY` (the key was
+        /// changed or lost): its email cannot be sent until an admin enters the password again.
+        public var passwordUnreadable = false
     }
 
     public func view(_ principal: Principal) async throws -> View {
         try principal.require(Permission.manageWorkspace.leastRole)
         let workspaceId = principal.workspaceId
         if let own = try await deps.store.read({ try await $0.emails.smtpSettings(workspaceId: workspaceId) }) {
+            let described = SMTPSettings(host: own.host, port: own.port,
+                                         security: SMTPSettings.Security(rawValue: own.security.rawValue) ?? .starttls,
+                                         username: own.username, password: nil)
+            var unreadable = false
+            if let sealed = own.sealedPassword { unreadable = (try? box?.open(sealed)) == nil }
             return View(source: .workspace, host: own.host, port: own.port, security: own.security.rawValue, username: own.username,
                         passwordSet: own.sealedPassword != nil, from: own.from, updatedAt: own.updatedAt,
-                        canStorePasswords: box != nil)
+                        canStorePasswords: box != nil, server: described.redactedDescription, passwordUnreadable: unreadable)
         }
         if let server = serverSMTP {
             return View(source: .server, host: server.host, port: server.port, security: server.security.rawValue,
                         username: nil, passwordSet: server.password != nil, from: server.from?.description, updatedAt: nil,
-                        canStorePasswords: box != nil)
+                        canStorePasswords: box != nil, server: server.redactedDescription)
         }
         return View(source: .none, passwordSet: false, canStorePasswords: box != nil)
     }
@@ -142,13 +152,6 @@ public struct WorkspaceSMTPService: Sendable {
             try await audit.record(in: repos, workspaceId: workspaceId, actor: actor, action: .emailSMTPRemoved,
                                    targetType: "workspace", targetId: workspaceId, ip: ip)
         }
-    }
-
-    /// The server that sends the workspace's email for people (`smtp://user:***@host:587?security=starttls`), and its
-    /// sender; nil when there is none.
-    public func transportSummary(workspaceId: String) async -> (server: String, sender: String?)? {
-        guard let settings = try? await transport(workspaceId: workspaceId) else { return nil }
-        return (settings.redactedDescription, settings.from?.description)
     }
 
     /// The SMTP server that sends the workspace's email: its own, else the server-wide one, else nil.

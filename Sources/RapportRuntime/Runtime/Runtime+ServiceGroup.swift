@@ -22,21 +22,30 @@ extension Runtime {
             NoopJobHandler(),
             SegmentRefreshFanOutHandler(services.core),
             SegmentRefreshHandler(segments: services.segments),
-            WebhookDeliveryHandler(store: services.core.store, clock: services.core.clock, urlGuard: services.urlGuard,
+            WebhookDeliveryHandler(deps: services.core, urlGuard: services.urlGuard, health: webhookHealth,
                                    timeoutSeconds: config.webhookTimeoutSeconds, logger: logger),
             EmailSendHandler(deps: services.core, transports: services.smtpSettings, settings: config.emailSettings, logger: logger),
             AutomationEvaluateHandler(services.core),
             AutomationActHandler(services.core, outbox: services.emails.outbox),
+            HousekeepingHandler(Housekeeping(store: services.core.store, clock: services.core.clock, retention: config.retention)),
         ]
     }
 
-    /// The scheduler, keeping the system schedules (the segment refresh at `SEGMENT_REFRESH_CRON`).
+    /// What follows each webhook delivery attempt: the endpoint's health (disabled after failing for
+    /// `WEBHOOK_DISABLE_AFTER_HOURS`, its owner emailed) and the timeline.
+    public var webhookHealth: WebhookHealth {
+        WebhookHealth(services.core, disableAfterMillis: Int64(config.webhookDisableAfterHours) * 3_600_000,
+                      outbox: services.emails.outbox)
+    }
+
+    /// The scheduler, keeping the system schedules: the segment refresh at `SEGMENT_REFRESH_CRON`, the daily clean-up.
     public func scheduler() -> Scheduler {
         var settings = SchedulerSettings()
         settings.tickInterval = .milliseconds(config.schedulerTickMillis)
         settings.systemSchedules = [
             SystemSchedule(key: SegmentRefreshJobs.scheduleKey, kind: SegmentRefreshJobs.fanOutKind,
                            cron: config.segmentRefreshCron),
+            SystemSchedule(key: Housekeeping.scheduleKey, kind: Housekeeping.jobKind, cron: Housekeeping.cron),
         ]
         return Scheduler(store: services.core.store, ids: services.core.ids, clock: services.core.clock,
                          settings: settings, logger: logger)

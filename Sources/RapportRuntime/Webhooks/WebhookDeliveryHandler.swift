@@ -20,13 +20,15 @@ public struct WebhookDeliveryHandler: JobHandler {
     let clock: WallClock
     let signer: any WebhookSigner
     let urlGuard: any OutboundURLGuard
+    let health: WebhookHealth
     let timeout: TimeAmount
     let logger: Logger
 
-    public init(store: any DataStore, clock: WallClock, signer: any WebhookSigner = HMACWebhookSigner(),
-                urlGuard: any OutboundURLGuard, timeoutSeconds: Int, logger: Logger) {
-        self.store = store
-        self.clock = clock
+    public init(deps: CoreDependencies, signer: any WebhookSigner = HMACWebhookSigner(), urlGuard: any OutboundURLGuard,
+                health: WebhookHealth, timeoutSeconds: Int, logger: Logger) {
+        self.store = deps.store
+        self.clock = deps.clock
+        self.health = health
         self.signer = signer
         self.urlGuard = urlGuard
         self.timeout = .seconds(Int64(timeoutSeconds))
@@ -83,8 +85,11 @@ public struct WebhookDeliveryHandler: JobHandler {
         let elapsed = (ContinuousClock.now - started).components
         attempt.durationMillis = Int(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000)
         if failure != nil, job.attempts >= job.maxAttempts { attempt.status = .failed }
-        let recorded = attempt
-        try await store.write { try await $0.webhooks.update(recorded) }
+        let recorded = attempt, health = self.health, reason = failure
+        try await store.write { repos in
+            try await repos.webhooks.update(recorded)
+            try await health.record(in: repos, endpoint: endpoint, attempt: recorded, failure: reason)
+        }
         if let failure {
             logger.info("webhook delivery \(delivery.id) to \(endpoint.url) failed (attempt \(job.attempts) of \(job.maxAttempts)): \(failure)",
                         metadata: ["component": "webhooks", "workspace": .string(workspaceId)])

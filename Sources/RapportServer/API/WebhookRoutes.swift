@@ -62,6 +62,7 @@ extension WebhookEndpoint {
             "id": .string(id), "url": .string(url), "description": JSONValue(description),
             "event_types": .array(eventTypes.map { .string($0.rawValue) }), "enabled": .bool(enabled),
             "secret": .string(secret), "disabled_reason": JSONValue(disabledReason),
+            "failing_since": JSONValue(failingSince.map(Timestamp.iso8601)),
             "created_at": .string(Timestamp.iso8601(createdAt)), "updated_at": .string(Timestamp.iso8601(updatedAt)),
         ]
     }

@@ -96,11 +96,10 @@ struct EmailPages: Sendable {
         let suppressed = try await emails.suppressions(principal, page: PageRequest(limit: PageRequest.maxLimit))
         let templates = try await emails.templates(principal, page: PageRequest(limit: PageRequest.maxLimit))
         let view = try await smtpSettings.view(principal)
-        let transport = await smtpSettings.transportSummary(workspaceId: principal.workspaceId)
         let form = EmailSettingsPage.SMTPForm(source: view.source.rawValue, host: view.host, port: view.port, security: view.security,
                                               username: view.username, passwordSet: view.passwordSet, from: view.from,
                                               canStorePasswords: view.canStorePasswords)
-        let model = EmailSettingsPage(server: transport?.server, sender: transport?.sender, smtp: form,
+        let model = EmailSettingsPage(server: view.server, sender: view.from, passwordUnreadable: view.passwordUnreadable, smtp: form,
                                       ratePerMinute: ratePerMinute,
                                       emails: latest.items, suppressions: suppressed.items, templates: templates.items,
                                       values: values, error: error, flash: flash, timeZone: principal.displayZone)

@@ -4,7 +4,10 @@ import SQLKit
 struct SQLWebhookRepository: WebhookRepository {
     let db: any SQLDatabase
 
-    static let endpointColumns = "workspace_id, id, url, description, event_types, enabled, secret, disabled_reason, created_at, updated_at"
+    static let endpointColumns = """
+        workspace_id, id, url, description, event_types, enabled, secret, disabled_reason, created_by, failing_since, created_at, \
+        updated_at
+        """
     static let deliveryColumns = """
         workspace_id, id, endpoint_id, message_id, event_type, customer_id, payload, status, attempts, response_status, \
         response_excerpt, duration_ms, created_at, last_attempt_at
@@ -15,7 +18,8 @@ struct SQLWebhookRepository: WebhookRepository {
             INSERT INTO webhook_endpoints (\(unsafeRaw: Self.endpointColumns))
             VALUES (\(bind: endpoint.workspaceId), \(bind: endpoint.id), \(bind: endpoint.url), \(bind: endpoint.description),
                     \(bind: Self.typesText(endpoint.eventTypes)), \(bind: endpoint.enabled ? 1 : 0), \(bind: endpoint.secret),
-                    \(bind: endpoint.disabledReason), \(bind: endpoint.createdAt), \(bind: endpoint.updatedAt))
+                    \(bind: endpoint.disabledReason), \(bind: endpoint.createdBy), \(bind: endpoint.failingSince),
+                    \(bind: endpoint.createdAt), \(bind: endpoint.updatedAt))
             """).run()
     }
 
@@ -23,7 +27,8 @@ struct SQLWebhookRepository: WebhookRepository {
         try await db.raw("""
             UPDATE webhook_endpoints SET url = \(bind: endpoint.url), description = \(bind: endpoint.description),
                 event_types = \(bind: Self.typesText(endpoint.eventTypes)), enabled = \(bind: endpoint.enabled ? 1 : 0),
-                disabled_reason = \(bind: endpoint.disabledReason), updated_at = \(bind: endpoint.updatedAt)
+                disabled_reason = \(bind: endpoint.disabledReason), failing_since = \(bind: endpoint.failingSince),
+                updated_at = \(bind: endpoint.updatedAt)
             WHERE workspace_id = \(bind: endpoint.workspaceId) AND id = \(bind: endpoint.id)
             """).run()
     }
@@ -53,6 +58,29 @@ struct SQLWebhookRepository: WebhookRepository {
             SELECT \(unsafeRaw: Self.endpointColumns) FROM webhook_endpoints
             WHERE workspace_id = \(bind: workspaceId) AND enabled = 1
             """).all().map(Self.endpoint)
+    }
+
+    func markFailing(workspaceId: String, id: String, at: Int64) async throws -> Int64? {
+        try await db.raw("""
+            UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, \(bind: at))
+            WHERE workspace_id = \(bind: workspaceId) AND id = \(bind: id)
+            RETURNING failing_since
+            """).first()?.optionalInt64("failing_since")
+    }
+
+    func markHealthy(workspaceId: String, id: String) async throws {
+        try await db.raw("""
+            UPDATE webhook_endpoints SET failing_since = NULL
+            WHERE workspace_id = \(bind: workspaceId) AND id = \(bind: id) AND failing_since IS NOT NULL
+            """).run()
+    }
+
+    func disable(workspaceId: String, id: String, reason: String, at: Int64) async throws -> Bool {
+        try await db.raw("""
+            UPDATE webhook_endpoints SET enabled = 0, disabled_reason = \(bind: reason), updated_at = \(bind: at)
+            WHERE workspace_id = \(bind: workspaceId) AND id = \(bind: id) AND enabled = 1
+            RETURNING id
+            """).first() != nil
     }
 
     func insert(_ delivery: WebhookDelivery) async throws {
@@ -89,6 +117,15 @@ struct SQLWebhookRepository: WebhookRepository {
             """, column: "id", page: page, id: \.id, decode: Self.delivery)
     }
 
+    func purgeDeliveries(before: Int64, limit: Int) async throws -> Int {
+        try await db.raw("""
+            DELETE FROM webhook_deliveries WHERE (workspace_id, id) IN (
+                SELECT workspace_id, id FROM webhook_deliveries
+                WHERE created_at < \(bind: before) AND status <> 'pending' LIMIT \(bind: limit))
+            RETURNING id
+            """).all().count
+    }
+
     static func typesText(_ types: [WebhookEventType]) -> String {
         JSONValue.array(types.map { .string($0.rawValue) }).jsonText
     }
@@ -103,6 +140,7 @@ struct SQLWebhookRepository: WebhookRepository {
             description: try row.optionalString("description"),
             eventTypes: names.compactMap(WebhookEventType.init(rawValue:)), enabled: try row.int64("enabled") != 0,
             secret: try row.string("secret"), disabledReason: try row.optionalString("disabled_reason"),
+            createdBy: try row.optionalString("created_by"), failingSince: try row.optionalInt64("failing_since"),
             createdAt: try row.int64("created_at"), updatedAt: try row.int64("updated_at"))
     }
 

@@ -64,6 +64,8 @@ public struct EmailSettingsPage: PageModel {
 
     public let server: String?
     public let sender: String?
+    /// The workspace's stored password cannot be opened with this server's `SECRET_KEY`.
+    public let passwordUnreadable: Bool
     public let smtp: SMTPForm
     public let ratePerMinute: Int
     public let emails: [Email]
@@ -73,11 +75,12 @@ public struct EmailSettingsPage: PageModel {
     public let error: String?
     public let flash: String?
 
-    public init(server: String?, sender: String?, smtp: SMTPForm, ratePerMinute: Int, emails: [OutboundEmail],
+    public init(server: String?, sender: String?, passwordUnreadable: Bool = false, smtp: SMTPForm, ratePerMinute: Int, emails: [OutboundEmail],
                 suppressions: [EmailSuppression], templates: [EmailTemplate], values: [String: String] = [:],
                 error: String?, flash: String?, timeZone: TimeZone = DisplayDate.utc) {
         self.server = server
         self.sender = sender
+        self.passwordUnreadable = passwordUnreadable
         self.smtp = smtp
         self.ratePerMinute = ratePerMinute
         self.emails = emails.map {

@@ -56,6 +56,8 @@ public struct WebhookPage: PageModel {
     public let eventTypes: String
     public let enabled: Bool
     public let disabledReason: String?
+    /// Set while its deliveries keep failing: Rapport disables it after `WEBHOOK_DISABLE_AFTER_HOURS`.
+    public let failingSince: DisplayDate?
     public let secret: String
     public let testURL: String
     public let toggleURL: String
@@ -72,6 +74,7 @@ public struct WebhookPage: PageModel {
         eventTypes = endpoint.eventTypes.map(\.rawValue).joined(separator: ", ")
         enabled = endpoint.enabled
         disabledReason = endpoint.disabledReason
+        failingSince = endpoint.failingSince.map { DisplayDate(millis: $0, timeZone: timeZone) }
         secret = endpoint.secret
         testURL = WebURL.webhookAction(endpoint.id, "test")
         toggleURL = WebURL.webhookAction(endpoint.id, "toggle")
