@@ -4,6 +4,7 @@ import RapportCore
 import RapportMail
 import RapportRuntime
 import RapportStore
+import RapportWeb
 import SQLKit
 import Testing
 
@@ -114,6 +115,35 @@ struct WorkspaceSMTPTests {
             let open = try await http.call(.put, "/api/v1/email/smtp", key: acme.adminKey, json: [
                 "host": "93.184.216.34", "from": "a@b.example"])
             #expect(open.status == .ok, "\(open.text)")
+        }
+    }
+
+    @Test func aPasswordSealedUnderAnotherKeyIsShownAsUnreadableNotAsNoServer() async throws {
+        try await TestApp.run(configure: { $0.secretKey = Self.key }) { http, services in
+            let acme = try await Fixture.make(services)
+            let saved = try await http.call(.put, "/api/v1/email/smtp", key: acme.adminKey, json: [
+                "host": "93.184.216.34", "username": "mailer", "password": "hunter2", "from": "Acme <support@acme.example>"])
+            #expect(saved.status == .ok, "\(saved.text)")
+            let owner = try #require(try await services.core.store.read { try await $0.users.find(id: acme.ownerId) })
+            let session = Session(tokenHash: "t", userId: owner.id, workspaceId: acme.workspace.id, csrfToken: "c", createdAt: 0,
+                                  expiresAt: .max)
+            let principal = Principal(caller: .user(owner, session: session), workspace: acme.workspace, role: .owner)
+
+            let same = try await services.smtpSettings.view(principal)
+            #expect(same.server == "smtp://mailer:***@93.184.216.34:587?security=starttls" && !same.passwordUnreadable)
+            // The server restarted with another SECRET_KEY: the settings are still the workspace's, the password is not
+            // readable, and the page says so instead of "no SMTP server".
+            let rekeyed = WorkspaceSMTPService(services.core, serverSMTP: nil, box: AESGCMSecretBox(key: Array(repeating: 9, count: 32)),
+                                               urlGuard: services.urlGuard)
+            let view = try await rekeyed.view(principal)
+            #expect(view.source == .workspace && view.server != nil && view.passwordUnreadable)
+            let page = EmailSettingsPage(server: view.server, sender: view.from, passwordUnreadable: view.passwordUnreadable,
+                                         smtp: .init(source: view.source.rawValue, host: view.host, port: view.port, security: view.security,
+                                                     username: view.username, passwordSet: view.passwordSet, from: view.from,
+                                                     canStorePasswords: view.canStorePasswords),
+                                         ratePerMinute: 60, emails: [], suppressions: [], templates: [], error: nil, flash: nil)
+            let html = try await WebRenderer.load().render(page)
+            #expect(html.contains("cannot be opened with this server") && !html.contains("No SMTP server is configured"))
         }
     }
 
