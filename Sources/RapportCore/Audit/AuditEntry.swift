@@ -53,6 +53,12 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case automationRulePaused = "automation_rule.paused"
     case automationRuleResumed = "automation_rule.resumed"
     case automationRuleDeleted = "automation_rule.deleted"
+    case surveyCreated = "survey.created"
+    case surveyUpdated = "survey.updated"
+    case surveyActivated = "survey.activated"
+    case surveyPaused = "survey.paused"
+    case surveyClosed = "survey.closed"
+    case surveyDeleted = "survey.deleted"
 }
 
 /// One line of a workspace's audit log.

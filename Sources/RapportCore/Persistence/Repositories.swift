@@ -81,6 +81,7 @@ public protocol Repositories: Sendable {
     var schedules: any ScheduleRepository { get }
     var emails: any EmailRepository { get }
     var automation: any AutomationRepository { get }
+    var surveys: any SurveyRepository { get }
 }
 
 /// The persistence boundary the domain sees: reads on any connection, writes in one transaction.

@@ -29,6 +29,7 @@ public struct AppServices: Sendable {
     /// Seals secrets stored in the database under `SECRET_KEY`; nil without one.
     public let secretBox: (any SecretBox)?
     public let automation: AutomationService
+    public let surveys: SurveyService
     public let urlGuard: any OutboundURLGuard
 
     public init(config: AppConfig, database: DatabaseClient, clock: WallClock = .system) {
@@ -56,5 +57,6 @@ public struct AppServices: Sendable {
         self.smtpSettings = WorkspaceSMTPService(core, serverSMTP: config.smtp, box: secretBox, urlGuard: urlGuard)
         self.smtpTest = SMTPTestSender(transports: smtpSettings)
         self.automation = AutomationService(core)
+        self.surveys = SurveyService(core)
     }
 }

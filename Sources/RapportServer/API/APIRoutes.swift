@@ -28,6 +28,18 @@ extension Request {
         try PageRequest.parse(limit: uri.queryParameters.get("limit"), cursor: uri.queryParameters.get("cursor"))
     }
 
+    /// `?name=` naming one of an enum's values; nil when absent or empty, `400 invalid_parameter` for anything else.
+    func enumParameter<Value: RawRepresentable & CaseIterable>(_ name: String, as type: Value.Type) throws(RapportError) -> Value?
+    where Value.RawValue == String {
+        guard let raw = uri.queryParameters.get(name), !raw.isEmpty else { return nil }
+        guard let value = Value(rawValue: String(raw)) else {
+            throw RapportError(.badRequest, code: "invalid_parameter",
+                               message: "\(name) must be one of: \(Value.allCases.map(\.rawValue).joined(separator: ", ")).",
+                               details: ["field": name])
+        }
+        return value
+    }
+
     /// `?type=` of a timeline: a comma-separated list of activity kinds; nil when absent or empty (every kind).
     func activityKinds() throws(RapportError) -> Set<ActivityKind>? {
         guard let raw = uri.queryParameters.get("type"), !raw.isEmpty else { return nil }

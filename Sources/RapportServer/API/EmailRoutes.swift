@@ -7,15 +7,7 @@ extension APIRoutes {
     /// `/emails…` and `/email/…`: sending an email, the outbox, the suppression list, templates and the SMTP test.
     func addEmailRoutes(emails: EmailService, smtpSettings: WorkspaceSMTPService, smtpTest: SMTPTestSender) {
         get("emails", least: .analyst) { request, _, principal in
-            let state = try request.uri.queryParameters.get("state").flatMap { raw throws(RapportError) -> OutboundEmail.State? in
-                guard !raw.isEmpty else { return nil }
-                guard let state = OutboundEmail.State(rawValue: String(raw)) else {
-                    throw RapportError(.badRequest, code: "invalid_parameter",
-                                       message: "state must be one of: \(OutboundEmail.State.allCases.map(\.rawValue).joined(separator: ", ")).",
-                                       details: ["field": "state"])
-                }
-                return state
-            }
+            let state = try request.enumParameter("state", as: OutboundEmail.State.self)
             let customerId = try request.optionalUUIDParameter("customer_id")
             return JSONResponse.page(try await emails.list(principal, state: state, customerId: customerId,
                                                            page: try request.pageRequest())) { $0.json }

@@ -5,15 +5,7 @@ extension APIRoutes {
     /// `/jobs…`: the workspace's background jobs for its admins (queue depth, dead jobs, retry, cancel).
     func addJobRoutes(jobs: JobService) {
         get("jobs", least: .admin) { request, _, principal in
-            let state = try request.uri.queryParameters.get("state").flatMap { raw throws(RapportError) -> JobState? in
-                guard !raw.isEmpty else { return nil }
-                guard let state = JobState(rawValue: String(raw)) else {
-                    throw RapportError(.badRequest, code: "invalid_parameter",
-                                       message: "state must be one of: \(JobState.allCases.map(\.rawValue).joined(separator: ", ")).",
-                                       details: ["field": "state"])
-                }
-                return state
-            }
+            let state = try request.enumParameter("state", as: JobState.self)
             let kind = request.uri.queryParameters.get("kind").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
             return JSONResponse.page(try await jobs.list(principal, state: state, kind: kind, page: try request.pageRequest())) { $0.json }
         }

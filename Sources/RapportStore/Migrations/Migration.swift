@@ -36,6 +36,7 @@ public enum Migrations {
         automation0013,
         workspaceSMTP0014,
         runtimeUpkeep0016,
+        surveys0017,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

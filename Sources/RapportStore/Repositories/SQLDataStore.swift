@@ -46,4 +46,5 @@ struct SQLRepositories: Repositories {
     var schedules: any ScheduleRepository { SQLScheduleRepository(db: db) }
     var emails: any EmailRepository { SQLEmailRepository(db: db) }
     var automation: any AutomationRepository { SQLAutomationRepository(db: db) }
+    var surveys: any SurveyRepository { SQLSurveyRepository(db: db) }
 }

@@ -19,9 +19,24 @@ enum TestApp {
 
     static var backendName: String { postgresURL == nil ? "sqlite" : "postgres" }
 
+    /// At most 16 PostgreSQL-backed tests at a time (each may hold up to 16 connections; the test cluster allows 500).
+    static let postgresGate = TestGate(limit: 16)
+
     /// A database of the suite's backend with `migrations` applied (all of them by default), removed after `body`.
     static func withDatabase<T>(migrations: [Migration] = Migrations.all, _ body: (DatabaseClient) async throws -> T)
         async throws -> T {
+        // Each PostgreSQL test opens two pools of up to 8 connections; Swift Testing starts every test at once, so
+        // without a bound the suite outgrows the server's max_connections as it grows (it did at 286 tests). A test
+        // that opens a second database inside the first keeps its place (no deadlock on a full gate).
+        guard postgresURL != nil, !holdsGate else { return try await openDatabase(migrations: migrations, body) }
+        await postgresGate.enter()
+        defer { Task { await postgresGate.leave() } }
+        return try await $holdsGate.withValue(true) { try await openDatabase(migrations: migrations, body) }
+    }
+
+    @TaskLocal static var holdsGate = false
+
+    private static func openDatabase<T>(migrations: [Migration], _ body: (DatabaseClient) async throws -> T) async throws -> T {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let url: DatabaseURL

@@ -44,3 +44,29 @@ final class CountingStore: DataStore {
         return try await base.write(body)
     }
 }
+
+/// A counting semaphore for async tests: `enter` waits while `limit` holders are inside.
+actor TestGate {
+    private let limit: Int
+    private var inside = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    func enter() async {
+        if inside < limit {
+            inside += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// Hands the place to the next waiter, if any, else frees it.
+    func leave() {
+        if waiting.isEmpty {
+            inside -= 1
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+}
