@@ -90,6 +90,7 @@ struct SurveyDefinitionTests {
         ([["id": "a", "type": "csat", "scale": "1-4", "text": "?"]], "questions[0].scale"),
         ([["id": "a", "type": "text", "text": "?", "max": 5]], "questions[0].max"),
         ([["id": "a", "type": "nps", "text": ["fr": "?"]]], "questions[0].text.fr"),
+        ([["id": "a", "type": "nps", "text": [:] as JSONValue]], "questions[0].text.en"),
         ([["id": "a", "type": "nps", "text": "?", "colour": "red"]], "questions[0].colour"),
     ] as [(JSONValue, String)])
     func badDefinitionsNameTheField(questions: JSONValue, field: String) {

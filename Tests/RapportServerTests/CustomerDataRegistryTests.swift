@@ -124,6 +124,15 @@ struct CustomerDataRegistryTests {
                         messageId: "\(emailId)@localhost", unsubscribeToken: nil, source: "api", now: now))
                 }
             }
+            // A survey answered by each, through the API.
+            let survey = try await ws.http.call(.post, "/api/v1/surveys", key: ws.fixture.adminKey, json: [
+                "name": "NPS", "questions": [["id": "score", "type": "nps", "text": "How likely?"]]])
+            let surveyId = try #require(survey.string("id"), "\(survey.text)")
+            for id in [survivor, merged] {
+                let answered = try await ws.http.call(.post, "/api/v1/surveys/\(surveyId)/responses", key: ws.fixture.adminKey,
+                                                      json: ["customer_id": id, "answers": ["score": 9]])
+                #expect(answered.status == .created, "\(answered.text)")
+            }
             try await JobWorkerTests.eventually("both orders have automation runs") {
                 try await ws.http.get("/api/v1/automation/rules/\(ruleId)/runs", key: ws.fixture.adminKey).data.count == 2
             }

@@ -43,4 +43,6 @@ public enum ActivityKind: String, Sendable, Codable, CaseIterable {
     /// A webhook an automation rule sent about the customer, delivered or failed for good (properties:
     /// `delivery_id`, `endpoint_id`, `url`, `status`, `response_status`, `rule_id`, `rule_name`).
     case webhook
+    /// A completed survey response (properties: `response_id`, `survey_id`, `score`, `band`, `answers`, `attributes`).
+    case surveyResponse = "survey_response"
 }

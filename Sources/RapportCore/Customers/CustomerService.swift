@@ -188,7 +188,7 @@ public struct CustomerService: Sendable {
         let profile = try await profile(principal, id: id)
         let workspaceId = principal.workspaceId
         let customerId = profile.customer.id
-        let (activities, orders, history, segments, emails, wanted, runs) = try await deps.store.read { repos in
+        let (activities, orders, history, segments, emails, wanted, runs, responses) = try await deps.store.read { repos in
             var all: [Activity] = []
             var cursor: String?
             repeat {
@@ -210,7 +210,8 @@ public struct CustomerService: Sendable {
                 emailCursor = page.nextCursor.flatMap(Cursor.decode)
             } while emailCursor != nil
             let runs = try await repos.automation.runs(workspaceId: workspaceId, customerId: customerId)
-            return (all, orders.items, history, segments, emails, repos.customers.exportSections, runs)
+            let responses = try await repos.surveyResponses.forCustomer(workspaceId: workspaceId, customerId: customerId)
+            return (all, orders.items, history, segments, emails, repos.customers.exportSections, runs, responses)
         }
         let sections: [String: JSONValue] = [
             "identifiers": .array(profile.identifiers.map { $0.json }),
@@ -227,6 +228,7 @@ public struct CustomerService: Sendable {
             "timeline": .array(activities.map(\.json)),
             "emails": .array(emails.map(\.exportJSON)),
             "automation_runs": .array(runs.map(\.exportJSON)),
+            "survey_responses": .array(responses.map { $0.summary(surveyName: nil) }),
         ]
         var document: [String: JSONValue] = [
             "customer": profile.customer.exportJSON, "exported_at": .string(Timestamp.iso8601(deps.clock.nowMillis)),

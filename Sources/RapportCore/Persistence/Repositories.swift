@@ -82,6 +82,7 @@ public protocol Repositories: Sendable {
     var emails: any EmailRepository { get }
     var automation: any AutomationRepository { get }
     var surveys: any SurveyRepository { get }
+    var surveyResponses: any SurveyResponseRepository { get }
 }
 
 /// The persistence boundary the domain sees: reads on any connection, writes in one transaction.

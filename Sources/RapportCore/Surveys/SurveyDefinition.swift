@@ -168,7 +168,7 @@ public struct SurveyDefinition: Sendable, Equatable {
             }
             result[language] = trimmed
         }
-        if !result.isEmpty, result[defaultLanguage] == nil {
+        if (required || !result.isEmpty), result[defaultLanguage] == nil {
             throw RapportError.invalid("\(path).\(defaultLanguage)", "\(path) needs a text in the default language, \(defaultLanguage).")
         }
         return result

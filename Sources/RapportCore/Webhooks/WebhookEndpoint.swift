@@ -11,6 +11,7 @@ public enum WebhookEventType: String, Sendable, CaseIterable, Codable {
     case segmentEntered = "segment.entered"
     case segmentExited = "segment.exited"
     case importCompleted = "import.completed"
+    case surveyResponseCompleted = "survey.response.completed"
     /// Sent only by automation rules' webhook actions, to the endpoint the action names.
     case automationRuleFired = "automation.rule_fired"
     /// Sent only by the "send test event" action.

@@ -30,6 +30,7 @@ public struct AppServices: Sendable {
     public let secretBox: (any SecretBox)?
     public let automation: AutomationService
     public let surveys: SurveyService
+    public let surveyResponses: SurveyResponseService
     public let urlGuard: any OutboundURLGuard
 
     public init(config: AppConfig, database: DatabaseClient, clock: WallClock = .system) {
@@ -58,5 +59,6 @@ public struct AppServices: Sendable {
         self.smtpTest = SMTPTestSender(transports: smtpSettings)
         self.automation = AutomationService(core)
         self.surveys = SurveyService(core)
+        self.surveyResponses = SurveyResponseService(core)
     }
 }

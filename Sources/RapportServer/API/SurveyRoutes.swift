@@ -4,7 +4,7 @@ import RapportCore
 extension APIRoutes {
     /// `/surveys…`: the workspace's surveys and their versions; reading for every member, building and changing their
     /// status for admins.
-    func addSurveyRoutes(surveys: SurveyService) {
+    func addSurveyRoutes(surveys: SurveyService, responses: SurveyResponseService) {
         get("surveys", least: Permission.readData.leastRole) { request, _, principal in
             let status = try request.enumParameter("status", as: SurveyStatus.self)
             return JSONResponse.page(try await surveys.list(principal, status: status, page: try request.pageRequest())) { $0.json }
@@ -38,6 +38,43 @@ extension APIRoutes {
             }
         }
 
+        post("surveys/:survey_id/responses", least: Permission.writeData.leastRole) { request, context, principal in
+            let id = try context.id("survey_id", of: "survey")
+            let body = try await JSONBody.read(request, context: context,
+                                               allowed: SurveyResponseService.fields.union(["customer_id", "user_id", "email", "submitted_at"]))
+            var identifiers: [Identifier] = []
+            if let userId = try body.optionalString("user_id") { identifiers.append(Identifier(.userId, userId)) }
+            if let email = try body.optionalString("email") { identifiers.append(Identifier(.email, try Validation.email(email))) }
+            let customerId = try body.optionalString("customer_id")
+            if let customerId, !IDGenerator.isUUID(customerId) { throw RapportError.notFound("customer") }
+            var submittedAt: Int64?
+            if let raw = try body.optionalString("submitted_at") {
+                guard let millis = ISO8601.millis(raw) else {
+                    throw RapportError.invalid("submitted_at", "submitted_at must be an ISO-8601 timestamp.")
+                }
+                submittedAt = millis
+            }
+            var fields = body.fields
+            for key in ["customer_id", "user_id", "email", "submitted_at"] { fields[key] = nil }
+            let response = try await responses.record(principal, surveyId: id, customerId: customerId?.lowercased(),
+                                                      identifiers: identifiers, submittedAt: submittedAt, fields: fields)
+            return JSONResponse.make(response.json, status: .created)
+        }
+
+        get("surveys/:survey_id/responses", least: Permission.readData.leastRole) { request, context, principal in
+            let id = try context.id("survey_id", of: "survey")
+            let query = SurveyResponseQuery(surveyId: id, customerId: try request.optionalUUIDParameter("customer_id"),
+                                            band: try request.enumParameter("band", as: ScoreBand.self),
+                                            status: try request.enumParameter("status", as: SurveyResponse.Status.self))
+            return JSONResponse.page(try await responses.list(principal, query: query, page: try request.pageRequest())) { $0.json }
+        }
+
+        get("surveys/:survey_id/responses/:response_id", least: Permission.readData.leastRole) { _, context, principal in
+            let id = try context.id("survey_id", of: "survey")
+            let responseId = try context.id("response_id", of: "response")
+            return JSONResponse.make(try await responses.get(principal, surveyId: id, id: responseId).json)
+        }
+
         get("surveys/:survey_id/versions/:version", least: Permission.readData.leastRole) { _, context, principal in
             let id = try context.id("survey_id", of: "survey")
             guard let raw = context.parameters.get("version"), let number = Int(raw), number >= 1, number <= 1_000_000 else {
@@ -54,6 +91,19 @@ extension Survey {
             "id": .string(id), "name": .string(name), "status": .string(status.rawValue), "version": JSONValue(version),
             "languages": .array(definition.languages.map { .string($0) }), "questions": .array(definition.questions.map(\.json)),
             "settings": settings.json, "created_at": .string(Timestamp.iso8601(createdAt)),
+            "updated_at": .string(Timestamp.iso8601(updatedAt)),
+        ]
+    }
+}
+
+extension SurveyResponse {
+    var json: JSONValue {
+        [
+            "id": .string(id), "survey_id": .string(surveyId), "version": JSONValue(version), "customer_id": JSONValue(customerId),
+            "invitation_id": JSONValue(invitationId), "channel": .string(channel), "language": .string(language),
+            "answers": .object(answers), "score": JSONValue(score), "band": JSONValue(band?.rawValue),
+            "attributes": .object(attributes.mapValues { .string($0) }), "status": .string(status.rawValue),
+            "submitted_at": JSONValue(submittedAt.map(Timestamp.iso8601)), "created_at": .string(Timestamp.iso8601(createdAt)),
             "updated_at": .string(Timestamp.iso8601(updatedAt)),
         ]
     }

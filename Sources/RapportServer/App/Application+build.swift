@@ -64,7 +64,7 @@ public func buildRouter(services: AppServices, web: WebRenderer) throws -> Route
     api.addWebhookRoutes(webhooks: services.webhooks)
     api.addEmailRoutes(emails: services.emails, smtpSettings: services.smtpSettings, smtpTest: services.smtpTest)
     api.addAutomationRoutes(automation: services.automation)
-    api.addSurveyRoutes(surveys: services.surveys)
+    api.addSurveyRoutes(surveys: services.surveys, responses: services.surveyResponses)
     table.set(RouteTable(router.routes))
     return router
 }

@@ -37,6 +37,7 @@ public enum Migrations {
         workspaceSMTP0014,
         runtimeUpkeep0016,
         surveys0017,
+        surveyResponses0018,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

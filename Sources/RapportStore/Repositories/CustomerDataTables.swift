@@ -87,6 +87,9 @@ enum CustomerDataTables {
         // What automation rules did for the person: moved to the survivor (so its limits count the merged runs),
         // deleted by an erasure.
         Table("automation_runs", merge: .reassign, erase: .delete, export: .section("automation_runs")),
+        // The person's survey answers: they follow the person to the survivor (their scores count once), are theirs
+        // to see in an export, and an erasure deletes them.
+        Table("survey_responses", merge: .reassign, erase: .delete, export: .section("survey_responses")),
         Table("customer_merges", customerColumns: ["survivor_id", "merged_id"], merge: .keep, erase: .delete,
               export: .section("merges")),
     ]

@@ -47,4 +47,5 @@ struct SQLRepositories: Repositories {
     var emails: any EmailRepository { SQLEmailRepository(db: db) }
     var automation: any AutomationRepository { SQLAutomationRepository(db: db) }
     var surveys: any SurveyRepository { SQLSurveyRepository(db: db) }
+    var surveyResponses: any SurveyResponseRepository { SQLSurveyResponseRepository(db: db) }
 }

@@ -1,0 +1,84 @@
+/// One person's answers to one version of a survey, tied to the customer, the channel it came by and what the
+/// interaction was (agent, team, touchpoint, ticket or order: `attributes`), so that every score can be sliced by them.
+public struct SurveyResponse: Sendable, Equatable {
+    public enum Status: String, Sendable, CaseIterable, Codable {
+        /// Some answers given (saved as they are given on the hosted page); not counted in scores.
+        case partial
+        case completed
+    }
+
+    public var id: String
+    public var workspaceId: String
+    public var surveyId: String
+    /// The survey version answered: the questions as they were asked.
+    public var version: Int
+    /// Nil for an anonymous answer (a shared link).
+    public var customerId: String?
+    /// The invitation it answers, if any: one response per invitation.
+    public var invitationId: String?
+    /// How it came: `email`, `web` (the hosted page), `widget`, `api`, `import`.
+    public var channel: String
+    public var language: String
+    /// Question id → answer, in the stored form `SurveyQuestion.validate` gives.
+    public var answers: [String: JSONValue]
+    /// The headline score (the first question's answer, when it is scored and answered) and its band.
+    public var score: Int?
+    public var band: ScoreBand?
+    /// What the interaction was: `agent`, `team`, `channel`, `touchpoint`, `ticket_id`, `order_id`, … (texts).
+    public var attributes: [String: String]
+    public var status: Status
+    /// When the answers were given (for an imported response, its own date).
+    public var submittedAt: Int64?
+    public var createdAt: Int64
+    public var updatedAt: Int64
+
+    public init(id: String, workspaceId: String, surveyId: String, version: Int, customerId: String?, invitationId: String? = nil,
+                channel: String, language: String, answers: [String: JSONValue], score: Int? = nil, band: ScoreBand? = nil,
+                attributes: [String: String] = [:], status: Status, submittedAt: Int64?, createdAt: Int64, updatedAt: Int64) {
+        self.id = id
+        self.workspaceId = workspaceId
+        self.surveyId = surveyId
+        self.version = version
+        self.customerId = customerId
+        self.invitationId = invitationId
+        self.channel = channel
+        self.language = language
+        self.answers = answers
+        self.score = score
+        self.band = band
+        self.attributes = attributes
+        self.status = status
+        self.submittedAt = submittedAt
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    public static let channels = ["email", "web", "widget", "api", "import", "link"]
+    public static let maxAttributes = 20
+}
+
+/// Which responses to list.
+public struct SurveyResponseQuery: Sendable, Equatable {
+    public var surveyId: String
+    public var customerId: String?
+    public var band: ScoreBand?
+    public var status: SurveyResponse.Status?
+
+    public init(surveyId: String, customerId: String? = nil, band: ScoreBand? = nil, status: SurveyResponse.Status? = nil) {
+        self.surveyId = surveyId
+        self.customerId = customerId
+        self.band = band
+        self.status = status
+    }
+}
+
+/// Survey responses. Every call is scoped to one workspace.
+public protocol SurveyResponseRepository: Sendable {
+    func insert(_ response: SurveyResponse) async throws
+    func update(_ response: SurveyResponse) async throws
+    func find(workspaceId: String, id: String) async throws -> SurveyResponse?
+    /// Every response of one customer, oldest first (an export).
+    func forCustomer(workspaceId: String, customerId: String) async throws -> [SurveyResponse]
+    /// Newest first.
+    func list(workspaceId: String, _ query: SurveyResponseQuery, page: PageRequest) async throws -> Page<SurveyResponse>
+}
