@@ -129,6 +129,25 @@ def test_every_signed_in_page_fits_a_phone_and_passes_axe(
     assert browser.find_element(By.CSS_SELECTOR, "[data-testid=rule-state]").text == "paused"
     problems += check_page(browser, server, "/settings/automation")
     assert "Welcome sign-ups" in browser.find_element(By.CSS_SELECTOR, "[data-testid=rule-table]").text
+
+    # A survey built through the quick-start form, answered once through the API, activated; its page and the list.
+    problems += check_page(browser, server, "/surveys")
+    fill(browser, name="After a resolved ticket", follow_up="What is the main reason for your score?")
+    browser.find_element(By.ID, "create-survey").click()
+    WebDriverWait(browser, 10).until(lambda driver: "done=created" in driver.current_url)
+    survey_page = browser.current_url.removeprefix(server.url("")).split("?")[0]
+    survey_id = survey_page.rsplit("/", 1)[-1]
+    answered = api.post(f"/api/v1/surveys/{survey_id}/responses", json={
+        "email": "lee@example.com", "answers": {"score": 4, "reason": "Slow answers"}, "attributes": {"agent": "sam"}})
+    assert answered.status_code == 201, answered.text
+    browser.find_element(By.ID, "activate-survey").click()
+    WebDriverWait(browser, 10).until(lambda driver: "done=activate" in driver.current_url)
+    assert browser.find_element(By.CSS_SELECTOR, "[data-testid=survey-status]").text == "active"
+    assert "4 (detractor)" in browser.find_element(By.CSS_SELECTOR, "[data-testid=response-table]").text
+    assert "shown when score is detractor" in browser.find_element(By.CSS_SELECTOR, "[data-testid=survey-questions]").text
+    problems += check_page(browser, server, survey_page)
+    problems += check_page(browser, server, "/surveys")
+    assert "After a resolved ticket" in browser.find_element(By.CSS_SELECTOR, "[data-testid=survey-table]").text
     assert not problems, "\n".join(problems)
 
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import RapportWeb
 import RapportCore
 import Testing
 
@@ -169,5 +170,40 @@ struct SurveyTests {
             #expect(try await http.get("/api/v1/surveys", key: other.adminKey).data.isEmpty)
             #expect(try await http.get("/api/v1/surveys/\(id)", key: acme.adminKey).string("status") == "draft")
         }
+    }
+}
+
+/// The survey pages' models, rendered: the questions as customers read them (with the logic in words), the moves the
+/// survey's life allows for admins only, responses with their band, and text escaped.
+@Suite("Survey pages")
+struct SurveyPageTests {
+    @Test func aSurveyPageShowsItsQuestionsResponsesAndOnlyTheMovesItsLifeAllows() async throws {
+        let web = try await WebRenderer.load()
+        let definition = try SurveyDefinition.parse(languages: ["en"], questions: [
+            ["id": "score", "type": "nps", "text": "How likely <really>?"],
+            ["id": "reason", "type": "text", "text": "Why?", "show_if": ["question": "score", "band": ["detractor", "passive"]]],
+        ])
+        var survey = Survey(id: "s1", workspaceId: "w1", name: "Ticket <NPS>", definition: definition, createdBy: nil,
+                            createdAt: 0, updatedAt: 0)
+        let response = SurveyResponse(id: "r1", workspaceId: "w1", surveyId: "s1", version: 1, customerId: "c1", channel: "email",
+                                      language: "en", answers: ["score": 3], score: 3, band: .detractor,
+                                      attributes: ["agent": "sam"], status: .completed, submittedAt: 1_764_608_709_250,
+                                      createdAt: 0, updatedAt: 0)
+        var html = web.render(SurveyPage(survey: survey, responses: Page(items: [response], nextCursor: nil), canManage: true, flash: nil))
+        #expect(html.contains("Ticket &lt;NPS&gt;") && html.contains("How likely &lt;really&gt;?"))
+        #expect(html.contains("shown when score is detractor or passive"))
+        #expect(html.contains("nps: 0–10"))
+        #expect(html.contains("3 (detractor)") && html.contains("agent: sam") && html.contains(#"href="/customers/c1""#))
+        #expect(html.contains(#"id="activate-survey""#) && !html.contains(#"id="close-survey""#), "a draft can only be activated")
+
+        survey.status = .active
+        html = web.render(SurveyPage(survey: survey, responses: Page(items: [], nextCursor: nil), canManage: true, flash: nil))
+        #expect(html.contains(#"id="pause-survey""#) && html.contains(#"id="close-survey""#) && !html.contains(#"id="activate-survey""#))
+        #expect(html.contains("No responses yet."))
+        html = web.render(SurveyPage(survey: survey, responses: Page(items: [], nextCursor: nil), canManage: false, flash: nil))
+        #expect(!html.contains(#"id="pause-survey""#), "analysts see no moves")
+        survey.status = .closed
+        html = web.render(SurveyPage(survey: survey, responses: Page(items: [], nextCursor: nil), canManage: true, flash: nil))
+        #expect(!html.contains("<form"), "a closed survey has no moves")
     }
 }

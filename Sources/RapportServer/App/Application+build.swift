@@ -87,6 +87,7 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
     ImportPages(imports: services.imports, pages: pages).add(to: session)
     JobPages(jobs: services.jobs, pages: pages).add(to: session)
     WebhookPages(webhooks: services.webhooks, pages: pages).add(to: session)
+    SurveyPages(surveys: services.surveys, responses: services.surveyResponses, pages: pages).add(to: session)
     EmailPages(emails: services.emails, smtpSettings: services.smtpSettings, smtpTest: services.smtpTest,
                ratePerMinute: services.config.emailRatePerMinute, pages: pages).add(to: session)
     AutomationPages(automation: services.automation, webhooks: services.webhooks, emails: services.emails, pages: pages)

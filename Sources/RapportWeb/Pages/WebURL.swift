@@ -53,6 +53,13 @@ public enum WebURL {
         "/settings/webhooks/\(id)/deliveries/\(delivery)/replay"
     }
 
+    public static func surveys(done: String? = nil) -> String { with("/surveys", ["done": done]) }
+    public static func survey(_ id: String, done: String? = nil, cursor: String? = nil) -> String {
+        with("/surveys/\(id)", ["done": done, "cursor": cursor])
+    }
+    /// `activate`, `pause` or `close`.
+    public static func surveyAction(_ id: String, _ action: String) -> String { "/surveys/\(id)/\(action)" }
+
     public static func automation(done: String? = nil) -> String { with("/settings/automation", ["done": done]) }
 
     public static func automationRule(_ id: String, done: String? = nil, cursor: String? = nil) -> String {

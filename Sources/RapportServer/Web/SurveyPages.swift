@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import RapportCore
+import RapportWeb
+
+/// Surveys in the browser: the list with the quick-start form (an NPS, CSAT or CES survey with an optional follow-up
+/// for unhappy answers), and one survey with its questions, responses and the moves of its life. Mounted on the
+/// session group; the service checks roles.
+struct SurveyPages: Sendable {
+    let surveys: SurveyService
+    let responses: SurveyResponseService
+    let pages: PageResponder
+
+    static let notices = [
+        "created": "The survey is a draft: activate it to start asking.", "activate": "The survey is active.",
+        "pause": "The survey is paused: it sends nothing new.", "close": "The survey is closed for good.",
+    ]
+
+    func add(to group: RouterGroup<AppRequestContext>) {
+        group.get("/surveys") { request, context in
+            try await listPage(try context.requirePrincipal(), values: [:], error: nil, flash: notice(request))
+        }
+        group.post("/surveys") { request, context in
+            let (principal, form) = try await context.signedInForm(request)
+            var values: [String: String] = [:]
+            for field in ["name", "kind", "question", "follow_up"] { values[field] = form[field] }
+            do {
+                let survey = try await surveys.create(principal, fields: try Self.surveyFields(values), ip: context.remoteIP)
+                return Redirect.to(WebURL.survey(survey.id, done: "created"))
+            } catch let error as RapportError where error.kind == .validation {
+                return try await listPage(principal, values: values, error: error.message, flash: nil, status: .unprocessableContent)
+            }
+        }
+        group.get("/surveys/:survey_id") { request, context in
+            let principal = try context.requirePrincipal()
+            let id = try context.id("survey_id", of: "survey")
+            let survey = try await surveys.get(principal, id: id)
+            let page = try await responses.list(principal, query: SurveyResponseQuery(surveyId: id), page: try request.pageRequest())
+            let model = SurveyPage(survey: survey, responses: page,
+                                   canManage: principal.role.satisfies(Permission.manageWorkspace.leastRole),
+                                   flash: notice(request), timeZone: principal.displayZone)
+            return try await pages.html(model, for: principal)
+        }
+        for (action, status) in [("activate", SurveyStatus.active), ("pause", .paused), ("close", .closed)] {
+            group.post("/surveys/:survey_id/\(action)") { request, context in
+                let (principal, _) = try await context.signedInForm(request)
+                let id = try context.id("survey_id", of: "survey")
+                _ = try await surveys.setStatus(principal, id: id, to: status, ip: context.remoteIP)
+                return Redirect.to(WebURL.survey(id, done: action))
+            }
+        }
+    }
+
+    private func notice(_ request: Request) -> String? {
+        request.uri.queryParameters.get("done").flatMap { Self.notices[String($0)] }
+    }
+
+    private func listPage(_ principal: Principal, values: [String: String], error: String?, flash: String?,
+                          status: HTTPResponse.Status = .ok) async throws -> Response {
+        let list = try await surveys.list(principal, status: nil, page: PageRequest(limit: PageRequest.maxLimit)).items
+        let page = SurveysPage(surveys: list, canBuild: principal.role.satisfies(Permission.manageWorkspace.leastRole),
+                               values: values, error: error, flash: flash, timeZone: principal.displayZone)
+        return try await pages.html(page, for: principal, status: status)
+    }
+
+    /// The quick-start form as the API's survey fields, so the service validates both the same way.
+    static func surveyFields(_ form: [String: String]) throws(RapportError) -> [String: JSONValue] {
+        func text(_ key: String) -> String? { form[key].map(\.trimmed).flatMap { $0.isEmpty ? nil : $0 } }
+        let kind = text("kind") ?? "nps"
+        let standard: [String: (String, [String])] = [
+            "nps": ("How likely are you to recommend us to a friend or colleague?", ["detractor"]),
+            "csat": ("How satisfied are you with the help you received?", ["negative"]),
+            "ces": ("The company made it easy for me to handle my issue.", ["negative"]),
+        ]
+        guard let (wording, unhappy) = standard[kind] else {
+            throw RapportError.invalid("kind", "Choose NPS, CSAT or CES.")
+        }
+        var score: [String: JSONValue] = ["id": "score", "type": .string(kind), "required": true, "text": .string(text("question") ?? wording)]
+        switch kind {
+        case "nps": score["low_label"] = "Not at all likely"; score["high_label"] = "Extremely likely"
+        case "csat": score["low_label"] = "Very unsatisfied"; score["high_label"] = "Very satisfied"
+        default: score["low_label"] = "Strongly disagree"; score["high_label"] = "Strongly agree"
+        }
+        var questions: [JSONValue] = [.object(score)]
+        if let followUp = text("follow_up") {
+            questions.append(["id": "reason", "type": "text", "text": .string(followUp),
+                              "show_if": ["question": "score", "band": .array(unhappy.map { .string($0) })]])
+        }
+        return ["name": .string(form["name"] ?? ""), "questions": .array(questions)]
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import RapportCore
+
+/// The workspace's surveys (name, status, version, headline question) and the quick-start form that builds an NPS,
+/// CSAT or CES survey with an optional follow-up question.
+public struct SurveysPage: PageModel {
+    public static let template = "surveys"
+    public struct Row: Sendable {
+        public let name: String
+        public let pageURL: String
+        public let status: String
+        public let version: Int
+        public let headline: String
+        public let updatedAt: DisplayDate
+    }
+
+    public struct Option: Sendable {
+        public let value: String
+        public let label: String
+        public let selected: Bool
+    }
+
+    public let surveys: [Row]
+    public let kinds: [Option]
+    public let canBuild: Bool
+    public let values: [String: String]
+    public let error: String?
+    public let flash: String?
+
+    public init(surveys: [Survey], canBuild: Bool, values: [String: String] = [:], error: String?, flash: String?,
+                timeZone: TimeZone = DisplayDate.utc) {
+        self.surveys = surveys.map { survey in
+            let first = survey.definition.questions.first
+            return Row(name: survey.name, pageURL: WebURL.survey(survey.id), status: survey.status.rawValue, version: survey.version,
+                       headline: first.map { "\($0.type.rawValue.uppercased()): \(survey.definition.localized($0.text, survey.definition.defaultLanguage))" } ?? "",
+                       updatedAt: DisplayDate(millis: survey.updatedAt, timeZone: timeZone))
+        }
+        let chosen = values["kind"] ?? "nps"
+        kinds = [("nps", "NPS: how likely to recommend (0–10)"), ("csat", "CSAT: how satisfied (1–5)"),
+                 ("ces", "CES: how easy (1–7)")].map { Option(value: $0.0, label: $0.1, selected: $0.0 == chosen) }
+        self.canBuild = canBuild
+        self.values = values
+        self.error = error
+        self.flash = flash
+    }
+}
+
+/// One survey: its state with the moves its life allows, its questions as customers see them, and its latest
+/// responses.
+public struct SurveyPage: PageModel {
+    public static let template = "survey"
+    public struct Question: Sendable {
+        public let id: String
+        public let type: String
+        public let text: String
+        public let scale: String?
+        public let condition: String?
+        public let required: Bool
+    }
+
+    public struct Response: Sendable {
+        public let customerURL: String?
+        public let customerId: String?
+        public let score: String
+        public let band: String?
+        public let channel: String
+        public let attributes: String
+        public let submittedAt: DisplayDate?
+    }
+
+    public struct Action: Sendable {
+        public let url: String
+        public let label: String
+        public let id: String
+        public let danger: Bool
+    }
+
+    public let name: String
+    public let status: String
+    public let version: Int
+    public let languages: String
+    public let settings: String
+    public let questions: [Question]
+    public let actions: [Action]
+    public let hasActions: Bool
+    public let responses: [Response]
+    public let olderURL: String?
+    public let flash: String?
+
+    public init(survey: Survey, responses: Page<SurveyResponse>, canManage: Bool, flash: String?, timeZone: TimeZone = DisplayDate.utc) {
+        let definition = survey.definition
+        name = survey.name
+        status = survey.status.rawValue
+        version = survey.version
+        languages = definition.languages.joined(separator: ", ")
+        var rules: [String] = []
+        if survey.settings.oncePerPerson { rules.append("once per person") }
+        if let days = survey.settings.minDaysBetween { rules.append("at most once every \(days) days per person") }
+        rules.append(survey.settings.editWindowHours == 0 ? "answers cannot be changed"
+                     : "answers can be changed for \(survey.settings.editWindowHours) hours")
+        settings = rules.joined(separator: "; ")
+        questions = definition.questions.map { question in
+            var scale: String?
+            if let range = question.scoreRange {
+                scale = question.csatScale == .thumbs ? "thumbs down or up" : question.csatScale == .faces ? "five faces"
+                    : "\(range.lowerBound)–\(range.upperBound)"
+            } else if !question.options.isEmpty {
+                scale = question.options.map { definition.localized($0.text, definition.defaultLanguage) }.joined(separator: " · ")
+            }
+            let condition = question.showIf.map { rule -> String in
+                switch rule.test {
+                case .band(let bands): "shown when \(rule.question) is \(bands.map(\.rawValue).joined(separator: " or "))"
+                case .oneOf(let values): "shown when \(rule.question) is \(values.map { $0.stringValue ?? $0.jsonText }.joined(separator: " or "))"
+                case .between(let min, let max):
+                    "shown when \(rule.question) is " + [min.map { "at least \(Int($0))" }, max.map { "at most \(Int($0))" }]
+                        .compactMap { $0 }.joined(separator: " and ")
+                }
+            }
+            return Question(id: question.id, type: question.type.rawValue.replacingOccurrences(of: "_", with: " "),
+                            text: definition.localized(question.text, definition.defaultLanguage), scale: scale,
+                            condition: condition, required: question.required)
+        }
+        var moves: [Action] = []
+        if canManage {
+            for next in survey.status.next {
+                switch next {
+                case .active: moves.append(Action(url: WebURL.surveyAction(survey.id, "activate"),
+                                                  label: survey.status == .draft ? "Activate" : "Resume", id: "activate-survey", danger: false))
+                case .paused: moves.append(Action(url: WebURL.surveyAction(survey.id, "pause"), label: "Pause", id: "pause-survey", danger: false))
+                case .closed: moves.append(Action(url: WebURL.surveyAction(survey.id, "close"), label: "Close for good", id: "close-survey", danger: true))
+                case .draft: break
+                }
+            }
+        }
+        actions = moves
+        hasActions = !moves.isEmpty
+        self.responses = responses.items.map { response in
+            Response(customerURL: response.customerId.map { WebURL.customer($0) }, customerId: response.customerId,
+                     score: response.score.map(String.init) ?? "–", band: response.band?.rawValue, channel: response.channel,
+                     attributes: response.attributes.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "),
+                     submittedAt: response.submittedAt.map { DisplayDate(millis: $0, timeZone: timeZone) })
+        }
+        olderURL = responses.nextCursor.map { WebURL.survey(survey.id, cursor: $0) }
+        self.flash = flash
+    }
+}
