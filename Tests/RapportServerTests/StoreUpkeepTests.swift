@@ -32,6 +32,35 @@ struct StoreUpkeepTests {
         }
     }
 
+    /// Identifiers are looked up by their primary key even when SQLite's statistics say the workspace is small (they
+    /// were taken before an import or a busy day multiplied it): with such statistics SQLite used to walk every
+    /// identifier of the workspace for each batch of 300, and a large import resumed after a restart slowed to a
+    /// crawl.
+    @Test func identifiersAreLookedUpByKeyWhateverTheStatisticsSay() async throws {
+        try await TestApp.withDatabase { database in
+            guard database.kind == .sqlite else { return }
+            try await database.write { db in
+                try await db.raw("ANALYZE").run()
+                try await db.raw("DELETE FROM sqlite_stat1").run()
+                try await db.raw("""
+                    INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+                    ('customer_identifiers', 'sqlite_autoindex_customer_identifiers_1', '1000 1000 1000 1000 1'),
+                    ('customer_identifiers', 'customer_identifiers_by_customer_sorted', '1000 1000 1 1 1 1'),
+                    ('customers', 'sqlite_autoindex_customers_1', '1000 1000 1')
+                    """).run()
+                try await db.raw("ANALYZE sqlite_schema").run()  // loads the statistics above into the planner
+            }
+            let emails = (0..<300).map { Identifier(.email, "person\($0)@example.com") }
+            for withProfiles in [false, true] {
+                let plan = try await Self.plan(database, SQLCustomerRepository.ownersQuery(
+                    workspaceId: "w", branches: [emails], withProfiles: withProfiles, postgres: false))
+                #expect(plan.contains("sqlite_autoindex_customer_identifiers_1 (workspace_id=? AND kind=? AND namespace=? AND value=?)"),
+                        "\(plan)")
+                #expect(!plan.contains("customer_identifiers_by_customer_sorted"), "\(plan)")
+            }
+        }
+    }
+
     /// The scheduler's due check and an idle worker's "is anything due?" run every second in every process: each reads
     /// a range of an index, never the whole table.
     @Test func theSchedulerAndIdleWorkerProbesReadIndexRanges() async throws {
