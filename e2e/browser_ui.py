@@ -56,6 +56,23 @@ def text_of_testid(browser: WebDriver, testid: str) -> str:
     return browser.find_element(By.CSS_SELECTOR, f"[data-testid={testid}]").text.strip()
 
 
+def wait_for_testid_text(browser: WebDriver, testid: str, texts: set[str], wait: float = 60) -> str:
+    """Waits until the element marked `data-testid=testid` reads one of `texts` (the page may replace the element as
+    it updates itself) and returns that text."""
+
+    def reads(driver: WebDriver) -> str | bool:
+        try:
+            text = text_of_testid(driver, testid)
+        except Exception:
+            return False
+        return text if text in texts else False
+
+    try:
+        return WebDriverWait(browser, wait).until(reads)
+    except TimeoutException:
+        raise AssertionError(f"[data-testid={testid}] never read one of {texts} on {browser.current_url}") from None
+
+
 def complete_setup(browser: WebDriver, server: RapportServer, workspace: str, email: str) -> None:
     browser.get(server.url("/setup"))
     fill(browser, workspace=workspace, name="Ada Lovelace", email=email, password=PASSWORD, password_confirm=PASSWORD)

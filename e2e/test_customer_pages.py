@@ -1,6 +1,6 @@
-"""The Customer 360 pages in a real browser (headless Chromium): a CSV import uploaded through the form with its
-rejected rows listed by number, a customer found by search and opened, a segment built from a rule and its
-members listed."""
+"""The Customer 360 pages in a real browser (headless Chromium): a CSV import uploaded through the form, followed on its
+page while a background job runs it, with its rejected rows listed by number; a customer found by search and opened;
+a segment built from a rule and its members listed."""
 
 from __future__ import annotations
 
@@ -11,7 +11,16 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 
-from browser_ui import alert_text, click_and_wait_for_page, complete_setup, fill, path_of, table_rows, text_of_testid
+from browser_ui import (
+    alert_text,
+    click_and_wait_for_page,
+    complete_setup,
+    fill,
+    path_of,
+    table_rows,
+    text_of_testid,
+    wait_for_testid_text,
+)
 from conftest import UUID_PATTERN, RapportServer
 
 CUSTOMERS_CSV = """email,name,plan
@@ -45,7 +54,10 @@ def test_imported_customers_are_searched_opened_and_segmented_in_the_browser(
     upload(browser, server, path, "customers")
     match = re.fullmatch(r"/imports/(.+)", path_of(browser))
     assert match and UUID_PATTERN.fullmatch(match[1]), browser.current_url
-    assert text_of_testid(browser, "import-status") == "completed"
+    # The file is imported in the background; the page follows it without being reloaded.
+    assert text_of_testid(browser, "import-status") in {"queued", "running", "completed"}
+    assert wait_for_testid_text(browser, "import-status", {"completed", "failed"}) == "completed"
+    assert path_of(browser) == f"/imports/{match[1]}"
     assert (text_of_testid(browser, "rows-read"), text_of_testid(browser, "rows-imported"),
             text_of_testid(browser, "rows-rejected")) == ("5", "3", "2")
     rejected = table_rows(browser, "rejections")

@@ -6,7 +6,7 @@ import RapportRuntime
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import customers or orders from a CSV file (streamed; bad rows are reported by number, good rows kept).")
+        abstract: "Import customers or orders from a CSV file and wait for the result (bad rows are reported by number, good rows kept).")
     @Argument(help: "customers or orders") var kind: String
     @Argument(help: "The CSV file; the first row is the header.") var file: String
     @Option(help: "The workspace's name.") var workspace: String
@@ -20,10 +20,14 @@ struct ImportCommand: AsyncParsableCommand {
             }
             defer { try? handle.close() }
             var failed = false
-            try await withMigratedDatabase(db) { services in
+            try await withCommandRuntime(db) { runtime in
+                let services = runtime.services
                 let target = try await services.workspaces.find(name: workspace)
-                let job = try await services.imports.start(nil, workspaceId: target.id, kind: kind)
-                let done = try await services.imports.run(job, chunks: FileChunks(handle: handle))
+                // Stored and queued as the API does; then this command waits for the import, running `import.run` jobs
+                // itself meanwhile, so it finishes whether or not a server or worker runs on the database.
+                let job = try await services.imports.upload(nil, workspaceId: target.id, kind: kind,
+                                                            chunks: FileChunks(handle: handle))
+                let done = job.status.isFinished ? job : try await runtime.waitForImport(workspaceId: target.id, id: job.id)
                 for rejection in done.rejections {
                     print("row \(rejection.row): \(rejection.reason)")
                 }

@@ -156,7 +156,14 @@ struct BrowserSessionTests {
             #expect(uploaded.status == .seeOther)
             let location = try #require(uploaded.headers[.location])
             #expect(location.hasPrefix("/imports/"))
-            let result = try await browser.request(.get, location)
+            // The page follows the import while it is queued or running (a Refresh link without JavaScript).
+            var result = try await browser.request(.get, location)
+            for _ in 0..<600 where result.text.contains("data-live-refresh") {
+                #expect(result.text.contains("<a href=\"\(location)\">Refresh</a>"))
+                try await Task.sleep(for: .milliseconds(50))
+                result = try await browser.request(.get, location)
+            }
+            #expect(result.text.contains("data-testid=\"import-status\">completed<"))
             #expect(result.text.contains("data-testid=\"rows-imported\">2<"))
             #expect(result.text.contains("data-testid=\"rows-rejected\">1<"))
             let jobs = try await http.get("/api/v1/imports", key: fixture.adminKey)

@@ -9,7 +9,8 @@ import RapportStore
 import SQLKit
 import Testing
 
-/// An import that cannot finish ends `failed` with its reason; it never stays `running`.
+/// An import that cannot finish ends `failed` with its reason: an upload that breaks off at once, a job that keeps
+/// failing on its last attempt.
 @Suite("Imports that cannot finish")
 struct ImportFailureTests {
     struct UploadCut: Error {}
@@ -42,36 +43,70 @@ struct ImportFailureTests {
         try await ws.http.get("/api/v1/imports/\(id)", key: ws.fixture.adminKey).json
     }
 
-    @Test func anUploadThatBreaksOffEndsFailedAndKeepsTheRowsBefore() async throws {
+    /// The `import.run` jobs of a workspace, in any state.
+    static func importJobs(_ services: AppServices, workspaceId: String) async throws -> [Job] {
+        try await services.core.store.read {
+            try await $0.jobs.list(JobQuery(workspaceId: workspaceId, kind: ImportService.jobKind), page: PageRequest(limit: 100))
+        }.items
+    }
+
+    /// Stored pieces of uploaded files, in every workspace.
+    static func storedChunks(_ database: DatabaseClient) async throws -> Int {
+        try await database.read { try await $0.raw("SELECT COUNT(*) AS n FROM import_chunks").first()?.decode(column: "n", as: Int.self) ?? -1 }
+    }
+
+    @Test func anUploadThatBreaksOffEndsFailedAndQueuesNothing() async throws {
         try await TrackingTests.run { ws, services in
-            let job = try await services.imports.start(nil, workspaceId: ws.fixture.workspace.id, kind: .orders)
+            var imports = services.imports
+            imports.chunkBytes = 4_096  // so that pieces are stored before the break
             let chunks = Chunks(parts: ["order_id,email,total,currency\n" + Self.orders(0..<600), Self.orders(600..<700)],
                                 between: { _ in throw UploadCut() })
-            await #expect(throws: UploadCut.self) { try await services.imports.run(job, chunks: chunks) }
-            let stored = try await Self.job(ws, job.id)
+            await #expect(throws: UploadCut.self) {
+                try await imports.upload(nil, workspaceId: ws.fixture.workspace.id, kind: .orders, chunks: chunks)
+            }
+            let listed = try await ws.http.get("/api/v1/imports", key: ws.fixture.adminKey).data
+            #expect(listed.count == 1)
+            let stored = try #require(listed.first)
             #expect(stored["status"] as? String == "failed")
             #expect((stored["failure"] as? String)?.contains("upload stopped before the end of the file") == true)
             #expect(stored["finished_at"] as? String != nil)
-            // The first batch was committed before the upload broke off: 499 orders, because the 500th row waits to
-            // see whether the next row is another line of its order.
-            #expect(stored["rows_imported"] as? Int == 499)
+            #expect(stored["rows_imported"] as? Int == 0, "nothing is imported from a file that did not arrive whole")
+            #expect(try await Self.importJobs(services, workspaceId: ws.fixture.workspace.id).isEmpty)
+            #expect(try await Self.storedChunks(services.database) == 0)
+            #expect(try await ws.http.get("/api/v1/customers", key: ws.fixture.adminKey).data.isEmpty)
         }
     }
 
-    @Test func anImportWhoseDatabaseFailsEndsFailed() async throws {
-        try await TrackingTests.run { ws, services in
-            let job = try await services.imports.start(nil, workspaceId: ws.fixture.workspace.id, kind: .orders)
-            let database = services.database
-            let chunks = Chunks(parts: ["order_id,email,total,currency\n" + Self.orders(0..<600), Self.orders(600..<1200)],
-                                between: { _ in
-                                    // The orders table goes away under the import: the next batch's write raises.
-                                    try await database.write { try await $0.raw("DROP TABLE orders").run() }
-                                })
-            await #expect(throws: (any Error).self) { try await services.imports.run(job, chunks: chunks) }
-            let stored = try await Self.job(ws, job.id)
-            #expect(stored["status"] as? String == "failed")
-            #expect((stored["failure"] as? String)?.hasPrefix("The import stopped") == true)
-            #expect(stored["rows_imported"] as? Int == 499)
+    /// A database that fails under the job: the job is retried from where it stopped; on its last attempt the
+    /// import ends `failed` with the reason, and the rows written before stay imported.
+    @Test func anImportWhoseDatabaseFailsOnItsLastAttemptEndsFailed() async throws {
+        try await TestApp.withRuntime { runtime in
+            let services = runtime.services
+            let fixture = try await Fixture.make(services)
+            let queued = try await services.imports.upload(
+                nil, workspaceId: fixture.workspace.id, kind: .orders,
+                chunks: Chunks(parts: ["order_id,email,total,currency\n" + Self.orders(0..<1200)], between: { _ in }))
+            #expect(queued.status == .queued)
+            let admin = try await services.access.authenticate(apiKey: fixture.adminKey)
+            var job = try #require(try await Self.importJobs(services, workspaceId: fixture.workspace.id).first)
+            // The database accepts the start and the first batch, then fails every write.
+            job.attempts = 1
+            let first = ImportRunHandler(ImportService(services.core.with(FailingStore(services.core.store) { $0 >= 3 })))
+            await #expect(throws: FailingStore.Failure.self) { try await first.run(job) }
+            var stored = try await services.imports.find(admin, id: queued.id)
+            #expect(stored.status == .running, "a failed attempt is retried")
+            // The first batch is 499 orders: the 500th row waits to see whether the next row is another line of its order.
+            #expect(stored.rowsImported == 499)
+
+            // The last attempt: the next batch fails, and the import records why it stopped.
+            job.attempts = job.maxAttempts
+            let last = ImportRunHandler(ImportService(services.core.with(FailingStore(services.core.store) { $0 == 1 })))
+            await #expect(throws: FailingStore.Failure.self) { try await last.run(job) }
+            stored = try await services.imports.find(admin, id: queued.id)
+            #expect(stored.status == .failed)
+            #expect(stored.failure?.hasPrefix("The import stopped") == true, "\(stored.failure ?? "")")
+            #expect(stored.rowsImported == 499, "rows written before the failure stay imported")
+            #expect(try await Self.storedChunks(services.database) == 0)
         }
     }
 
@@ -99,7 +134,7 @@ struct ImportFailureTests {
             #expect(reply.status == .unprocessableContent, "\(reply.text)")
             #expect(((reply.json["error"] as? [String: Any])?["details"] as? [String: Any])?["field"] as? String == "file")
             let rows = try await SegmentAndImportTests.importCSV(ws, type: "customers", "email,name\n\"ann@example.com,Ann\n")
-            #expect(rows.status == .created, "an open quote in a data row rejects that row and the rest of the file")
+            #expect(rows.string("status") == "completed", "an open quote in a data row rejects that row and the rest of the file")
             #expect(rows.json["rows_rejected"] as? Int == 1)
         }
     }

@@ -87,9 +87,8 @@ struct InputHardeningTests {
                 #expect(Self.error(order).field == "occurred_at")
             }
             let csv = "order_id,email,total,occurred_at\nA,a@example.com,10,9999-01-01\nB,b@example.com,5,2026-01-01\n"
-            let imported = try await ws.http.call(.post, "/api/v1/imports?type=orders", key: key, raw: csv,
-                                                  headers: [.contentType: "text/csv"])
-            #expect(imported.status == .created, "\(imported.text)")
+            let imported = try await SegmentAndImportTests.importCSV(ws, type: "orders", csv)
+            #expect(imported.string("status") == "completed", "\(imported.text)")
             #expect(imported.json["rows_imported"] as? Int == 1)
             let rejection = try #require((imported.json["rejections"] as? [[String: Any]])?.first)
             #expect(rejection["row"] as? Int == 2)
@@ -128,8 +127,7 @@ struct InputHardeningTests {
                 #expect(Self.error(order) == ("validation_failed", "occurred_at"))
 
                 let csv = "order_id,email,occurred_at\nA,a@example.com,\(date)\nB-\(date),b@example.com,2026-01-01\n"
-                let imported = try await ws.http.call(.post, "/api/v1/imports?type=orders", key: ws.fixture.adminKey, raw: csv,
-                                                      headers: [.contentType: "text/csv"])
+                let imported = try await SegmentAndImportTests.importCSV(ws, type: "orders", csv)
                 #expect(imported.json["rows_imported"] as? Int == 1)
                 #expect((imported.json["rejections"] as? [[String: Any]])?.first?["field"] as? String == "occurred_at")
             }
@@ -206,9 +204,8 @@ struct InputHardeningTests {
             }
 
             let csv = "email,user_id,plan\nann@example.com,u-ann,pro\nbob@example.com,u-bob,x\u{0}y\ncid@example.com,u-\u{0},free\n"
-            let imported = try await ws.http.call(.post, "/api/v1/imports?type=customers", key: key, raw: csv,
-                                                  headers: [.contentType: "text/csv"])
-            #expect(imported.status == .created, "\(imported.text)")
+            let imported = try await SegmentAndImportTests.importCSV(ws, type: "customers", csv)
+            #expect(imported.string("status") == "completed", "\(imported.text)")
             #expect(imported.json["rows_imported"] as? Int == 1)
             let rejections = try #require(imported.json["rejections"] as? [[String: Any]])
             #expect(rejections.map { $0["row"] as? Int } == [3, 4])
@@ -239,9 +236,11 @@ struct InputHardeningTests {
 
             let csv = Array("email,user_id\nann@example.com,caf".utf8) + [0xE9] + Array("\nbob@example.com,caf".utf8) + [0xE8]
                 + Array("\ncid@example.com,cid\n".utf8)
-            let imported = try await Self.send(ws, "/api/v1/imports?type=customers", bytes: csv,
-                                               headers: [.authorization: "Bearer \(key)", .contentType: "text/csv"])
-            #expect(imported.status == .created, "\(imported.text)")
+            let posted = try await Self.send(ws, "/api/v1/imports?type=customers", bytes: csv,
+                                             headers: [.authorization: "Bearer \(key)", .contentType: "text/csv"])
+            #expect(posted.status == .accepted, "\(posted.text)")
+            let imported = try await SegmentAndImportTests.finished(ws.http, key: key, posted)
+            #expect(imported.string("status") == "completed", "\(imported.text)")
             #expect(imported.json["rows_imported"] as? Int == 1)
             let rejections = try #require(imported.json["rejections"] as? [[String: Any]])
             #expect(rejections.map { $0["row"] as? Int } == [2, 3])

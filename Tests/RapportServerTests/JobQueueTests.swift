@@ -65,6 +65,27 @@ struct JobQueueTests {
         }
     }
 
+    /// `rapport import` runs a worker for `import.run` jobs only: it must not take (and fail) jobs it cannot run.
+    @Test func aClaimForSomeKindsTakesOnlyJobsOfThoseKinds() async throws {
+        try await Self.withStore { store in
+            _ = try await store.write { try await $0.jobs.enqueue(Self.job("email", kind: "email.send", priority: 5)) }
+            _ = try await store.write { try await $0.jobs.enqueue(Self.job("import", kind: "import.run")) }
+            #expect(try await store.read { try await $0.jobs.hasDue(now: Self.now, kinds: ["noop"]) } == false)
+            #expect(try await store.read { try await $0.jobs.hasDue(now: Self.now, kinds: ["import.run"]) })
+            let claimed = try await store.write {
+                try await $0.jobs.claim(owner: "cli", limit: 5, now: Self.now, leaseMillis: 1_000, kinds: ["import.run"])
+            }
+            #expect(claimed.map(\.id) == ["import"])
+            // Its lease expires: it is due again for a claim of its kind, and the other kind is still queued.
+            #expect(try await store.read { try await $0.jobs.hasDue(now: Self.now + 2_000, kinds: ["import.run"]) })
+            let again = try await store.write {
+                try await $0.jobs.claim(owner: "cli-2", limit: 5, now: Self.now + 2_000, leaseMillis: 1_000, kinds: ["import.run"])
+            }
+            #expect(again.map(\.id) == ["import"])
+            #expect(try await store.read { try await $0.jobs.find(id: "email", workspaceId: nil) }?.state == .queued)
+        }
+    }
+
     @Test func higherPriorityIsClaimedFirstThenEarlierRunAt() async throws {
         try await Self.withStore { store in
             for (id, priority, runAt) in [("low", 0, Self.now - 50), ("high", 5, Self.now), ("mid-late", 1, Self.now),

@@ -69,7 +69,7 @@ pg_cluster_start() {
         if pg_as_owner "$RAPPORT_PG_BINDIR/pg_ctl" -D "$RAPPORT_PG_ROOT/data" -l "$RAPPORT_PG_ROOT/server.log" \
             -w -t 60 -o "-c listen_addresses=127.0.0.1 -c port=$RAPPORT_PG_PORT \
 -c unix_socket_directories=$RAPPORT_PG_ROOT $durability \
--c max_connections=500" start >/dev/null; then
+-c max_connections=1000" start >/dev/null; then
             export RAPPORT_PG_PORT RAPPORT_PG_ROOT
             return 0
         fi

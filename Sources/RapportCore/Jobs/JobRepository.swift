@@ -9,11 +9,12 @@ public protocol JobRepository: Sendable {
     func enqueue(_ job: Job) async throws -> Job
     func find(id: String, workspaceId: String?) async throws -> Job?
     /// Takes up to `limit` due jobs (queued with `runAt <= now`, or running with an expired lease), highest priority
-    /// then earliest first, marks them running for `owner` until `now + leaseMillis` and counts an attempt.
-    func claim(owner: String, limit: Int, now: Int64, leaseMillis: Int64) async throws -> [Job]
-    /// Whether `claim` would find anything at `now`: a read, so an idle worker asks it before claiming and does not
-    /// take a turn on SQLite's single writer when nothing is due.
-    func hasDue(now: Int64) async throws -> Bool
+    /// then earliest first, marks them running for `owner` until `now + leaseMillis` and counts an attempt. With
+    /// `kinds`, only jobs of those kinds.
+    func claim(owner: String, limit: Int, now: Int64, leaseMillis: Int64, kinds: [String]?) async throws -> [Job]
+    /// Whether `claim` would find anything at `now` (of `kinds`, when given): a read, so an idle worker asks it before
+    /// claiming and does not take a turn on SQLite's single writer when nothing is due.
+    func hasDue(now: Int64, kinds: [String]?) async throws -> Bool
     /// Queued and running jobs by kind, and when the oldest due queued job became due (for the metrics).
     func backlog(now: Int64) async throws -> JobBacklog
     /// Extends the lease of a running job the caller still holds.
@@ -34,4 +35,13 @@ public protocol JobRepository: Sendable {
     func counts(workspaceId: String?) async throws -> [JobCount]
     /// Newest first.
     func list(_ query: JobQuery, page: PageRequest) async throws -> Page<Job>
+}
+
+extension JobRepository {
+    /// Claims due jobs of every kind.
+    public func claim(owner: String, limit: Int, now: Int64, leaseMillis: Int64) async throws -> [Job] {
+        try await claim(owner: owner, limit: limit, now: now, leaseMillis: leaseMillis, kinds: nil)
+    }
+
+    public func hasDue(now: Int64) async throws -> Bool { try await hasDue(now: now, kinds: nil) }
 }

@@ -16,6 +16,8 @@ public struct JobWorkerSettings: Sendable {
     /// How long running jobs may go on after graceful shutdown begins before they are released to other workers.
     public var shutdownGrace: Duration = .seconds(10)
     public var retry = JobRetryPolicy()
+    /// Only jobs of these kinds are claimed; nil for every kind (`rapport import` runs a worker for `import.run` only).
+    public var kinds: [String]?
 
     public init() {}
 }
@@ -66,11 +68,11 @@ public final class JobWorker: Service, Sendable {
         while !isStopping {
             var claimed: Job?
             do {
-                let (owner, now, lease) = (self.owner, clock.nowMillis, settings.leaseMillis)
+                let (owner, now, lease, kinds) = (self.owner, clock.nowMillis, settings.leaseMillis, settings.kinds)
                 // A read first: an idle worker must not take a turn on SQLite's single writer every poll.
-                if try await store.read({ try await $0.jobs.hasDue(now: now) }) {
+                if try await store.read({ try await $0.jobs.hasDue(now: now, kinds: kinds) }) {
                     claimed = try await store.write {
-                        try await $0.jobs.claim(owner: owner, limit: 1, now: now, leaseMillis: lease)
+                        try await $0.jobs.claim(owner: owner, limit: 1, now: now, leaseMillis: lease, kinds: kinds)
                     }.first
                 }
             } catch {

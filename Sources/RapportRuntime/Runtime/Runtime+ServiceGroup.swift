@@ -28,6 +28,8 @@ extension Runtime {
             AutomationEvaluateHandler(services.core),
             AutomationActHandler(services.core, outbox: services.emails.outbox),
             HousekeepingHandler(Housekeeping(store: services.core.store, clock: services.core.clock, retention: config.retention)),
+            ImportRunHandler(services.imports),
+            ImportSweepHandler(services.imports),
         ]
     }
 
@@ -38,7 +40,8 @@ extension Runtime {
                       outbox: services.emails.outbox)
     }
 
-    /// The scheduler, keeping the system schedules: the segment refresh at `SEGMENT_REFRESH_CRON`, the daily clean-up.
+    /// The scheduler, keeping the system schedules: the segment refresh at `SEGMENT_REFRESH_CRON`, the hourly sweep of
+    /// abandoned import uploads and the daily clean-up.
     public func scheduler() -> Scheduler {
         var settings = SchedulerSettings()
         settings.tickInterval = .milliseconds(config.schedulerTickMillis)
@@ -46,15 +49,18 @@ extension Runtime {
             SystemSchedule(key: SegmentRefreshJobs.scheduleKey, kind: SegmentRefreshJobs.fanOutKind,
                            cron: config.segmentRefreshCron),
             SystemSchedule(key: Housekeeping.scheduleKey, kind: Housekeeping.jobKind, cron: Housekeeping.cron),
+            SystemSchedule(key: ImportSweepHandler.scheduleKey, kind: ImportSweepHandler.kind, cron: ImportSweepHandler.cron),
         ]
         return Scheduler(store: services.core.store, ids: services.core.ids, clock: services.core.clock,
                          settings: settings, logger: logger)
     }
 
-    /// The job worker with the handlers of every job kind the program knows (`jobHandlers` unless given).
-    public func jobWorker(handlers: [any JobHandler]? = nil) -> JobWorker {
+    /// The job worker with the handlers of every job kind the program knows (`jobHandlers` unless given). With
+    /// `onlyTheirKinds` it claims only jobs its handlers run.
+    public func jobWorker(handlers: [any JobHandler]? = nil, onlyTheirKinds: Bool = false) -> JobWorker {
         let handlers = handlers ?? jobHandlers
         var settings = JobWorkerSettings()
+        if onlyTheirKinds { settings.kinds = handlers.map(\.kind) }
         settings.concurrency = config.jobConcurrency
         settings.leaseMillis = Int64(config.jobLeaseSeconds) * 1_000
         settings.pollInterval = .milliseconds(config.jobPollMillis)
@@ -92,6 +98,39 @@ extension Runtime {
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
             return result
+        }
+    }
+}
+
+extension Runtime {
+    /// Waits until the import `id` has finished and returns it, running a job worker for `import.run` jobs meanwhile,
+    /// so the import finishes whether or not a `rapport serve` or `rapport worker` runs on the database (whichever
+    /// claims the job runs it). `rapport import` calls it after the upload.
+    public func waitForImport(workspaceId: String, id: String, poll: Duration = .milliseconds(200)) async throws -> ImportJob {
+        let store = services.core.store
+        let group = ServiceGroup(configuration: .init(
+            services: [jobWorker(handlers: [ImportRunHandler(services.imports)], onlyTheirKinds: true)], logger: logger))
+        return try await withThrowingTaskGroup(of: ImportJob?.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                return nil
+            }
+            tasks.addTask {
+                while true {
+                    if let job = try await store.read({ try await $0.imports.find(workspaceId: workspaceId, id: id) }),
+                       job.status.isFinished {
+                        return job
+                    }
+                    try await Task.sleep(for: poll)
+                }
+            }
+            defer { tasks.cancelAll() }
+            while let next = try await tasks.next() {
+                guard let job = next else { continue }
+                await group.triggerGracefulShutdown()
+                return job
+            }
+            throw CancellationError()
         }
     }
 }

@@ -4,7 +4,9 @@ import NIOCore
 import RapportCore
 
 extension APIRoutes {
-    /// `/imports`: CSV imports of customers and orders, streamed from the request body.
+    /// `/imports`: CSV imports of customers and orders. The upload is stored in the database as it streams in, then
+    /// an `import.run` job imports it: the answer is `202` with the `queued` import, whose progress
+    /// `GET /imports/{id}` shows.
     func addImportRoutes(imports: ImportService) {
         post("imports", least: .agent) { request, context, principal in
             let kind = try Validation.oneOf(request.uri.queryParameters.get("type").map { String($0) }, field: "type",
@@ -15,26 +17,29 @@ extension APIRoutes {
                 throw RapportError(.unsupportedMediaType, code: "unsupported_media_type",
                                    message: "Send the file as text/csv, or as multipart/form-data with one file part.")
             }
-            let finished: ImportJob
+            let job: ImportJob
             if isMultipart {
-                // Read whole before the job starts: a body over the limit or cut short leaves no job behind.
+                // Read whole before the import starts: a body over the limit or cut short leaves no import behind.
                 let body = try await request.collectBody(limit: MultipartForm.maxBytes, context: context)
                 let file = try MultipartForm(body: Array(body.readableBytesView), contentType: contentType).firstFile()
-                let job = try await imports.start(principal, workspaceId: principal.workspaceId, kind: kind)
-                finished = try await imports.run(job, chunks: SingleChunk(bytes: file))
+                job = try await imports.upload(principal, workspaceId: principal.workspaceId, kind: kind,
+                                               chunks: SingleChunk(bytes: file))
             } else {
-                let job = try await imports.start(principal, workspaceId: principal.workspaceId, kind: kind)
                 let imports = imports
-                finished = try await request.withBodyChunks(context) { chunks in
-                    try await imports.run(job, chunks: chunks.map { Array($0.readableBytesView) })
+                job = try await request.withBodyChunks(context) { chunks in
+                    try await imports.upload(principal, workspaceId: principal.workspaceId, kind: kind,
+                                             chunks: chunks.map { Array($0.readableBytesView) })
                 }
             }
-            if finished.status == .failed, finished.rowsRead == 0 {
-                // Nothing usable was sent (no header, no rows): the request itself is wrong. The job stays recorded.
-                throw RapportError(.validation, code: "validation_failed", message: finished.failure ?? "The file has no rows.",
-                                   details: ["field": "file", "import_id": finished.id])
+            if job.status == .failed {
+                // Nothing usable was sent (no header, or an empty file): the request itself is wrong. The import stays
+                // recorded as failed; no job was queued.
+                throw RapportError(.validation, code: "validation_failed", message: job.failure ?? "The file has no rows.",
+                                   details: ["field": "file", "import_id": job.id])
             }
-            return JSONResponse.make(finished.json, status: .created)
+            var response = JSONResponse.make(job.json, status: .accepted)
+            response.headers[.location] = "/api/v1/imports/\(job.id)"
+            return response
         }
 
         get("imports", least: .analyst) { request, _, principal in

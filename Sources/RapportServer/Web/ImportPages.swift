@@ -3,9 +3,9 @@ import Hummingbird
 import RapportCore
 import RapportWeb
 
-/// CSV imports in the browser: the list of imports with an upload form, and one import's result with its rejected
-/// rows. The file is sent as `multipart/form-data` and imported while the request waits, as `POST /api/v1/imports`.
-/// Mounted on the session group.
+/// CSV imports in the browser: the list of imports with an upload form, and one import's progress and result with its
+/// rejected rows. The file is sent as `multipart/form-data`, stored and queued as by `POST /api/v1/imports`; the
+/// browser then lands on the import's page, which refreshes itself until the import ends. Mounted on the session group.
 struct ImportPages: Sendable {
     let imports: ImportService
     let pages: PageResponder
@@ -43,9 +43,10 @@ struct ImportPages: Sendable {
             let type = try Validation.oneOf(kind, field: "type", as: ImportJob.Kind.self)
             let file = try form.firstFile()
             guard !file.isEmpty else { throw RapportError.invalid("file", "Choose a CSV file to import.") }
-            let job = try await imports.start(principal, workspaceId: principal.workspaceId, kind: type)
-            let finished = try await imports.run(job, chunks: SingleChunk(bytes: file))
-            return Redirect.to(WebURL.importJob(finished.id))
+            // A file without a usable header comes back failed: its page says why.
+            let job = try await imports.upload(principal, workspaceId: principal.workspaceId, kind: type,
+                                               chunks: SingleChunk(bytes: file))
+            return Redirect.to(WebURL.importJob(job.id))
         } catch let error as RapportError where [.validation, .badRequest].contains(error.kind) {
             return try await importList(principal, error: error.message, kind: kind, status: error.kind.status)
         }

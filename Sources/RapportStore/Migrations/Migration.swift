@@ -35,6 +35,7 @@ public enum Migrations {
         email0012,
         automation0013,
         workspaceSMTP0014,
+        importChunks0015,
         runtimeUpkeep0016,
         surveys0017,
         surveyResponses0018,

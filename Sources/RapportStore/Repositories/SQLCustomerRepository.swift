@@ -107,23 +107,8 @@ struct SQLCustomerRepository: CustomerRepository {
             stride(from: 0, to: group.count, by: 300).map { Array(group[$0..<min($0 + 300, group.count)]) }
         }
         for start in stride(from: 0, to: branches.count, by: 50) {
-            var sql = SQLQueryString(withProfiles ? "WITH o AS (" : "")
-            for (offset, branch) in branches[start..<min(start + 50, branches.count)].enumerated() {
-                if offset > 0 { sql.appendInterpolation(unsafeRaw: " UNION ALL ") }
-                sql.appendInterpolation(unsafeRaw: "SELECT kind, namespace, value, customer_id FROM customer_identifiers WHERE workspace_id = ")
-                sql.appendInterpolation(bind: workspaceId)
-                sql.appendInterpolation(unsafeRaw: " AND kind = ")
-                sql.appendInterpolation(bind: branch[0].kind.rawValue)
-                sql.appendInterpolation(unsafeRaw: " AND namespace = ")
-                sql.appendInterpolation(bind: branch[0].namespace)
-                sql.appendInterpolation(unsafeRaw: " AND value ")
-                sql.appendInterpolation(isIn: branch.map(\.value), postgres: isPostgres)
-            }
-            if withProfiles {
-                sql.appendInterpolation(unsafeRaw: ") SELECT o.kind, o.namespace, o.value, o.customer_id, \(Self.columns) FROM o JOIN customers c ON c.workspace_id = ")
-                sql.appendInterpolation(bind: workspaceId)
-                sql.appendInterpolation(unsafeRaw: " AND c.id = o.customer_id")
-            }
+            let sql = Self.ownersQuery(workspaceId: workspaceId, branches: Array(branches[start..<min(start + 50, branches.count)]),
+                                       withProfiles: withProfiles, postgres: isPostgres)
             for row in try await db.raw(sql).all() {
                 guard let kind = IdentifierKind(rawValue: try row.string("kind")) else { continue }
                 let owner = try row.string("customer_id")
@@ -132,6 +117,32 @@ struct SQLCustomerRepository: CustomerRepository {
             }
         }
         return (owners, Array(profiles.values))
+    }
+
+    /// The owners of `branches` (identifiers of one kind and namespace each), with their profiles when wanted.
+    static func ownersQuery(workspaceId: String, branches: [[Identifier]], withProfiles: Bool, postgres: Bool) -> SQLQueryString {
+        var sql = SQLQueryString(withProfiles ? "WITH o AS (" : "")
+        // SQLite: the primary key by name. With statistics from when the workspace was small (a large import or a
+        // busy day since the last ANALYZE), SQLite judged a walk of every identifier of the workspace cheaper than a
+        // few hundred key lookups, and each batch of an import then read the whole workspace.
+        let table = postgres ? "customer_identifiers" : "customer_identifiers INDEXED BY sqlite_autoindex_customer_identifiers_1"
+        for (offset, branch) in branches.enumerated() {
+            if offset > 0 { sql.appendInterpolation(unsafeRaw: " UNION ALL ") }
+            sql.appendInterpolation(unsafeRaw: "SELECT kind, namespace, value, customer_id FROM \(table) WHERE workspace_id = ")
+            sql.appendInterpolation(bind: workspaceId)
+            sql.appendInterpolation(unsafeRaw: " AND kind = ")
+            sql.appendInterpolation(bind: branch[0].kind.rawValue)
+            sql.appendInterpolation(unsafeRaw: " AND namespace = ")
+            sql.appendInterpolation(bind: branch[0].namespace)
+            sql.appendInterpolation(unsafeRaw: " AND value ")
+            sql.appendInterpolation(isIn: branch.map(\.value), postgres: postgres)
+        }
+        if withProfiles {
+            sql.appendInterpolation(unsafeRaw: ") SELECT o.kind, o.namespace, o.value, o.customer_id, \(Self.columns) FROM o JOIN customers c ON c.workspace_id = ")
+            sql.appendInterpolation(bind: workspaceId)
+            sql.appendInterpolation(unsafeRaw: " AND c.id = o.customer_id")
+        }
+        return sql
     }
 
     func updateSeen(workspaceId: String, _ seen: [(id: String, first: Int64, last: Int64)]) async throws {

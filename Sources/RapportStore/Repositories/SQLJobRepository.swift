@@ -38,23 +38,44 @@ struct SQLJobRepository: JobRepository {
         return try await db.raw(sql).first().map(Self.job)
     }
 
-    func claim(owner: String, limit: Int, now: Int64, leaseMillis: Int64) async throws -> [Job] {
+    func claim(owner: String, limit: Int, now: Int64, leaseMillis: Int64, kinds: [String]?) async throws -> [Job] {
         let lock = db.isPostgres ? " FOR UPDATE SKIP LOCKED" : ""
-        let rows = try await db.raw("""
+        var sql: SQLQueryString = """
             UPDATE jobs SET state = 'running', lease_owner = \(bind: owner), lease_expires_at = \(bind: now + leaseMillis),
                 attempts = attempts + 1, updated_at = \(bind: now)
             WHERE id IN (
                 SELECT id FROM jobs
-                WHERE (state = 'queued' AND run_at <= \(bind: now)) OR (state = 'running' AND lease_expires_at < \(bind: now))
-                ORDER BY priority DESC, run_at LIMIT \(unsafeRaw: String(max(1, limit)))\(unsafeRaw: lock))
-            RETURNING \(unsafeRaw: Self.columns)
-            """).all().map(Self.job)
+                WHERE ((state = 'queued' AND run_at <= \(bind: now)) OR (state = 'running' AND lease_expires_at < \(bind: now)))
+            """
+        Self.only(&sql, kinds, postgres: db.isPostgres)
+        sql.appendInterpolation(unsafeRaw: """
+             ORDER BY priority DESC, run_at LIMIT \(max(1, limit))\(lock))
+            RETURNING \(Self.columns)
+            """)
+        let rows = try await db.raw(sql).all().map(Self.job)
         // RETURNING keeps no order.
         return rows.sorted { ($0.priority, -$0.runAt, $0.id) > ($1.priority, -$1.runAt, $1.id) }
     }
 
-    func hasDue(now: Int64) async throws -> Bool {
-        try await db.raw(Self.hasDueQuery(now: now)).first() != nil
+    func hasDue(now: Int64, kinds: [String]?) async throws -> Bool {
+        guard let kinds else { return try await db.raw(Self.hasDueQuery(now: now)).first() != nil }
+        var queued: SQLQueryString = "SELECT 1 FROM jobs WHERE state = 'queued' AND run_at <= \(bind: now)"
+        Self.only(&queued, kinds, postgres: db.isPostgres)
+        var expired: SQLQueryString = "SELECT 1 FROM jobs WHERE state = 'running' AND lease_expires_at < \(bind: now)"
+        Self.only(&expired, kinds, postgres: db.isPostgres)
+        var sql: SQLQueryString = "SELECT 1 AS due WHERE EXISTS ("
+        sql.appendInterpolation(queued)
+        sql.appendInterpolation(unsafeRaw: ") OR EXISTS (")
+        sql.appendInterpolation(expired)
+        sql.appendInterpolation(unsafeRaw: ")")
+        return try await db.raw(sql).first() != nil
+    }
+
+    /// Narrows a query on `jobs` to `kinds` (nothing when nil).
+    static func only(_ sql: inout SQLQueryString, _ kinds: [String]?, postgres: Bool) {
+        guard let kinds else { return }
+        sql.appendInterpolation(unsafeRaw: " AND kind ")
+        sql.appendInterpolation(isIn: kinds.isEmpty ? [""] : kinds, postgres: postgres)
     }
 
     /// Every idle worker slot runs it every poll: two probes of the claim's two conditions, each one range of an index

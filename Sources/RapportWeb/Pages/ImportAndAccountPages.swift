@@ -12,11 +12,22 @@ public struct ImportSummary: Sendable {
     public let rowsRejected: Int
     public let createdAt: DisplayDate
     public let finishedAt: DisplayDate?
+    /// Still uploading, queued or running: its page follows the progress.
+    public let isActive: Bool
+    /// What the import is doing, in words, while it is not finished.
+    public let activity: String?
 
     public init(_ job: ImportJob, timeZone: TimeZone) {
         url = WebURL.importJob(job.id)
         type = job.kind.rawValue
         status = job.status.rawValue
+        isActive = !job.status.isFinished
+        activity = switch job.status {
+        case .uploading: "The file is being received."
+        case .queued: "The file is stored and waits for a worker to import it."
+        case .running: "Rows are being imported."
+        case .completed, .failed: nil
+        }
         failure = job.status == .failed ? (job.failure ?? "unknown reason") : nil
         rowsRead = job.rowsRead
         rowsImported = job.rowsImported
@@ -48,7 +59,7 @@ public struct ImportsPage: PageModel {
     }
 }
 
-/// One import's result with its rejected rows.
+/// One import's progress, or its result with its rejected rows.
 public struct ImportPage: PageModel {
     public static let template = "import"
     public struct Rejection: Sendable {

@@ -70,3 +70,41 @@ actor TestGate {
         }
     }
 }
+
+/// A data store whose writes fail when `fails` says so for their number (1 for the first write through it): the test
+/// seam for a database that goes away under a job. A failing write runs its body and then throws inside the
+/// transaction, so nothing of it commits.
+final class FailingStore: DataStore {
+    struct Failure: Error {}
+    let base: any DataStore
+    let fails: @Sendable (Int) -> Bool
+    private let writes = Mutex(0)
+
+    init(_ base: any DataStore, fails: @escaping @Sendable (Int) -> Bool) {
+        self.base = base
+        self.fails = fails
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (any Repositories) async throws -> T) async throws -> T {
+        try await base.read(body)
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (any Repositories) async throws -> T) async throws -> T {
+        let number = writes.withLock { $0 += 1; return $0 }
+        let fail = fails(number)
+        return try await base.write { repos in
+            let result = try await body(repos)
+            if fail { throw Failure() }
+            return result
+        }
+    }
+}
+
+extension CoreDependencies {
+    /// The same dependencies over another store.
+    func with(_ store: any DataStore) -> CoreDependencies {
+        var deps = self
+        deps.store = store
+        return deps
+    }
+}
