@@ -7,9 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import Cli, RapportServer, seed_workspace
 
-SCHEMATHESIS_TIMEOUT = 900  # seconds; a run takes a few minutes on a debug build
+SCHEMATHESIS_TIMEOUT = 1100  # seconds; a run takes 5–10 minutes on a debug build, more on a shared machine
 # Where the contract deliberately differs from a check's assumption; each exception is explained there.
 CONFIG_FILE = Path(__file__).with_name("schemathesis.toml")
 
@@ -52,6 +54,8 @@ def run_schemathesis(server: RapportServer, key: str, tmp_path: Path, *selection
     assert result.returncode == 0, "schemathesis found problems:\n" + "\n".join(output.splitlines()[-300:])
 
 
+# Above pytest.ini's 600 s per test: the fuzzing run grows with every operation (about 9,000 cases now).
+@pytest.mark.timeout(1200)
 def test_api_conforms_to_its_openapi_document(server: RapportServer, cli: Cli, tmp_path: Path):
     """The REST API with an admin key (the tracking operations answer 403 to it: covered below)."""
     seed = seed_workspace(cli, "Acme")
