@@ -127,7 +127,7 @@ struct JobAdminTests {
             var listed: [[String: Any]] = []
             for _ in 0..<100 {
                 listed = try await http.get("/api/v1/schedules", key: acme.adminKey).data
-                if listed.count >= 2 { break }  // the segment refresh and the sweep of abandoned uploads
+                if listed.count >= 3 { break }  // the segment refresh, the sweep of abandoned uploads, the daily clean-up
                 try await Task.sleep(for: .milliseconds(50))
             }
             let refresh = try #require(listed.first { $0["key"] as? String == "segments.refresh" }, "\(listed)")
