@@ -126,8 +126,10 @@ public protocol SurveyRepository: Sendable {
     func update(_ survey: Survey) async throws
     /// Adds a version (a change to a published survey).
     func insertVersion(workspaceId: String, _ version: SurveyVersion) async throws
-    /// Rewrites a version not yet published (a draft being edited), or marks it published.
+    /// Rewrites a version not yet published (a draft being edited).
     func updateVersion(workspaceId: String, _ version: SurveyVersion) async throws
+    /// Marks a version published (activated, or answered); nothing when it already is.
+    func publish(workspaceId: String, surveyId: String, version: Int) async throws
     func find(workspaceId: String, id: String) async throws -> Survey?
     func version(workspaceId: String, surveyId: String, version: Int) async throws -> SurveyVersion?
     /// Newest first, optionally only those in `status`.

@@ -80,12 +80,7 @@ public struct SurveyResponseService: Sendable {
     /// and for a completed response with a customer adds the timeline entry and the webhook event.
     static func store(_ response: SurveyResponse, surveyName: String, in repos: any Repositories, deps: CoreDependencies) async throws {
         try await repos.surveyResponses.insert(response)
-        if let version = try await repos.surveys.version(workspaceId: response.workspaceId, surveyId: response.surveyId,
-                                                         version: response.version), !version.published {
-            var published = version
-            published.published = true
-            try await repos.surveys.updateVersion(workspaceId: response.workspaceId, published)
-        }
+        try await repos.surveys.publish(workspaceId: response.workspaceId, surveyId: response.surveyId, version: response.version)
         guard response.status == .completed else { return }
         let summary = response.summary(surveyName: surveyName)
         if let customerId = response.customerId {

@@ -84,22 +84,18 @@ public struct SurveyService: Sendable {
         }
         survey.status = status
         survey.updatedAt = deps.clock.nowMillis
-        var published: SurveyVersion?
-        if status == .active, !survey.published {
-            survey.published = true
-            published = SurveyVersion(surveyId: survey.id, version: survey.version, definition: survey.definition, published: true,
-                                      createdAt: survey.updatedAt)
-        }
+        let publishes = status == .active && !survey.published
+        if publishes { survey.published = true }
         let action: AuditAction = switch status {
         case .active: .surveyActivated
         case .paused: .surveyPaused
         case .closed: .surveyClosed
         case .draft: .surveyUpdated
         }
-        let changed = survey, version = published
+        let changed = survey
         try await record(principal, changed, action: action, ip: ip) { repos in
             try await repos.surveys.update(changed)
-            if let version { try await repos.surveys.updateVersion(workspaceId: changed.workspaceId, version) }
+            if publishes { try await repos.surveys.publish(workspaceId: changed.workspaceId, surveyId: changed.id, version: changed.version) }
         }
         return changed
     }

@@ -42,21 +42,11 @@ extension APIRoutes {
             let id = try context.id("survey_id", of: "survey")
             let body = try await JSONBody.read(request, context: context,
                                                allowed: SurveyResponseService.fields.union(["customer_id", "user_id", "email", "submitted_at"]))
-            var identifiers: [Identifier] = []
-            if let userId = try body.optionalString("user_id") { identifiers.append(Identifier(.userId, userId)) }
-            if let email = try body.optionalString("email") { identifiers.append(Identifier(.email, try Validation.email(email))) }
-            let customerId = try body.optionalString("customer_id")
-            if let customerId, !IDGenerator.isUUID(customerId) { throw RapportError.notFound("customer") }
-            var submittedAt: Int64?
-            if let raw = try body.optionalString("submitted_at") {
-                guard let millis = ISO8601.millis(raw) else {
-                    throw RapportError.invalid("submitted_at", "submitted_at must be an ISO-8601 timestamp.")
-                }
-                submittedAt = millis
-            }
+            let (customerId, identifiers) = try body.customerReference()
+            let submittedAt = try body.optionalTimestamp("submitted_at")
             var fields = body.fields
             for key in ["customer_id", "user_id", "email", "submitted_at"] { fields[key] = nil }
-            let response = try await responses.record(principal, surveyId: id, customerId: customerId?.lowercased(),
+            let response = try await responses.record(principal, surveyId: id, customerId: customerId,
                                                       identifiers: identifiers, submittedAt: submittedAt, fields: fields)
             return JSONResponse.make(response.json, status: .created)
         }

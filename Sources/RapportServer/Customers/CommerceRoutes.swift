@@ -7,24 +7,14 @@ extension APIRoutes {
         post("orders", least: .agent) { request, context, principal in
             let body = try await JSONBody.read(request, context: context, allowed: [
                 "order_id", "customer_id", "user_id", "email", "currency", "total", "occurred_at", "products"])
-            var identifiers: [Identifier] = []
-            if let userId = try body.optionalString("user_id") { identifiers.append(Identifier(.userId, userId)) }
-            if let email = try body.optionalString("email") { identifiers.append(Identifier(.email, try Validation.email(email))) }
-            let customerId = try body.optionalString("customer_id")
-            if let customerId, !IDGenerator.isUUID(customerId) { throw RapportError.notFound("customer") }
-            var occurredAt: Int64?
-            if let raw = try body.optionalString("occurred_at") {
-                guard let millis = ISO8601.millis(raw) else {
-                    throw RapportError.invalid("occurred_at", "occurred_at must be an ISO-8601 timestamp.")
-                }
-                occurredAt = millis
-            }
+            let (customerId, identifiers) = try body.customerReference()
+            let occurredAt = try body.optionalTimestamp("occurred_at")
             var properties = body.fields
             properties["customer_id"] = nil
             properties["user_id"] = nil
             properties["email"] = nil
             properties["occurred_at"] = nil
-            let order = try await orders.create(principal, customerId: customerId?.lowercased(), identifiers: identifiers,
+            let order = try await orders.create(principal, customerId: customerId, identifiers: identifiers,
                                                          properties: properties, occurredAt: occurredAt)
             return JSONResponse.make(order.json, status: .created)
         }

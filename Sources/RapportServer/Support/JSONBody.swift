@@ -106,3 +106,22 @@ extension RapportError {
         RapportError.invalid(field, "\(field) must not contain the NUL character (U+0000).")
     }
 }
+
+extension JSONBody {
+    /// The person a write names: `customer_id` (a UUID, else `404`), or `user_id` and/or `email` (checked).
+    func customerReference() throws(RapportError) -> (customerId: String?, identifiers: [Identifier]) {
+        var identifiers: [Identifier] = []
+        if let userId = try optionalString("user_id") { identifiers.append(Identifier(.userId, userId)) }
+        if let email = try optionalString("email") { identifiers.append(Identifier(.email, try Validation.email(email))) }
+        let customerId = try optionalString("customer_id")
+        if let customerId, !IDGenerator.isUUID(customerId) { throw RapportError.notFound("customer") }
+        return (customerId?.lowercased(), identifiers)
+    }
+
+    /// An optional ISO-8601 timestamp field, in milliseconds; `422` naming it when it is not one.
+    func optionalTimestamp(_ key: String) throws(RapportError) -> Int64? {
+        guard let raw = try optionalString(key) else { return nil }
+        guard let millis = ISO8601.millis(raw) else { throw RapportError.invalid(key, "\(key) must be an ISO-8601 timestamp.") }
+        return millis
+    }
+}

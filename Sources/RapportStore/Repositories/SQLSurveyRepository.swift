@@ -43,9 +43,16 @@ struct SQLSurveyRepository: SurveyRepository {
 
     func updateVersion(workspaceId: String, _ version: SurveyVersion) async throws {
         try await db.raw("""
-            UPDATE survey_versions SET definition = \(bind: version.definition.json.jsonText),
-                published = \(bind: version.published ? 1 : 0)
+            UPDATE survey_versions SET definition = \(bind: version.definition.json.jsonText)
             WHERE workspace_id = \(bind: workspaceId) AND survey_id = \(bind: version.surveyId) AND version = \(bind: version.version)
+            """).run()
+    }
+
+    func publish(workspaceId: String, surveyId: String, version: Int) async throws {
+        try await db.raw("""
+            UPDATE survey_versions SET published = 1
+            WHERE workspace_id = \(bind: workspaceId) AND survey_id = \(bind: surveyId) AND version = \(bind: version)
+                AND published = 0
             """).run()
     }
 
