@@ -6,8 +6,9 @@ RapportBench fills the `jobs` table with `noop` jobs, runs this script, and read
 workers, one job at a time, runs Rapport's protocol with Rapport's statements and nothing else:
 
 1. claim, one transaction: `UPDATE jobs SET state = 'running', lease_owner, lease_expires_at, attempts + 1 …
-   WHERE id IN (SELECT id FROM jobs WHERE <queued and due, or running with an expired lease>
-   ORDER BY priority DESC, run_at LIMIT 1 [FOR UPDATE SKIP LOCKED]) RETURNING <every column>`;
+   WHERE id IN (<the first queued due job by priority then due time, or the first running job whose lease
+   expired, each [FOR UPDATE SKIP LOCKED]>) RETURNING <every column>` (Rapport's claim statement, read from the
+   `jobs_due` index; the database's best for this protocol, and what Rapport runs after migration 0016);
 2. run the job (a `noop`: nothing);
 3. complete, one transaction: `UPDATE jobs SET state = 'succeeded', … WHERE id = ? AND state = 'running'
    AND lease_owner = ?`.
@@ -34,16 +35,24 @@ import sys
 import tempfile
 import time
 
+# Rapport's claim (SQLJobRepository.claimQuery), of one job: the first due queued job in `jobs_due` order, or a
+# running job whose lease expired, whichever comes first by priority then due time.
+def claim_subquery(now, lock, run_at):
+    return (f"SELECT id FROM (SELECT id, priority, run_at FROM (SELECT id, priority, run_at FROM jobs "
+            f"WHERE state = 'queued' AND {run_at} <= {now} ORDER BY priority DESC, run_at LIMIT 1{lock}) AS due "
+            f"UNION ALL SELECT id, priority, run_at FROM (SELECT id, priority, run_at FROM jobs "
+            f"WHERE state = 'running' AND lease_expires_at < {now} ORDER BY priority DESC, run_at LIMIT 1{lock}) AS expired"
+            f") AS candidates ORDER BY priority DESC, run_at LIMIT 1")
+
+
 COLUMNS = ("id, workspace_id, kind, payload, run_at, priority, attempts, max_attempts, state, last_error, "
            "idempotency_key, lease_owner, lease_expires_at, created_at, updated_at, finished_at")
-DUE = "(state = 'queued' AND run_at <= {now}) OR (state = 'running' AND lease_expires_at < {now})"
 
 
 def sqlite_worker(path, owner, lease_millis, poll_millis, synchronous):
     db = sqlite3_connect(path, synchronous)
     claim = (f"UPDATE jobs SET state = 'running', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, "
-             f"updated_at = ? WHERE id IN (SELECT id FROM jobs WHERE {DUE.format(now='?')} "
-             f"ORDER BY priority DESC, run_at LIMIT 1) RETURNING {COLUMNS}")
+             f"updated_at = ? WHERE id IN ({claim_subquery('?', '', '+run_at')}) RETURNING {COLUMNS}")
     complete = ("UPDATE jobs SET state = 'succeeded', lease_owner = NULL, lease_expires_at = NULL, finished_at = ?, "
                 "updated_at = ? WHERE id = ? AND state = 'running' AND lease_owner = ? RETURNING id")
     while True:
@@ -95,8 +104,7 @@ def psql_script(owner, lease_millis, poll_millis, rounds):
     now = NOW_MS
     one = f"""WITH c AS (UPDATE jobs SET state = 'running', lease_owner = '{owner}', lease_expires_at = {now} + {lease_millis},
     attempts = attempts + 1, updated_at = {now}
-  WHERE id IN (SELECT id FROM jobs WHERE {DUE.format(now=now)}
-               ORDER BY priority DESC, run_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+  WHERE id IN ({claim_subquery(now, " FOR UPDATE SKIP LOCKED", "run_at")})
   RETURNING {COLUMNS})
 SELECT COALESCE(max(id), '') AS claimed, count(*) > 0 AS got FROM c \\gset
 \\if :got

@@ -35,6 +35,7 @@ public enum Migrations {
         email0012,
         automation0013,
         workspaceSMTP0014,
+        jobsClaimOrder0016,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

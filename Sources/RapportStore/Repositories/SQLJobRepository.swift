@@ -39,18 +39,38 @@ struct SQLJobRepository: JobRepository {
     }
 
     func claim(owner: String, limit: Int, now: Int64, leaseMillis: Int64) async throws -> [Job] {
-        let lock = db.isPostgres ? " FOR UPDATE SKIP LOCKED" : ""
-        let rows = try await db.raw("""
+        let rows = try await db.raw(Self.claimQuery(owner: owner, limit: limit, now: now, leaseMillis: leaseMillis,
+                                                    postgres: db.isPostgres)).all().map(Self.job)
+        // RETURNING keeps no order.
+        return rows.sorted { ($0.priority, -$0.runAt, $0.id) > ($1.priority, -$1.runAt, $1.id) }
+    }
+
+    /// The top `limit` of two short lists: queued due jobs read in the claim's order from `jobs_due`, which stops
+    /// after `limit` entries however many are due (one condition `OR` the other would read every due job and sort
+    /// them), and running jobs whose lease expired (few: at most the slots of the workers that died). On PostgreSQL
+    /// each list skips rows other claims hold (`FOR UPDATE SKIP LOCKED`); a row locked in a list but not taken stays
+    /// locked only until this statement's transaction ends.
+    static func claimQuery(owner: String, limit: Int, now: Int64, leaseMillis: Int64, postgres: Bool) -> SQLQueryString {
+        let count = String(max(1, limit))
+        let lock = postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        // SQLite: `+run_at` keeps its planner off the (state, run_at) range of `jobs_claim`, which would need the sort.
+        let runAt = postgres ? "run_at" : "+run_at"
+        return """
             UPDATE jobs SET state = 'running', lease_owner = \(bind: owner), lease_expires_at = \(bind: now + leaseMillis),
                 attempts = attempts + 1, updated_at = \(bind: now)
             WHERE id IN (
-                SELECT id FROM jobs
-                WHERE (state = 'queued' AND run_at <= \(bind: now)) OR (state = 'running' AND lease_expires_at < \(bind: now))
-                ORDER BY priority DESC, run_at LIMIT \(unsafeRaw: String(max(1, limit)))\(unsafeRaw: lock))
+                SELECT id FROM (
+                    SELECT id, priority, run_at FROM (
+                        SELECT id, priority, run_at FROM jobs WHERE state = 'queued' AND \(unsafeRaw: runAt) <= \(bind: now)
+                        ORDER BY priority DESC, run_at LIMIT \(unsafeRaw: count)\(unsafeRaw: lock)) AS due
+                    UNION ALL
+                    SELECT id, priority, run_at FROM (
+                        SELECT id, priority, run_at FROM jobs WHERE state = 'running' AND lease_expires_at < \(bind: now)
+                        ORDER BY priority DESC, run_at LIMIT \(unsafeRaw: count)\(unsafeRaw: lock)) AS expired
+                ) AS candidates
+                ORDER BY priority DESC, run_at LIMIT \(unsafeRaw: count))
             RETURNING \(unsafeRaw: Self.columns)
-            """).all().map(Self.job)
-        // RETURNING keeps no order.
-        return rows.sorted { ($0.priority, -$0.runAt, $0.id) > ($1.priority, -$1.runAt, $1.id) }
+            """
     }
 
     func hasDue(now: Int64) async throws -> Bool {
