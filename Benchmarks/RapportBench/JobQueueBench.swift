@@ -16,6 +16,9 @@ struct JobBenchOptions {
     /// `JOB_POLL_MILLIS` of the workers, and the reference's wait after a claim that found nothing.
     var pollMillis = 1_000
     var rounds = 2
+    /// Jobs falling due per second in the latency round; 0: half the slower side's one-process drain rate of this run.
+    /// Fix it to compare runs (before and after a change) at the same load.
+    var rate = 0.0
     /// The release `rapport` binary whose `worker` command is measured.
     var rapport = ""
     /// scripts/lib/job_reference.py.
@@ -73,11 +76,11 @@ struct JobQueueBench {
                 result.rerun += rapport.rerun
             }
         }
-        // Under load: jobs fall due at half the rate the reference drained with one process's worth of workers, so
-        // the workers are busy but keep up; what is left is the wait for a claim (a poll, a busy writer) and the
-        // run's two writes.
+        // Under load: jobs fall due at half the rate the slower side drained with one process's worth of workers, so
+        // both are busy but keep up; what is left is the wait for a claim (a poll, a busy writer) and the run's writes.
         if options.latencyJobs > 0 {
-            result.steadyRate = max(1, median(result.oneReference) / 2)
+            result.steadyRate = options.rate > 0
+                ? options.rate : max(1, min(middle(result.oneRapport), middle(result.oneReference)) / 2)
             log(String(format: "jobs latency: %d jobs due at %.0f jobs/s", options.latencyJobs, result.steadyRate))
             let rapport = try await steadyWithRapport(rate: result.steadyRate)
             let reference = try await steadyWithReference(rate: result.steadyRate)
@@ -113,7 +116,7 @@ struct JobQueueBench {
         var started: [(process: Process, log: URL)] = []
         for n in 0..<count {
             let log = workFolder.appendingPathComponent("worker-\(n)-\(UUID().uuidString.prefix(6)).log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             let handle = try FileHandle(forWritingTo: log)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: options.rapport)
@@ -249,11 +252,19 @@ struct JobQueueBench {
     }
 }
 
+/// The median, the mean of the two middle values for an even count (the rounds are few).
+func middle(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    let half = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2
+}
+
 extension JobQueueBench.Result {
     func markdown(database: String, options: JobBenchOptions, referenceMethod: String) -> String {
         func rate(_ v: Double) -> String { String(format: "%.0f jobs/s", v) }
         func ratio(_ a: [Double], _ b: [Double]) -> String {
-            String(format: "%.2f", median(zip(a, b).map { $0 / max(0.001, $1) }))
+            String(format: "%.2f", middle(zip(a, b).map { $0 / max(0.001, $1) }))
         }
         func ms(_ v: Double) -> String { String(format: "%.0f ms", v) }
         let c = options.concurrency
@@ -262,15 +273,17 @@ extension JobQueueBench.Result {
             "",
             "| measure | Rapport | reference (same run) | ratio |",
             "| --- | --- | --- | --- |",
-            "| drain \(options.jobs) `noop` jobs, one `rapport worker` (JOB_CONCURRENCY=\(c)); median of \(oneRapport.count) rounds "
-                + "| \(rate(median(oneRapport))) | the same protocol by \(referenceMethod), \(c) workers: \(rate(median(oneReference))) "
+            "| drain \(options.jobs) `noop` jobs, one `rapport worker` (JOB_CONCURRENCY=\(c)); median of \(oneRapport.count) rounds, "
+                + "each: \(oneRapport.map { String(format: "%.0f", $0) }.joined(separator: ", ")) "
+                + "| \(rate(middle(oneRapport))) | the same protocol by \(referenceMethod), \(c) workers: \(rate(middle(oneReference))) "
                 + "| \(ratio(oneRapport, oneReference)) |",
-            "| the same, two `rapport worker` processes | \(rate(median(twoRapport))) | \(2 * c) workers: \(rate(median(twoReference))) "
+            "| the same, two `rapport worker` processes | \(rate(middle(twoRapport))) | \(2 * c) workers: \(rate(middle(twoReference))) "
                 + "| \(ratio(twoRapport, twoReference)) |",
         ]
         if !latencyRapport.isEmpty {
+            let load = options.rate > 0 ? "fixed for comparing runs" : "half the slower side's one-process drain rate"
             let label = "due → done under load, p50 (\(options.latencyJobs) jobs falling due at a steady "
-                + String(format: "%.0f", steadyRate) + " jobs/s, half the reference's one-process drain rate; one "
+                + String(format: "%.0f", steadyRate) + " jobs/s, \(load); one "
                 + "`rapport worker`; JOB_POLL_MILLIS=\(options.pollMillis) on both sides)"
             for (p, name) in [(0.5, label), (0.95, "the same, p95"), (0.99, "the same, p99")] {
                 let a = percentile(latencyRapport, p), r = percentile(latencyReference, p)

@@ -18,7 +18,8 @@
 //        [--rounds N] [--clients N] [--merge-events N] [--retry-events N] [--single-events N]
 //        [--single-connections N] [--physical-limit scripts/lib/physical_limit.py] [--limit-transaction N] [--psql PATH]
 //        [--only jobs|ingest] [--rapport PATH --job-reference scripts/lib/job_reference.py] [--jobs N]
-//        [--job-latency-jobs N] [--job-concurrency N] [--job-poll-millis N] [--job-rounds N] [--jobs-output FILE]
+//        [--job-latency-jobs N] [--job-rate N] [--job-concurrency N] [--job-poll-millis N] [--job-rounds N]
+//        [--jobs-output FILE]
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -85,6 +86,7 @@ struct Options {
             case "--job-concurrency": jobs.concurrency = max(1, Int(value) ?? jobs.concurrency)
             case "--job-poll-millis": jobs.pollMillis = max(50, Int(value) ?? jobs.pollMillis)
             case "--job-rounds": jobs.rounds = max(1, Int(value) ?? jobs.rounds)
+            case "--job-rate": jobs.rate = max(0, Double(value) ?? jobs.rate)
             case "--rapport": jobs.rapport = value
             case "--job-reference": jobs.reference = value
             case "--jobs-output": jobsOutput = value
