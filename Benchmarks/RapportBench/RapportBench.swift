@@ -9,10 +9,17 @@
 //  3. Issue 9 point 15: the physical limit (the same timeline rows written outside Rapport: Python's sqlite3 or
 //     PostgreSQL COPY, see scripts/lib/physical_limit.py), a merge-heavy round, a retry round with duplicate
 //     messageIds and the single-event rate of /v1/track, each against its aim (HonestyRounds.swift, Aims.swift).
+//  4. The job queue (issue 10 §2): `noop` jobs drained by one and two `rapport worker` processes, and due → done
+//     latency under a steady load, against the same protocol run by the database's plain client
+//     (JobQueueBench.swift, scripts/lib/job_reference.py). Runs first, on an empty queue, when --rapport and
+//     --job-reference are given; `--only jobs` runs nothing else.
 //
 // Usage: RapportBench --database URL [--events N] [--customers N] [--scale-customers N] [--scale-events N]
 //        [--rounds N] [--clients N] [--merge-events N] [--retry-events N] [--single-events N]
 //        [--single-connections N] [--physical-limit scripts/lib/physical_limit.py] [--limit-transaction N] [--psql PATH]
+//        [--only jobs|ingest] [--rapport PATH --job-reference scripts/lib/job_reference.py] [--jobs N]
+//        [--job-latency-jobs N] [--job-rate N] [--job-concurrency N] [--job-poll-millis N] [--job-rounds N]
+//        [--jobs-output FILE]
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -46,6 +53,11 @@ struct Options {
     var limitScript: String?
     var limitTransaction = 2_000
     var psql = "psql"
+    /// `jobs`: only the job queue benchmark; `ingest`: everything but it; empty: both.
+    var only = ""
+    var jobs = JobBenchOptions()
+    /// Where the job queue's section goes (it is printed either way).
+    var jobsOutput: String?
 
     init(arguments: [String]) {
         var i = 1
@@ -68,6 +80,16 @@ struct Options {
             case "--physical-limit": limitScript = value.isEmpty ? nil : value
             case "--limit-transaction": limitTransaction = max(1, Int(value) ?? limitTransaction)
             case "--psql": psql = value
+            case "--only": only = value
+            case "--jobs": jobs.jobs = max(2, Int(value) ?? jobs.jobs)
+            case "--job-latency-jobs": jobs.latencyJobs = max(0, Int(value) ?? jobs.latencyJobs)
+            case "--job-concurrency": jobs.concurrency = max(1, Int(value) ?? jobs.concurrency)
+            case "--job-poll-millis": jobs.pollMillis = max(50, Int(value) ?? jobs.pollMillis)
+            case "--job-rounds": jobs.rounds = max(1, Int(value) ?? jobs.rounds)
+            case "--job-rate": jobs.rate = max(0, Double(value) ?? jobs.rate)
+            case "--rapport": jobs.rapport = value
+            case "--job-reference": jobs.reference = value
+            case "--jobs-output": jobsOutput = value
             default: break
             }
             i += 2
@@ -125,6 +147,13 @@ struct RapportBench {
         }
         let database = try await DatabaseClient.connect(url, sqlite: SQLiteOptions(synchronous: synchronous), logger: logger)
         try await Migrator(database: database).migrate()
+        if options.only != "ingest", !options.jobs.rapport.isEmpty, !options.jobs.reference.isEmpty {
+            try await runJobs(options, database: database, url: url)
+        }
+        if options.only == "jobs" {
+            await database.shutdown()
+            return
+        }
         var config = AppConfig()
         config.database = url
         config.bcryptCost = 4
@@ -436,6 +465,35 @@ struct RapportBench {
         print(report.markdown)
         if let output = options.output { try report.markdown.write(toFile: output, atomically: true, encoding: .utf8) }
         await database.shutdown()
+    }
+
+    /// The job queue benchmark (JobQueueBench.swift), on an empty queue before the ingest rounds.
+    static func runJobs(_ options: Options, database: DatabaseClient, url: DatabaseURL) async throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-bench-jobs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let bench = JobQueueBench(database: database, url: options.database, options: options.jobs,
+                                  sqliteSynchronous: options.sqliteSynchronous, psql: options.psql, workFolder: work)
+        let result = try await bench.run()
+        let method = url.kind == .postgres
+            ? "psql (autocommit, `FOR UPDATE SKIP LOCKED`), one process a worker"
+            : "Python's `sqlite3` \(sqliteVersion()) (`BEGIN IMMEDIATE` a write), one process a worker"
+        let markdown = result.markdown(database: url.kind.rawValue, options: options.jobs, referenceMethod: method)
+        print(markdown)
+        if let output = options.jobsOutput { try markdown.write(toFile: output, atomically: true, encoding: .utf8) }
+    }
+
+    /// The SQLite version of Python's `sqlite3` module, which the SQLite reference uses.
+    static func sqliteVersion() -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import sqlite3; print(sqlite3.sqlite_version)"]
+        let output = Pipe()
+        process.standardOutput = output
+        guard (try? process.run()) != nil else { return "" }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static func mergeCount(_ database: DatabaseClient, _ workspaceId: String) async throws -> Int {

@@ -27,6 +27,34 @@ struct JobQueueProbeTests {
         }
     }
 
+    /// Draining a queue costs one commit per job: the first claim fills every free slot in one statement, then each
+    /// slot records a job's outcome and claims its next job in the same transaction (two commits a job before).
+    @Test func aBusyWorkerCommitsOncePerJob() async throws {
+        try await TestApp.withDatabase { database in
+            let base = SQLDataStore(database: database)
+            let store = CountingStore(base)
+            let now = Date().millisSince1970
+            let count = 40
+            try await base.write { repos in
+                for n in 0..<count {
+                    _ = try await repos.jobs.enqueue(Job(id: String(format: "busy-%02d", n), kind: NoopJobHandler.kind, now: now))
+                }
+            }
+            let worker = JobWorker(store: store, handlers: [NoopJobHandler()], settings: JobWorkerTests.settings(concurrency: 4),
+                                   logger: JobWorkerTests.logger)
+            try await JobWorkerTests.running([worker]) {
+                try await JobWorkerTests.eventually("every job succeeded") {
+                    try await base.read { try await $0.jobs.counts(workspaceId: nil) }
+                        == [JobCount(kind: NoopJobHandler.kind, state: .succeeded, count: count)]
+                }
+            }
+            // One claim of four, forty outcomes each with the next claim, and at most a few claims that found nothing.
+            #expect(store.writes >= count && store.writes <= count + 4, "\(store.writes) writes for \(count) jobs")
+            let jobs = try await base.read { try await $0.jobs.list(JobQuery(), page: PageRequest(limit: 100)) }.items
+            #expect(jobs.count == count && jobs.allSatisfy { $0.attempts == 1 })
+        }
+    }
+
     @Test func hasDueAndTheBacklogSeeWhatAClaimWouldTake() async throws {
         try await TestApp.withDatabase { database in
             let store = SQLDataStore(database: database)

@@ -22,10 +22,14 @@ public struct JobWorkerSettings: Sendable {
     public init() {}
 }
 
-/// Runs due jobs from the `jobs` table with the handler registered for their kind: `concurrency` slots each claim one
-/// job at a time under a lease, renew it while the job runs, and record the outcome only while they still hold it.
-/// On graceful shutdown it stops claiming, lets running jobs finish within `shutdownGrace`, then puts the others back
-/// in the queue (and cancels their handlers) so another process takes them. Delivery is at least once.
+/// Runs due jobs from the `jobs` table with the handler registered for their kind, at most `concurrency` at once, each
+/// under a lease that is renewed while the job runs; the outcome is recorded only while the worker still holds it.
+///
+/// Claims cost as few round trips and commits as the queue allows (docs/benchmarks.md, "Job queue"): an idle worker
+/// reads whether anything is due once per poll and claims only then, up to its free slots in one statement; a slot
+/// that finishes a job records the outcome and claims its next job in the same transaction, so a busy worker commits
+/// once per job. On graceful shutdown it stops claiming, lets running jobs finish within `shutdownGrace`, then puts the
+/// others back in the queue (and cancels their handlers) so another process takes them. Delivery is at least once.
 public final class JobWorker: Service, Sendable {
     /// Names this worker in `lease_owner`; unique per instance.
     public let owner: String
@@ -36,6 +40,8 @@ public final class JobWorker: Service, Sendable {
     let logger: Logger
     /// When graceful shutdown began (nil while running normally).
     private let stopRequested = Mutex<ContinuousClock.Instant?>(nil)
+    /// Slots running a job (or a chain of jobs, each claimed when the one before it was recorded).
+    private let busySlots = Mutex(0)
 
     public init(store: any DataStore, handlers: [any JobHandler], settings: JobWorkerSettings = JobWorkerSettings(),
                 clock: WallClock = .system, logger: Logger, owner: String? = nil) {
@@ -51,9 +57,7 @@ public final class JobWorker: Service, Sendable {
     public func run() async throws {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { slots in
-                for _ in 0..<max(1, settings.concurrency) {
-                    slots.addTask { await self.slot() }
-                }
+                await self.fillFreeSlots(&slots)
             }
         } onGracefulShutdown: {
             self.stopRequested.withLock { if $0 == nil { $0 = .now } }
@@ -62,28 +66,50 @@ public final class JobWorker: Service, Sendable {
 
     private var isStopping: Bool { stopRequested.withLock { $0 != nil } || Task.isCancelled }
 
-    /// Claims and runs one job after another until shutdown; sleeps `pollInterval` when nothing is due. It claims only
-    /// after a read (`hasDue`) found something due, so an idle process writes nothing.
-    private func slot() async {
+    /// Until shutdown, every `pollInterval`: when a slot is free, reads whether anything is due (`hasDue`) and only
+    /// then claims, up to the free slots in one statement, so an idle process writes nothing. Busy slots need no poll:
+    /// each claims its next job when it records the last one.
+    private func fillFreeSlots(_ slots: inout DiscardingTaskGroup) async {
+        let concurrency = max(1, settings.concurrency)
+        var probe = true
         while !isStopping {
-            var claimed: Job?
-            do {
-                let (owner, now, lease, kinds) = (self.owner, clock.nowMillis, settings.leaseMillis, settings.kinds)
-                // A read first: an idle worker must not take a turn on SQLite's single writer every poll.
-                if try await store.read({ try await $0.jobs.hasDue(now: now, kinds: kinds) }) {
-                    claimed = try await store.write {
-                        try await $0.jobs.claim(owner: owner, limit: 1, now: now, leaseMillis: lease, kinds: kinds)
-                    }.first
+            let free = concurrency - busySlots.withLock { $0 }
+            if free > 0 {
+                var claimed: [Job] = []
+                do {
+                    let (owner, now, lease, kinds) = (self.owner, clock.nowMillis, settings.leaseMillis, settings.kinds)
+                    // A read first: an idle worker must not take a turn on SQLite's single writer every poll. Right
+                    // after a claim that took all it asked for, more is likely due and the read is skipped.
+                    let due = probe ? try await store.read({ try await $0.jobs.hasDue(now: now, kinds: kinds) }) : true
+                    if due {
+                        claimed = try await store.write {
+                            try await $0.jobs.claim(owner: owner, limit: free, now: now, leaseMillis: lease, kinds: kinds)
+                        }
+                    }
+                } catch {
+                    logger.error("claiming jobs failed: \(error)", metadata: ["component": "jobs"])
                 }
-            } catch {
-                logger.error("claiming jobs failed: \(error)", metadata: ["component": "jobs"])
+                busySlots.withLock { $0 += claimed.count }
+                for job in claimed {
+                    slots.addTask { await self.runChain(from: job) }
+                }
+                // Every free slot filled: more may be due, and a slot may have freed meanwhile; look again at once.
+                probe = claimed.count < free
+                if !probe { continue }
             }
-            if let job = claimed {
-                await execute(job)
-            } else {
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.pollInterval) }
-            }
+            probe = true
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.settings.pollInterval) }
         }
+    }
+
+    /// Runs `job`, then each job claimed with the previous one's outcome, until such a claim finds nothing due or
+    /// shutdown begins; then frees the slot.
+    private func runChain(from job: Job) async {
+        var next: Job? = job
+        while let job = next {
+            next = await execute(job)
+        }
+        busySlots.withLock { $0 -= 1 }
     }
 
     private enum Ending: Sendable {
@@ -92,18 +118,17 @@ public final class JobWorker: Service, Sendable {
         case released
     }
 
-    private func execute(_ job: Job) async {
+    /// Runs one job and records its outcome; returns the job claimed in the same transaction as that outcome, if any.
+    private func execute(_ job: Job) async -> Job? {
         let started = ContinuousClock.now
         // A job claimed again and again after expired leases (it kills or hangs its workers) is not run forever.
         if job.attempts > job.maxAttempts {
-            await fail(job, error: "its lease expired on every one of \(job.maxAttempts) attempts", outcome: .dead)
-            return
+            return await fail(job, error: "its lease expired on every one of \(job.maxAttempts) attempts", outcome: .dead)
         }
         guard let handler = handlers[job.kind] else {
             // Retried, not failed: during a rolling deploy a newer process may know the kind.
             let error = "no handler for job kind \(job.kind)"
-            await fail(job, error: error, outcome: settings.retry.outcome(for: job, error: NoHandler(), now: clock.nowMillis))
-            return
+            return await fail(job, error: error, outcome: settings.retry.outcome(for: job, error: NoHandler(), now: clock.nowMillis))
         }
         let ending = await withTaskGroup(of: Ending.self) { group in
             group.addTask {
@@ -120,26 +145,29 @@ public final class JobWorker: Service, Sendable {
         case .finished(.none):
             await record(job, "succeeded", since: started)
             let (owner, now) = (self.owner, clock.nowMillis)
-            await settle(job) { try await $0.jobs.complete(id: job.id, owner: owner, now: now) }
+            return await settle(job, claimingNext: true) { try await $0.jobs.complete(id: job.id, owner: owner, now: now) }
         case .finished(.some(let error)):
             if error is CancellationError, isStopping {
                 await release(job)
-                return
+                return nil
             }
             if let deferral = error as? JobDeferral {
                 await record(job, "deferred", since: started)
                 let (owner, now) = (self.owner, clock.nowMillis)
-                await settle(job) { try await $0.jobs.postpone(id: job.id, owner: owner, until: deferral.until, now: now) }
-                return
+                return await settle(job, claimingNext: true) {
+                    try await $0.jobs.postpone(id: job.id, owner: owner, until: deferral.until, now: now)
+                }
             }
             let outcome = settings.retry.outcome(for: job, error: error, now: clock.nowMillis, schedule: handler.retrySchedule)
             await record(job, Self.name(outcome), since: started)
-            await fail(job, error: String(describing: error), outcome: outcome)
+            return await fail(job, error: String(describing: error), outcome: outcome)
         case .leaseLost:
             logger.warning("lost the lease of job \(job.id) (\(job.kind)); another worker has it",
                            metadata: ["component": "jobs"])
+            return nil
         case .released:
             logger.notice("released job \(job.id) (\(job.kind)) at shutdown", metadata: ["component": "jobs"])
+            return nil
         }
     }
 
@@ -174,28 +202,50 @@ public final class JobWorker: Service, Sendable {
 
     private func release(_ job: Job) async {
         let (owner, now) = (self.owner, clock.nowMillis)
-        await settle(job) { try await $0.jobs.release(id: job.id, owner: owner, now: now) }
+        await settle(job, claimingNext: false) { try await $0.jobs.release(id: job.id, owner: owner, now: now) }
     }
 
-    private func fail(_ job: Job, error: String, outcome: JobFailureOutcome) async {
+    private func fail(_ job: Job, error: String, outcome: JobFailureOutcome) async -> Job? {
         let (owner, now) = (self.owner, clock.nowMillis)
         if case .retry = outcome {} else {
             logger.warning("job \(job.id) (\(job.kind)) \(Self.name(outcome)): \(error)", metadata: ["component": "jobs"])
         }
-        await settle(job) { try await $0.jobs.fail(id: job.id, owner: owner, error: error, outcome: outcome, now: now) }
+        return await settle(job, claimingNext: true) {
+            try await $0.jobs.fail(id: job.id, owner: owner, error: error, outcome: outcome, now: now)
+        }
     }
 
     /// Runs one lease-checked state change; a refusal means another worker re-claimed the job after our lease expired.
-    private func settle(_ job: Job, _ change: @escaping @Sendable (any Repositories) async throws -> Bool) async {
+    /// With `claimingNext` (and unless shutdown has begun) the same transaction claims the slot's next due job, which
+    /// it returns: one commit where a claim of its own would take another. The claim needs no `hasDue` read first:
+    /// a slot gets here only from a busy queue, and the change is a write anyway.
+    @discardableResult
+    private func settle(_ job: Job, claimingNext: Bool,
+                        _ change: @escaping @Sendable (any Repositories) async throws -> Bool) async -> Job? {
+        let store = self.store
+        let claim = claimingNext && !isStopping
+        let (owner, lease, kinds) = (self.owner, settings.leaseMillis, settings.kinds)
+        let now = clock.nowMillis
         do {
-            let store = self.store
-            let held = try await Task { try await store.write(change) }.value
+            // In its own task: cancelling the caller must not interrupt a write midway.
+            let (held, next) = try await Task {
+                try await store.write { repos -> (Bool, Job?) in
+                    let held = try await change(repos)
+                    guard claim else { return (held, nil) }
+                    return (held, try await repos.jobs.claim(owner: owner, limit: 1, now: now, leaseMillis: lease, kinds: kinds)
+                        .first)
+                }
+            }.value
             if !held {
                 logger.warning("job \(job.id) (\(job.kind)): lease no longer held; outcome not recorded",
                                metadata: ["component": "jobs"])
             }
+            return next
         } catch {
+            // The outcome matters more than the next claim: once more on its own (the poll claims later).
+            if claim { return await settle(job, claimingNext: false, change) }
             logger.error("recording the outcome of job \(job.id) failed: \(error)", metadata: ["component": "jobs"])
+            return nil
         }
     }
 

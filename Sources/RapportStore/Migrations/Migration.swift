@@ -39,6 +39,7 @@ public enum Migrations {
         runtimeUpkeep0016,
         surveys0017,
         surveyResponses0018,
+        jobsClaimOrder0019,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

@@ -39,22 +39,51 @@ struct SQLJobRepository: JobRepository {
     }
 
     func claim(owner: String, limit: Int, now: Int64, leaseMillis: Int64, kinds: [String]?) async throws -> [Job] {
-        let lock = db.isPostgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let rows = try await db.raw(Self.claimQuery(owner: owner, limit: limit, now: now, leaseMillis: leaseMillis,
+                                                    kinds: kinds, postgres: db.isPostgres)).all().map(Self.job)
+        // RETURNING keeps no order.
+        return rows.sorted { ($0.priority, -$0.runAt, $0.id) > ($1.priority, -$1.runAt, $1.id) }
+    }
+
+    /// The top `limit` of two short lists: queued due jobs read in the claim's order from `jobs_due`, which stops
+    /// after `limit` entries however many are due (one condition `OR` the other would read every due job and sort
+    /// them), and running jobs whose lease expired (few: at most the slots of the workers that died). On PostgreSQL
+    /// each list skips rows other claims hold (`FOR UPDATE SKIP LOCKED`); a row locked in a list but not taken stays
+    /// locked only until this statement's transaction ends. `kinds` narrows both lists (`rapport import` runs only
+    /// `import.run`).
+    static func claimQuery(owner: String, limit: Int, now: Int64, leaseMillis: Int64, kinds: [String]? = nil,
+                           postgres: Bool) -> SQLQueryString {
+        let count = String(max(1, limit))
+        let lock = postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        // SQLite: `+run_at` keeps its planner off the (state, run_at) range of `jobs_claim`, which would need the sort.
+        let runAt = postgres ? "run_at" : "+run_at"
         var sql: SQLQueryString = """
             UPDATE jobs SET state = 'running', lease_owner = \(bind: owner), lease_expires_at = \(bind: now + leaseMillis),
                 attempts = attempts + 1, updated_at = \(bind: now)
             WHERE id IN (
-                SELECT id FROM jobs
-                WHERE ((state = 'queued' AND run_at <= \(bind: now)) OR (state = 'running' AND lease_expires_at < \(bind: now)))
+                SELECT id FROM (
+                    SELECT id, priority, run_at FROM (
+                        SELECT id, priority, run_at FROM jobs WHERE state = 'queued' AND \(unsafeRaw: runAt) <= \(bind: now)
             """
-        Self.only(&sql, kinds, postgres: db.isPostgres)
+        only(&sql, kinds, postgres: postgres)
         sql.appendInterpolation(unsafeRaw: """
-             ORDER BY priority DESC, run_at LIMIT \(max(1, limit))\(lock))
-            RETURNING \(Self.columns)
+
+                        ORDER BY priority DESC, run_at LIMIT \(count)\(lock)) AS due
+                    UNION ALL
+                    SELECT id, priority, run_at FROM (
+                        SELECT id, priority, run_at FROM jobs WHERE state = 'running' AND lease_expires_at
             """)
-        let rows = try await db.raw(sql).all().map(Self.job)
-        // RETURNING keeps no order.
-        return rows.sorted { ($0.priority, -$0.runAt, $0.id) > ($1.priority, -$1.runAt, $1.id) }
+        sql.appendInterpolation(unsafeRaw: " < ")
+        sql.appendInterpolation(bind: now)
+        only(&sql, kinds, postgres: postgres)
+        sql.appendInterpolation(unsafeRaw: """
+
+                        ORDER BY priority DESC, run_at LIMIT \(count)\(lock)) AS expired
+                ) AS candidates
+                ORDER BY priority DESC, run_at LIMIT \(count))
+            RETURNING \(columns)
+            """)
+        return sql
     }
 
     func hasDue(now: Int64, kinds: [String]?) async throws -> Bool {
