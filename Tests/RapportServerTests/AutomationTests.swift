@@ -72,9 +72,10 @@ struct AutomationTests {
         }
     }
 
-    static func run(configure: (inout AppConfig) -> Void = { _ in },
+    /// With `iso`, the test clock starts at that instant (else now).
+    static func run(at iso: String? = nil, configure: (inout AppConfig) -> Void = { _ in },
                     _ body: @escaping @Sendable (Env) async throws -> Void) async throws {
-        let clock = ManualClock(millis: Date().millisSince1970)
+        let clock = iso.map { ManualClock($0) } ?? ManualClock(millis: Date().millisSince1970)
         try await TestApp.withRuntime(configure: { $0.webhookAllowPrivateNetworks = true; configure(&$0) }, clock: clock.wall) { runtime in
             let services = runtime.services
             let app = Application(router: try await buildRouter(services: services), logger: runtime.logger)

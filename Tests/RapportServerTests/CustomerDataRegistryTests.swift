@@ -133,6 +133,16 @@ struct CustomerDataRegistryTests {
                                                       json: ["customer_id": id, "answers": ["score": 9]])
                 #expect(answered.status == .created, "\(answered.text)")
             }
+            // An invitation to each, with a link (stored directly: this test is about the rows, not the sending).
+            try await services.core.store.write { repos in
+                for id in [survivor, merged] {
+                    let invitation = SurveyInvitation(id: services.core.ids.next(), workspaceId: workspaceId, surveyId: surveyId,
+                                                      customerId: id, status: .sent, source: "api", sendAt: now, sentAt: now,
+                                                      createdAt: now, updatedAt: now)
+                    try await repos.surveyInvitations.insert(invitation)
+                    try await repos.surveyInvitations.addToken(hash: "hash-\(id)", invitation: invitation, at: now)
+                }
+            }
             try await JobWorkerTests.eventually("both orders have automation runs") {
                 try await ws.http.get("/api/v1/automation/rules/\(ruleId)/runs", key: ws.fixture.adminKey).data.count == 2
             }

@@ -206,4 +206,54 @@ struct SurveyPageTests {
         html = web.render(SurveyPage(survey: survey, responses: Page(items: [], nextCursor: nil), canManage: true, flash: nil))
         #expect(!html.contains("<form"), "a closed survey has no moves")
     }
+
+    @Test func theInvitationSummaryNamesWhyInvitationsWereHeldBackAndAgentsCanInviteASegment() async throws {
+        let web = try await WebRenderer.load()
+        let definition = try SurveyDefinition.parse(languages: ["en"], questions: [["id": "score", "type": "nps", "text": "How likely?"]])
+        let survey = Survey(id: "s1", workspaceId: "w1", name: "NPS", status: .active, definition: definition, createdBy: nil,
+                            createdAt: 0, updatedAt: 0)
+        let segment = Segment(id: "g1", workspaceId: "w1", name: "VIP <gold>", description: nil, rule: .all([]), createdAt: 0, updatedAt: 0)
+        let counts = (byStatus: ["sent": 4, "suppressed": 3, "responded": 2], byReason: ["recontact_period": 2, "no_consent": 1])
+        var html = web.render(SurveyPage(survey: survey, responses: Page(items: [], nextCursor: nil), canManage: false, flash: nil,
+                                         invitationCounts: counts, canInvite: true, segments: [segment]))
+        #expect(html.contains("4 sent · 3 suppressed (1 no consent, 2 recontact period) · 2 responded"), "\(html)")
+        #expect(html.contains(#"action="/surveys/s1/invite""#) && html.contains("VIP &lt;gold&gt;"))
+        html = web.render(SurveyPage(survey: survey, responses: Page(items: [], nextCursor: nil), canManage: false, flash: nil,
+                                     canInvite: false, segments: [segment]))
+        #expect(html.contains("No invitations yet.") && !html.contains("invite-form"), "analysts cannot invite")
+    }
+
+    @Test func theHostedPageProposesTheLinkedScoreAndShowsTheFollowUpInTheCustomersLanguage() async throws {
+        let web = try await WebRenderer.load()
+        let definition = try SurveyDefinition.parse(languages: ["en", "fr"], questions: [
+            ["id": "score", "type": "nps", "required": true, "text": ["en": "How likely?", "fr": "Quelle probabilité ?"],
+             "low_label": ["en": "Not likely", "fr": "Peu probable"], "high_label": ["en": "Very likely", "fr": "Très probable"]],
+            ["id": "reason", "type": "text", "text": ["en": "Why?", "fr": "Pourquoi ?"],
+             "show_if": ["question": "score", "band": ["detractor"]]],
+        ])
+        var state = SurveyPageState(workspaceName: "Acme <Co>", surveyName: "After your ticket", definition: definition,
+                                    language: "fr", answers: [:], questions: definition.visibleQuestions(answers: [:]),
+                                    stage: .asking, proposedScore: 4, saved: false)
+        var html = web.render(TakeSurveyPage(state: state, actionURL: "/s/tok"))
+        #expect(html.contains(#"<html lang="fr">"#) && html.contains("Quelle probabilité ?") && html.contains("Peu probable"))
+        #expect(html.contains(#"value="4" checked"#) && html.contains("survey-confirm") && html.contains("Acme &lt;Co&gt;"))
+        #expect(html.contains(#"<legend>"#) && html.contains(#"<label for="a_score_10">10</label>"#), "each score is a labelled radio")
+        #expect(!html.contains("Pourquoi ?"), "the follow-up waits for a detractor's score")
+
+        state.answers = ["score": 4]
+        state.questions = definition.visibleQuestions(answers: state.answers)
+        state.proposedScore = nil
+        state.saved = true
+        html = web.render(TakeSurveyPage(state: state, actionURL: "/s/tok"))
+        #expect(html.contains("Pourquoi ?") && html.contains("survey-saved") && !html.contains("survey-confirm"))
+
+        state.stage = .finished(editableUntil: 1_764_608_709_250)
+        html = web.render(TakeSurveyPage(state: state, actionURL: "/s/tok"))
+        #expect(html.contains("survey-thanks") && html.contains(#"href="/s/tok?edit=1""#) && !html.contains("<form"))
+        html = web.render(TakeSurveyPage(state: state, actionURL: "/s/tok", editing: true))
+        #expect(html.contains("<form") && html.contains(#"value="4" checked"#), "editing shows the answers given")
+        state.stage = .closed
+        html = web.render(TakeSurveyPage(state: state, actionURL: "/s/tok"))
+        #expect(html.contains("survey-closed") && !html.contains("<form"))
+    }
 }

@@ -54,6 +54,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case automationRuleResumed = "automation_rule.resumed"
     case automationRuleDeleted = "automation_rule.deleted"
     case surveyCreated = "survey.created"
+    case surveyContactRulesChanged = "survey.contact_rules_changed"
     case surveyUpdated = "survey.updated"
     case surveyActivated = "survey.activated"
     case surveyPaused = "survey.paused"

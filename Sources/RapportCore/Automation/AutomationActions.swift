@@ -25,6 +25,13 @@ struct AutomationActions {
                 if let problem = try await outbox.problem(in: repos, workspaceId: rule.workspaceId, customerId: run.customerId) {
                     return "actions[\(index)]: \(problem)"
                 }
+            case .sendSurvey(let surveyId):
+                guard let survey = try await repos.surveys.find(workspaceId: rule.workspaceId, id: surveyId) else {
+                    return "actions[\(index)]: the survey \(surveyId) no longer exists"
+                }
+                guard survey.status == .active else {
+                    return "actions[\(index)]: the survey \(survey.name) is \(survey.status.rawValue), not active"
+                }
             case .setTrait, .addNote: break
             }
         }
@@ -65,6 +72,12 @@ struct AutomationActions {
                 _ = try await outbox.queue(in: repos, EmailOutbox.Request(
                     workspaceId: rule.workspaceId, customerId: run.customerId, to: nil, purpose: purpose,
                     templateId: template.id, content: template.content, data: .object(data), source: "automation"))
+            case .sendSurvey(let surveyId):
+                guard let survey = try await repos.surveys.find(workspaceId: rule.workspaceId, id: surveyId) else { continue }
+                // Sent now (the rule's delay has passed), under the contact rules, which the send job applies.
+                _ = try await SurveyInvitationService.schedule(
+                    in: repos, deps: deps, survey: survey, customerId: run.customerId,
+                    attributes: SurveyInvitationService.attributes(fromTrigger: run.trigger), source: "automation", sendAt: now)
             }
         }
         try await writer.flush()

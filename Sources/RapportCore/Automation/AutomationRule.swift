@@ -59,19 +59,11 @@ public struct AutomationRule: Sendable, Equatable {
         }
         if let raw = fields["trigger"] { trigger = try RuleTrigger.parse(raw) }
         if let raw = fields["condition"] { condition = try raw.isNull ? nil : SegmentRule.parse(raw, path: "condition", allowSegments: true) }
-        if let raw = fields["delay_seconds"] { delaySeconds = try Self.integer(raw, "delay_seconds", 0...Self.maxDelaySeconds) }
+        if let raw = fields["delay_seconds"] { delaySeconds = try Validation.integer(raw, "delay_seconds", 0...Self.maxDelaySeconds) }
         if let raw = fields["actions"] { actions = try RuleAction.parseList(raw) }
-        if let raw = fields["max_runs_per_customer"] { maxRunsPerCustomer = try Self.integer(raw, "max_runs_per_customer", 1...1_000) }
-        if let raw = fields["customer_window_hours"] { customerWindowHours = try Self.integer(raw, "customer_window_hours", 1...8_760) }
-        if let raw = fields["max_runs_per_hour"] { maxRunsPerHour = try Self.integer(raw, "max_runs_per_hour", 1...100_000) }
-    }
-
-    static func integer(_ raw: JSONValue, _ field: String, _ range: ClosedRange<Int>) throws(RapportError) -> Int {
-        guard let number = raw.numberValue, number == number.rounded(), number >= Double(range.lowerBound),
-              number <= Double(range.upperBound) else {
-            throw RapportError.invalid(field, "\(field) must be a whole number from \(range.lowerBound) to \(range.upperBound).")
-        }
-        return Int(number)
+        if let raw = fields["max_runs_per_customer"] { maxRunsPerCustomer = try Validation.integer(raw, "max_runs_per_customer", 1...1_000) }
+        if let raw = fields["customer_window_hours"] { customerWindowHours = try Validation.integer(raw, "customer_window_hours", 1...8_760) }
+        if let raw = fields["max_runs_per_hour"] { maxRunsPerHour = try Validation.integer(raw, "max_runs_per_hour", 1...100_000) }
     }
 }
 

@@ -133,6 +133,13 @@ public struct AutomationService: Sendable {
                 guard try await repos.emails.template(workspaceId: rule.workspaceId, id: templateId) != nil else {
                     throw RapportError.invalid("actions[\(index)].template_id", "No email template with that id exists in this workspace.")
                 }
+            case .sendSurvey(let surveyId):
+                guard let survey = try await repos.surveys.find(workspaceId: rule.workspaceId, id: surveyId) else {
+                    throw RapportError.invalid("actions[\(index)].survey_id", "No survey with that id exists in this workspace.")
+                }
+                guard survey.status == .active || survey.status == .paused else {
+                    throw RapportError.invalid("actions[\(index)].survey_id", "The survey is \(survey.status.rawValue); a rule can send an active survey.")
+                }
             case .setTrait, .addNote: break
             }
         }

@@ -14,12 +14,17 @@ public enum RuleAction: Sendable, Equatable {
     /// Emails the customer a workspace template through the outbox (docs/email.md): under `purpose` the consent check
     /// and an unsubscribe link apply; the trigger's properties are the template's `data`.
     case sendEmail(templateId: String, purpose: String?)
+    /// Invites the customer to an active survey (docs/surveys.md): the invitation is sent at once (after the rule's
+    /// delay) under the contact rules, and carries the trigger's properties (agent, team, channel, touchpoint, ticket
+    /// or order id…) onto the response as its attributes.
+    case sendSurvey(surveyId: String)
 
     public enum Kind: String, Sendable, CaseIterable {
         case setTrait = "set_trait"
         case addNote = "add_note"
         case webhook
         case sendEmail = "send_email"
+        case sendSurvey = "send_survey"
     }
 
     public var kind: Kind {
@@ -28,6 +33,7 @@ public enum RuleAction: Sendable, Equatable {
         case .addNote: .addNote
         case .webhook: .webhook
         case .sendEmail: .sendEmail
+        case .sendSurvey: .sendSurvey
         }
     }
 
@@ -92,6 +98,12 @@ public enum RuleAction: Sendable, Equatable {
                 purpose = try ContactPolicy.validName(text, field: "\(path).purpose")
             }
             return .sendEmail(templateId: id.lowercased(), purpose: purpose)
+        case .sendSurvey:
+            try only(["survey_id"])
+            guard let id = fields["survey_id"]?.stringValue, IDGenerator.isUUID(id) else {
+                throw RapportError.invalid("\(path).survey_id", "\(path).survey_id must be a survey id.")
+            }
+            return .sendSurvey(surveyId: id.lowercased())
         }
     }
 
@@ -101,6 +113,7 @@ public enum RuleAction: Sendable, Equatable {
         case .addNote(let text): ["type": "add_note", "text": .string(text)]
         case .webhook(let id): ["type": "webhook", "endpoint_id": .string(id)]
         case .sendEmail(let id, let purpose): ["type": "send_email", "template_id": .string(id), "purpose": JSONValue(purpose)]
+        case .sendSurvey(let id): ["type": "send_survey", "survey_id": .string(id)]
         }
     }
 
@@ -110,6 +123,7 @@ public enum RuleAction: Sendable, Equatable {
         case .addNote: "Add a timeline note"
         case .webhook(let id): "Webhook to \(id)"
         case .sendEmail(let id, let purpose): "Email template \(id)" + (purpose.map { " (\($0))" } ?? "")
+        case .sendSurvey(let id): "Survey \(id)"
         }
     }
 }

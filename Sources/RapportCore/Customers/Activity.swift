@@ -45,4 +45,7 @@ public enum ActivityKind: String, Sendable, Codable, CaseIterable {
     case webhook
     /// A completed survey response (properties: `response_id`, `survey_id`, `score`, `band`, `answers`, `attributes`).
     case surveyResponse = "survey_response"
+    /// A survey invitation the contact rules held back (properties: `invitation_id`, `survey_id`, `reason`, `message`);
+    /// a sent one shows as its email.
+    case surveyInvitation = "survey_invitation"
 }

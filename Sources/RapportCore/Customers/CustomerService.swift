@@ -188,7 +188,7 @@ public struct CustomerService: Sendable {
         let profile = try await profile(principal, id: id)
         let workspaceId = principal.workspaceId
         let customerId = profile.customer.id
-        let (activities, orders, history, segments, emails, wanted, runs, responses) = try await deps.store.read { repos in
+        let (activities, orders, history, segments, emails, wanted, runs, responses, invitations) = try await deps.store.read { repos in
             var all: [Activity] = []
             var cursor: String?
             repeat {
@@ -211,7 +211,9 @@ public struct CustomerService: Sendable {
             } while emailCursor != nil
             let runs = try await repos.automation.runs(workspaceId: workspaceId, customerId: customerId)
             let responses = try await repos.surveyResponses.forCustomer(workspaceId: workspaceId, customerId: customerId)
-            return (all, orders.items, history, segments, emails, repos.customers.exportSections, runs, responses)
+            let invitations = try await repos.surveyInvitations.list(workspaceId: workspaceId, surveyId: nil, customerId: customerId,
+                                                                     status: nil, page: PageRequest(limit: 100_000)).items
+            return (all, orders.items, history, segments, emails, repos.customers.exportSections, runs, responses, invitations)
         }
         let sections: [String: JSONValue] = [
             "identifiers": .array(profile.identifiers.map { $0.json }),
@@ -229,6 +231,7 @@ public struct CustomerService: Sendable {
             "emails": .array(emails.map(\.exportJSON)),
             "automation_runs": .array(runs.map(\.exportJSON)),
             "survey_responses": .array(responses.map { $0.summary(surveyName: nil) }),
+            "survey_invitations": .array(invitations.map(\.exportJSON)),
         ]
         var document: [String: JSONValue] = [
             "customer": profile.customer.exportJSON, "exported_at": .string(Timestamp.iso8601(deps.clock.nowMillis)),

@@ -62,4 +62,13 @@ public enum Validation {
         }
         return value
     }
+
+    /// A JSON number that is a whole number within `range`; the error names `field`.
+    public static func integer(_ raw: JSONValue, _ field: String, _ range: ClosedRange<Int>) throws(RapportError) -> Int {
+        guard let number = raw.numberValue, number == number.rounded(), number >= Double(range.lowerBound),
+              number <= Double(range.upperBound) else {
+            throw RapportError.invalid(field, "\(field) must be a whole number from \(range.lowerBound) to \(range.upperBound).")
+        }
+        return Int(number)
+    }
 }

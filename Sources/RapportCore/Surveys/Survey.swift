@@ -24,16 +24,23 @@ public struct SurveySettings: Sendable, Equatable {
     public var minDaysBetween: Int?
     /// How long after finishing a response the customer may still change it (hours; 0: never).
     public var editWindowHours: Int
+    /// Days after an email invitation (and after each reminder) to remind someone who has not answered; nil: never.
+    public var reminderAfterDays: Int?
+    /// At most this many reminders per invitation.
+    public var maxReminders: Int
 
     public static let defaultEditWindowHours = 24
 
-    public init(oncePerPerson: Bool = false, minDaysBetween: Int? = nil, editWindowHours: Int = SurveySettings.defaultEditWindowHours) {
+    public init(oncePerPerson: Bool = false, minDaysBetween: Int? = nil, editWindowHours: Int = SurveySettings.defaultEditWindowHours,
+                reminderAfterDays: Int? = nil, maxReminders: Int = 1) {
         self.oncePerPerson = oncePerPerson
         self.minDaysBetween = minDaysBetween
         self.editWindowHours = editWindowHours
+        self.reminderAfterDays = reminderAfterDays
+        self.maxReminders = maxReminders
     }
 
-    static let keys: Set<String> = ["once_per_person", "min_days_between", "edit_window_hours"]
+    static let keys: Set<String> = ["once_per_person", "min_days_between", "edit_window_hours", "reminder_after_days", "max_reminders"]
 
     /// Applies the given fields; errors name `settings.<field>`.
     mutating func apply(_ raw: JSONValue) throws(RapportError) {
@@ -48,16 +55,23 @@ public struct SurveySettings: Sendable, Equatable {
             oncePerPerson = flag
         }
         if let value = fields["min_days_between"] {
-            minDaysBetween = value.isNull ? nil : try AutomationRule.integer(value, "settings.min_days_between", 1...3_650)
+            minDaysBetween = value.isNull ? nil : try Validation.integer(value, "settings.min_days_between", 1...3_650)
         }
         if let value = fields["edit_window_hours"] {
-            editWindowHours = try AutomationRule.integer(value, "settings.edit_window_hours", 0...8_760)
+            editWindowHours = try Validation.integer(value, "settings.edit_window_hours", 0...8_760)
+        }
+        if let value = fields["reminder_after_days"] {
+            reminderAfterDays = value.isNull ? nil : try Validation.integer(value, "settings.reminder_after_days", 1...60)
+        }
+        if let value = fields["max_reminders"] {
+            maxReminders = try Validation.integer(value, "settings.max_reminders", 1...3)
         }
     }
 
     public var json: JSONValue {
         ["once_per_person": .bool(oncePerPerson), "min_days_between": JSONValue(minDaysBetween),
-         "edit_window_hours": JSONValue(editWindowHours)]
+         "edit_window_hours": JSONValue(editWindowHours), "reminder_after_days": JSONValue(reminderAfterDays),
+         "max_reminders": JSONValue(maxReminders)]
     }
 
     public static func parse(stored: JSONValue) -> SurveySettings {

@@ -118,7 +118,7 @@ public struct SurveyDefinition: Sendable, Equatable {
         }
         if let raw = fields["max"], !raw.isNull {
             guard type == .rating else { throw RapportError.invalid("\(path).max", "Only rating questions have a max.") }
-            question.ratingMax = try AutomationRule.integer(raw, "\(path).max", 3...10)
+            question.ratingMax = try Validation.integer(raw, "\(path).max", 3...10)
         } else if type == .rating {
             question.ratingMax = 5
         }

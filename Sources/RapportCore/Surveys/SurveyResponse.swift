@@ -77,6 +77,8 @@ public protocol SurveyResponseRepository: Sendable {
     func insert(_ response: SurveyResponse) async throws
     func update(_ response: SurveyResponse) async throws
     func find(workspaceId: String, id: String) async throws -> SurveyResponse?
+    /// The response to an invitation (at most one).
+    func find(workspaceId: String, invitationId: String) async throws -> SurveyResponse?
     /// Every response of one customer, oldest first (an export).
     func forCustomer(workspaceId: String, customerId: String) async throws -> [SurveyResponse]
     /// Newest first.

@@ -25,7 +25,7 @@ public struct SurveyResponseService: Sendable {
         }
         var versionNumber = survey.version
         if let raw = fields["version"], !raw.isNull {
-            versionNumber = try AutomationRule.integer(raw, "version", 1...survey.version)
+            versionNumber = try Validation.integer(raw, "version", 1...survey.version)
         }
         let workspaceId = principal.workspaceId, wanted = versionNumber
         let definition: SurveyDefinition
@@ -82,6 +82,12 @@ public struct SurveyResponseService: Sendable {
         try await repos.surveyResponses.insert(response)
         try await repos.surveys.publish(workspaceId: response.workspaceId, surveyId: response.surveyId, version: response.version)
         guard response.status == .completed else { return }
+        try await completed(response, surveyName: surveyName, in: repos, deps: deps)
+    }
+
+    /// What follows a response's completion, once (when it is stored completed, or a partial one is finished): the
+    /// timeline entry and the webhook event.
+    static func completed(_ response: SurveyResponse, surveyName: String, in repos: any Repositories, deps: CoreDependencies) async throws {
         let summary = response.summary(surveyName: surveyName)
         if let customerId = response.customerId {
             let now = deps.clock.nowMillis

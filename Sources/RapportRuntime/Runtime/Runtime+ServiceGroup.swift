@@ -30,6 +30,8 @@ extension Runtime {
             HousekeepingHandler(Housekeeping(store: services.core.store, clock: services.core.clock, retention: config.retention)),
             ImportRunHandler(services.imports),
             ImportSweepHandler(services.imports),
+            SurveySendHandler(services.surveyInvitations),
+            SurveyRemindHandler(services.surveyInvitations),
         ]
     }
 

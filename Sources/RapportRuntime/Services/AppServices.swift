@@ -31,6 +31,9 @@ public struct AppServices: Sendable {
     public let automation: AutomationService
     public let surveys: SurveyService
     public let surveyResponses: SurveyResponseService
+    public let surveyInvitations: SurveyInvitationService
+    /// The hosted survey page's answers, by token.
+    public let surveyTaking: SurveyTaking
     public let urlGuard: any OutboundURLGuard
 
     public init(config: AppConfig, database: DatabaseClient, clock: WallClock = .system) {
@@ -60,5 +63,7 @@ public struct AppServices: Sendable {
         self.automation = AutomationService(core)
         self.surveys = SurveyService(core)
         self.surveyResponses = SurveyResponseService(core)
+        self.surveyInvitations = SurveyInvitationService(core, outbox: emails.outbox, publicURL: config.emailSettings.publicURL)
+        self.surveyTaking = SurveyTaking(core)
     }
 }

@@ -65,6 +65,7 @@ public func buildRouter(services: AppServices, web: WebRenderer) throws -> Route
     api.addEmailRoutes(emails: services.emails, smtpSettings: services.smtpSettings, smtpTest: services.smtpTest)
     api.addAutomationRoutes(automation: services.automation)
     api.addSurveyRoutes(surveys: services.surveys, responses: services.surveyResponses)
+    api.addSurveyInvitationRoutes(invitations: services.surveyInvitations)
     table.set(RouteTable(router.routes))
     return router
 }
@@ -76,6 +77,7 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
     let signIn = SignInPages(access: services.access, workspaces: services.workspaces, web: web, cookies: cookies)
     signIn.add(to: router)
     UnsubscribePages(emails: services.emails, web: web).add(to: router)
+    TakeSurveyPages(taking: services.surveyTaking, web: web, clock: services.core.clock).add(to: router)
     let session = router.group().add(middleware: WebSessionMiddleware(access: services.access, workspaces: services.workspaces))
     let pages = PageResponder(web: web, access: services.access)
     signIn.addSignedIn(to: session)
@@ -87,7 +89,8 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
     ImportPages(imports: services.imports, pages: pages).add(to: session)
     JobPages(jobs: services.jobs, pages: pages).add(to: session)
     WebhookPages(webhooks: services.webhooks, pages: pages).add(to: session)
-    SurveyPages(surveys: services.surveys, responses: services.surveyResponses, pages: pages).add(to: session)
+    SurveyPages(surveys: services.surveys, responses: services.surveyResponses, invitations: services.surveyInvitations,
+                segments: services.segments, pages: pages).add(to: session)
     EmailPages(emails: services.emails, smtpSettings: services.smtpSettings, smtpTest: services.smtpTest,
                ratePerMinute: services.config.emailRatePerMinute, pages: pages).add(to: session)
     AutomationPages(automation: services.automation, webhooks: services.webhooks, emails: services.emails, pages: pages)

@@ -9,11 +9,14 @@ import RapportWeb
 struct SurveyPages: Sendable {
     let surveys: SurveyService
     let responses: SurveyResponseService
+    let invitations: SurveyInvitationService
+    let segments: SegmentService
     let pages: PageResponder
 
     static let notices = [
         "created": "The survey is a draft: activate it to start asking.", "activate": "The survey is active.",
         "pause": "The survey is paused: it sends nothing new.", "close": "The survey is closed for good.",
+        "invite": "The invitations are scheduled; each is sent or held back by the contact rules in a moment.",
     ]
 
     func add(to group: RouterGroup<AppRequestContext>) {
@@ -34,12 +37,19 @@ struct SurveyPages: Sendable {
         group.get("/surveys/:survey_id") { request, context in
             let principal = try context.requirePrincipal()
             let id = try context.id("survey_id", of: "survey")
-            let survey = try await surveys.get(principal, id: id)
-            let page = try await responses.list(principal, query: SurveyResponseQuery(surveyId: id), page: try request.pageRequest())
-            let model = SurveyPage(survey: survey, responses: page,
-                                   canManage: principal.role.satisfies(Permission.manageWorkspace.leastRole),
-                                   flash: notice(request), timeZone: principal.displayZone)
-            return try await pages.html(model, for: principal)
+            return try await surveyPage(principal, id: id, request: request, flash: notice(request), error: nil)
+        }
+        group.post("/surveys/:survey_id/invite") { request, context in
+            let (principal, form) = try await context.signedInForm(request)
+            let id = try context.id("survey_id", of: "survey")
+            do {
+                _ = try await invitations.invite(principal, surveyId: id, customerIds: nil, segmentId: form["segment_id"] ?? "",
+                                                 attributes: nil, delaySeconds: 0)
+                return Redirect.to(WebURL.survey(id, done: "invite"))
+            } catch let error as RapportError where error.kind == .validation || error.kind == .conflict {
+                return try await surveyPage(principal, id: id, request: request, flash: nil, error: error.message,
+                                            status: error.kind == .validation ? .unprocessableContent : .conflict)
+            }
         }
         for (action, status) in [("activate", SurveyStatus.active), ("pause", .paused), ("close", .closed)] {
             group.post("/surveys/:survey_id/\(action)") { request, context in
@@ -49,6 +59,21 @@ struct SurveyPages: Sendable {
                 return Redirect.to(WebURL.survey(id, done: action))
             }
         }
+    }
+
+    private func surveyPage(_ principal: Principal, id: String, request: Request, flash: String?, error: String?,
+                            status: HTTPResponse.Status = .ok) async throws -> Response {
+        let survey = try await surveys.get(principal, id: id)
+        let cursor = request.method == .get ? try request.pageRequest() : PageRequest()
+        let page = try await responses.list(principal, query: SurveyResponseQuery(surveyId: id), page: cursor)
+        let canInvite = principal.role.satisfies(Permission.writeData.leastRole)
+        let segmentList = canInvite ? try await segments.list(principal, page: PageRequest(limit: PageRequest.maxLimit)).items : []
+        let model = SurveyPage(survey: survey, responses: page,
+                               canManage: principal.role.satisfies(Permission.manageWorkspace.leastRole),
+                               flash: flash, timeZone: principal.displayZone,
+                               invitationCounts: try await invitations.stats(principal, surveyId: id), canInvite: canInvite,
+                               segments: segmentList, error: error)
+        return try await pages.html(model, for: principal, status: status)
     }
 
     private func notice(_ request: Request) -> String? {

@@ -90,6 +90,11 @@ enum CustomerDataTables {
         // The person's survey answers: they follow the person to the survivor (their scores count once), are theirs
         // to see in an export, and an erasure deletes them.
         Table("survey_responses", merge: .reassign, erase: .delete, export: .section("survey_responses")),
+        // Every ask of the person (sent or suppressed, with why) and the links' token hashes: they follow the person
+        // to the survivor (so the contact rules count the merged asks), and an erasure deletes them.
+        Table("survey_invitations", merge: .reassign, erase: .delete, export: .section("survey_invitations")),
+        Table("survey_invitation_tokens", merge: .reassign, erase: .delete,
+              export: .derived("hashes of the links in the person's survey invitations")),
         Table("customer_merges", customerColumns: ["survivor_id", "merged_id"], merge: .keep, erase: .delete,
               export: .section("merges")),
     ]

@@ -37,6 +37,13 @@ struct SQLSurveyResponseRepository: SurveyResponseRepository {
             """).first().map(Self.response)
     }
 
+    func find(workspaceId: String, invitationId: String) async throws -> SurveyResponse? {
+        try await db.raw("""
+            SELECT \(unsafeRaw: Self.columns) FROM survey_responses
+            WHERE workspace_id = \(bind: workspaceId) AND invitation_id = \(bind: invitationId)
+            """).first().map(Self.response)
+    }
+
     func forCustomer(workspaceId: String, customerId: String) async throws -> [SurveyResponse] {
         try await db.raw("""
             SELECT \(unsafeRaw: Self.columns) FROM survey_responses

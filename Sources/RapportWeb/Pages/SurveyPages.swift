@@ -86,8 +86,33 @@ public struct SurveyPage: PageModel {
     public let responses: [Response]
     public let olderURL: String?
     public let flash: String?
+    /// The invitations at a glance: "4 sent · 1 suppressed (1 recontact period) · 2 responded".
+    public let invitations: String
+    /// Agents and up may invite a segment while the survey is active.
+    public let canInvite: Bool
+    public let inviteURL: String
+    public let segments: [SurveysPage.Option]
+    public let error: String?
 
-    public init(survey: Survey, responses: Page<SurveyResponse>, canManage: Bool, flash: String?, timeZone: TimeZone = DisplayDate.utc) {
+    public init(survey: Survey, responses: Page<SurveyResponse>, canManage: Bool, flash: String?, timeZone: TimeZone = DisplayDate.utc,
+                invitationCounts: (byStatus: [String: Int], byReason: [String: Int]) = ([:], [:]), canInvite: Bool = false,
+                segments: [Segment] = [], error: String? = nil) {
+        var parts: [String] = []
+        for status in SurveyInvitation.Status.allCases {
+            guard let count = invitationCounts.byStatus[status.rawValue], count > 0 else { continue }
+            var part = "\(count) \(status.rawValue)"
+            if status == .suppressed {
+                let reasons = invitationCounts.byReason.sorted { $0.key < $1.key }
+                    .map { "\($0.value) \($0.key.replacingOccurrences(of: "_", with: " "))" }
+                if !reasons.isEmpty { part += " (\(reasons.joined(separator: ", ")))" }
+            }
+            parts.append(part)
+        }
+        invitations = parts.isEmpty ? "No invitations yet." : parts.joined(separator: " · ")
+        self.canInvite = canInvite && survey.status == .active && !segments.isEmpty
+        inviteURL = WebURL.surveyAction(survey.id, "invite")
+        self.segments = segments.map { SurveysPage.Option(value: $0.id, label: $0.name, selected: false) }
+        self.error = error
         let definition = survey.definition
         name = survey.name
         status = survey.status.rawValue
@@ -98,6 +123,9 @@ public struct SurveyPage: PageModel {
         if let days = survey.settings.minDaysBetween { rules.append("at most once every \(days) days per person") }
         rules.append(survey.settings.editWindowHours == 0 ? "answers cannot be changed"
                      : "answers can be changed for \(survey.settings.editWindowHours) hours")
+        if let days = survey.settings.reminderAfterDays {
+            rules.append("a reminder after \(days) days (at most \(survey.settings.maxReminders))")
+        }
         settings = rules.joined(separator: "; ")
         questions = definition.questions.map { question in
             var scale: String?

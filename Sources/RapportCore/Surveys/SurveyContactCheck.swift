@@ -1,0 +1,73 @@
+import Foundation
+
+/// The contact rules an invitation meets when it is due, in one place for every survey and channel: consent for
+/// `surveys` (through `ContactPolicy`), the survey's own limits (once per person, days between), the workspace's
+/// recontact period, then quiet hours in the person's time zone (which only delay). The address checks (suppression
+/// list, no address) belong to the channel and are made by the sender.
+public struct SurveyContactCheck: Sendable {
+    public enum Verdict: Sendable, Equatable {
+        case send
+        /// Inside the person's quiet hours: due again when they end.
+        case wait(until: Int64)
+        case suppress(SurveySuppression, String)
+    }
+
+    public var rules: SurveyContactRules
+    public var settings: SurveySettings
+    public var consent: ContactPolicy.Decision
+    /// When the person was last sent an invitation of any survey, and of this one (other than the one checked).
+    public var lastSentAny: Int64?
+    public var lastSentThisSurvey: Int64?
+    /// The person's time zone, when known (`timezone` trait).
+    public var timeZone: TimeZone?
+
+    public init(rules: SurveyContactRules, settings: SurveySettings, consent: ContactPolicy.Decision, lastSentAny: Int64?,
+                lastSentThisSurvey: Int64?, timeZone: TimeZone?) {
+        self.rules = rules
+        self.settings = settings
+        self.consent = consent
+        self.lastSentAny = lastSentAny
+        self.lastSentThisSurvey = lastSentThisSurvey
+        self.timeZone = timeZone
+    }
+
+    static let dayMillis: Int64 = 86_400_000
+
+    public func verdict(now: Int64) -> Verdict {
+        if !consent.allowed { return .suppress(.noConsent, "No consent for surveys: \(consent.reason).") }
+        if settings.oncePerPerson, let last = lastSentThisSurvey {
+            return .suppress(.oncePerPerson, "This survey asks each person once; they were asked on \(Self.day(last)).")
+        }
+        if let days = settings.minDaysBetween, let last = lastSentThisSurvey, now - last < Int64(days) * Self.dayMillis {
+            return .suppress(.surveyFrequency, "This survey asks one person at most every \(days) days; they were asked on \(Self.day(last)).")
+        }
+        if rules.recontactDays > 0, let last = lastSentAny, now - last < Int64(rules.recontactDays) * Self.dayMillis {
+            return .suppress(.recontactPeriod,
+                             "The workspace asks one person at most every \(rules.recontactDays) days; they were asked on \(Self.day(last)).")
+        }
+        if let end = quietHoursEnd(now: now) { return .wait(until: end) }
+        return .send
+    }
+
+    /// When the quiet hours `now` falls in end, or nil when it falls in none (or the time zone is unknown).
+    public func quietHoursEnd(now: Int64) -> Int64? {
+        guard let zone = timeZone, rules.quietStartHour != rules.quietEndHour else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let date = Date(timeIntervalSince1970: Double(now) / 1_000)
+        let hour = calendar.component(.hour, from: date)
+        let (start, end) = (rules.quietStartHour, rules.quietEndHour)
+        let quiet = start < end ? (hour >= start && hour < end) : (hour >= start || hour < end)
+        guard quiet, let next = calendar.nextDate(after: date, matching: DateComponents(hour: end, minute: 0, second: 0),
+                                                  matchingPolicy: .nextTime) else { return nil }
+        return Int64((next.timeIntervalSince1970 * 1_000).rounded())
+    }
+
+    /// The person's time zone from their `timezone` (or `time_zone`) trait, when it names one Foundation knows.
+    public static func timeZone(of customer: Customer) -> TimeZone? {
+        guard let name = (customer.traits["timezone"] ?? customer.traits["time_zone"])?.stringValue else { return nil }
+        return TimeZone(identifier: name)
+    }
+
+    static func day(_ millis: Int64) -> String { String(Timestamp.iso8601(millis).prefix(10)) }
+}
