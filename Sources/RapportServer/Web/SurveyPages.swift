@@ -38,8 +38,15 @@ struct SurveyPages: Sendable {
             let page = try await responses.list(principal, query: SurveyResponseQuery(surveyId: id), page: try request.pageRequest())
             let model = SurveyPage(survey: survey, responses: page,
                                    canManage: principal.role.satisfies(Permission.manageWorkspace.leastRole),
+                                   canImport: principal.role.satisfies(Permission.writeData.leastRole),
                                    flash: notice(request), timeZone: principal.displayZone)
             return try await pages.html(model, for: principal)
+        }
+        group.get("/surveys/:survey_id/responses.csv") { request, context in
+            let principal = try context.requirePrincipal()
+            let id = try context.id("survey_id", of: "survey")
+            let export = try await responses.export(principal, query: try request.surveyResponseQuery(surveyId: id))
+            return SurveyResponseDownload.response(export, surveyId: id)
         }
         for (action, status) in [("activate", SurveyStatus.active), ("pause", .paused), ("close", .closed)] {
             group.post("/surveys/:survey_id/\(action)") { request, context in
