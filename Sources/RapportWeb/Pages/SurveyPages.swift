@@ -86,8 +86,36 @@ public struct SurveyPage: PageModel {
     public let responses: [Response]
     public let olderURL: String?
     public let flash: String?
+    /// The responses as CSV, and (for agents and up) the import form with its column guide.
+    public let id: String
+    public let exportURL: String
+    public let canImport: Bool
+    public let importColumns: [ImportColumn]
 
-    public init(survey: Survey, responses: Page<SurveyResponse>, canManage: Bool, flash: String?, timeZone: TimeZone = DisplayDate.utc) {
+    /// One column of a responses file: a question's id and the answer it takes.
+    public struct ImportColumn: Sendable {
+        public let name: String
+        public let answer: String
+    }
+
+    public init(survey: Survey, responses: Page<SurveyResponse>, canManage: Bool, canImport: Bool = false, flash: String?,
+                timeZone: TimeZone = DisplayDate.utc) {
+        id = survey.id
+        exportURL = WebURL.surveyResponsesCSV(survey.id)
+        self.canImport = canImport
+        importColumns = survey.definition.questions.map { question in
+            let answer: String
+            if let range = question.scoreRange {
+                answer = "a whole number \(range.lowerBound)–\(range.upperBound)"
+            } else if question.type == .singleChoice {
+                answer = "one of " + question.options.map(\.id).joined(separator: ", ")
+            } else if question.type == .multipleChoice {
+                answer = "some of " + question.options.map(\.id).joined(separator: ", ") + ", separated by ;"
+            } else {
+                answer = "a text"
+            }
+            return ImportColumn(name: question.id, answer: answer + (question.required ? " (required)" : ""))
+        }
         let definition = survey.definition
         name = survey.name
         status = survey.status.rawValue
