@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
-from conftest import Cli, seed_workspace, show
+from conftest import Cli, logged_in_client, seed_workspace, show
 from test_import_jobs import wait_for
 
 SURVEY = {
@@ -68,3 +68,12 @@ def test_historic_responses_are_imported_once_listed_and_exported(start_server, 
     path.write_text(FILE)
     result = cli.run("import", "survey_responses", str(path), "--workspace", "Past NPS", "--survey", survey_id)
     assert "0 imported, 3 rejected of 3 rows" in result.stdout, result.stdout
+
+    # The survey's page offers the import form (with its column guide) and the download, which a signed-in owner gets.
+    browser, _ = logged_in_client(server.base_url, seed.owner_email)
+    page = browser.get(f"/surveys/{survey_id}")
+    assert page.status_code == 200 and "Import responses (CSV)" in page.text, show(page)
+    assert "<code>nps</code>: a whole number 0–10 (required)" in page.text and 'name="survey_id"' in page.text
+    download = browser.get(f"/surveys/{survey_id}/responses.csv")
+    assert download.status_code == 200 and len(list(csv.DictReader(io.StringIO(download.text)))) == 2, show(download)
+
