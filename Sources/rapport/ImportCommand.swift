@@ -6,10 +6,11 @@ import RapportRuntime
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import customers or orders from a CSV file and wait for the result (bad rows are reported by number, good rows kept).")
-    @Argument(help: "customers or orders") var kind: String
+        abstract: "Import customers, orders or a survey's responses from a CSV file and wait for the result (bad rows are reported by number, good rows kept).")
+    @Argument(help: "customers, orders or survey_responses") var kind: String
     @Argument(help: "The CSV file; the first row is the header.") var file: String
     @Option(help: "The workspace's name.") var workspace: String
+    @Option(help: "The survey's id (survey_responses only).") var survey: String?
     @OptionGroup var db: DatabaseOption
 
     func run() async throws {
@@ -25,7 +26,7 @@ struct ImportCommand: AsyncParsableCommand {
                 let target = try await services.workspaces.find(name: workspace)
                 // Stored and queued as the API does; then this command waits for the import, running `import.run` jobs
                 // itself meanwhile, so it finishes whether or not a server or worker runs on the database.
-                let job = try await services.imports.upload(nil, workspaceId: target.id, kind: kind,
+                let job = try await services.imports.upload(nil, workspaceId: target.id, kind: kind, surveyId: survey,
                                                             chunks: FileChunks(handle: handle))
                 let done = job.status.isFinished ? job : try await runtime.waitForImport(workspaceId: target.id, id: job.id)
                 for rejection in done.rejections {

@@ -6,6 +6,8 @@ struct ImportRow: Sendable {
     var traits: [String: JSONValue]
     var order: (orderId: String, properties: [String: JSONValue])?
     var occurredAt: Int64?
+    /// A survey response, checked, with no id or customer yet (`survey_responses` imports).
+    var response: SurveyResponse?
 }
 
 /// The header of an import file: which column holds what. Headers match case-insensitively, with spaces and
@@ -13,22 +15,25 @@ struct ImportRow: Sendable {
 struct ImportColumns: Sendable {
     let kind: ImportJob.Kind
     let names: [String]
+    /// The survey a `survey_responses` import fills.
+    let survey: Survey?
 
     static let userIdNames: Set<String> = ["user_id", "userid", "external_id", "customer_external_id"]
     static let emailNames: Set<String> = ["email", "e_mail", "email_address"]
 
-    init(kind: ImportJob.Kind, header record: CSVParser.Record) throws(RapportError) {
+    init(kind: ImportJob.Kind, header record: CSVParser.Record, survey: Survey? = nil) throws(RapportError) {
         guard record.invalidUTF8Field == nil else {
             throw RapportError.invalid("header", "The header is not UTF-8 text; save the file as UTF-8 (CSV UTF-8).")
         }
         guard !record.fields.contains(where: { $0.utf8.contains(0) }) else {
             throw RapportError.invalid("header", "The header must not contain the NUL character (U+0000).")
         }
-        try self.init(kind: kind, header: record.fields)
+        try self.init(kind: kind, header: record.fields, survey: survey)
     }
 
-    init(kind: ImportJob.Kind, header: [String]) throws(RapportError) {
+    init(kind: ImportJob.Kind, header: [String], survey: Survey? = nil) throws(RapportError) {
         self.kind = kind
+        self.survey = survey
         names = header.map { raw in
             raw.trimmed.lowercased()
                 .replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "-", with: "_")
@@ -39,6 +44,10 @@ struct ImportColumns: Sendable {
         }
         if kind == .orders, !present.contains("order_id") {
             throw RapportError.invalid("header", "An orders file needs an order_id column.")
+        }
+        if kind == .surveyResponses {
+            guard let survey else { throw RapportError.invalid("survey_id", "A survey_responses import needs a survey.") }
+            try SurveyResponseImport.checkHeader(names, survey: survey)
         }
     }
 
@@ -71,6 +80,10 @@ struct ImportColumns: Sendable {
         }
         guard !identifiers.isEmpty else { throw RapportError.invalid("email", "The row has neither an email nor a user_id.") }
         switch kind {
+        case .surveyResponses:
+            guard let survey else { throw RapportError.invalid("survey_id", "A survey_responses import needs a survey.") }
+            let response = try SurveyResponseImport.response(values, survey: survey, receivedAt: receivedAt)
+            return ImportRow(identifiers: identifiers, traits: traits, order: nil, occurredAt: response.submittedAt, response: response)
         case .customers:
             for (name, value) in values where !Self.userIdNames.contains(name) && !Self.emailNames.contains(name) {
                 traits[name] = .string(value)

@@ -1,6 +1,13 @@
 /// A CSV import and how far it got.
 public struct ImportJob: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable { case customers, orders }
+    public enum Kind: String, Sendable, CaseIterable {
+        case customers, orders
+        /// Historic responses to one survey (`surveyId`).
+        case surveyResponses = "survey_responses"
+
+        /// Whether an import of this kind fills one survey, named at upload.
+        public var needsSurvey: Bool { self == .surveyResponses }
+    }
     /// `uploading` (the file is being stored) → `queued` (stored; an `import.run` job waits) → `running` →
     /// `completed`, or `failed` from any of them.
     public enum Status: String, Sendable, CaseIterable {
@@ -13,6 +20,8 @@ public struct ImportJob: Sendable, Equatable {
     public var id: String
     public var workspaceId: String
     public var kind: Kind
+    /// The survey a `survey_responses` import fills.
+    public var surveyId: String?
     public var status: Status
     public var rowsRead: Int
     public var rowsImported: Int
@@ -29,12 +38,13 @@ public struct ImportJob: Sendable, Equatable {
 
     public static let maxListedRejections = 1000
 
-    public init(id: String, workspaceId: String, kind: Kind, status: Status = .uploading, rowsRead: Int = 0, rowsImported: Int = 0,
+    public init(id: String, workspaceId: String, kind: Kind, surveyId: String? = nil, status: Status = .uploading, rowsRead: Int = 0, rowsImported: Int = 0,
                 rowsRejected: Int = 0, rejections: [ImportRejection] = [], failure: String? = nil, lastRow: Int = 0,
                 createdBy: String?, createdAt: Int64, finishedAt: Int64? = nil) {
         self.id = id
         self.workspaceId = workspaceId
         self.kind = kind
+        self.surveyId = surveyId
         self.status = status
         self.rowsRead = rowsRead
         self.rowsImported = rowsImported

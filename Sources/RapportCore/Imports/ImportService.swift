@@ -37,12 +37,15 @@ public struct ImportService: Sendable {
     /// enqueues its `import.run` job. A file without a usable header (or empty) ends the import `failed` and returns
     /// it, with nothing queued. An upload that breaks off (the client went away or stopped sending) or a database
     /// failure ends it `failed` and rethrows. A failed import's stored pieces are deleted.
+    /// A `survey_responses` import names the survey it fills (`surveyId`), `404` when it is not in the workspace.
     public func upload<Chunks: AsyncSequence>(_ principal: Principal?, workspaceId: String, kind: ImportJob.Kind,
-                                              chunks: Chunks) async throws -> ImportJob
+                                              surveyId: String? = nil, chunks: Chunks) async throws -> ImportJob
     where Chunks.Element: Sequence<UInt8> {
-        let job = try await start(principal, workspaceId: workspaceId, kind: kind)
+        try principal?.require(Permission.writeData.leastRole)
+        let survey = try await self.survey(for: kind, surveyId: surveyId, workspaceId: workspaceId)
+        let job = try await start(principal, workspaceId: workspaceId, kind: kind, surveyId: survey?.id)
         do {
-            if let refusal = try await store(job, chunks: chunks) {
+            if let refusal = try await store(job, survey: survey, chunks: chunks) {
                 return try await fail(job, because: refusal)
             }
             return try await enqueue(job)
@@ -57,9 +60,8 @@ public struct ImportService: Sendable {
     }
 
     /// Records a new import, `uploading`, so it is listed while its file arrives.
-    private func start(_ principal: Principal?, workspaceId: String, kind: ImportJob.Kind) async throws -> ImportJob {
-        try principal?.require(Permission.writeData.leastRole)
-        let job = ImportJob(id: deps.ids.next(), workspaceId: workspaceId, kind: kind, status: .uploading,
+    private func start(_ principal: Principal?, workspaceId: String, kind: ImportJob.Kind, surveyId: String?) async throws -> ImportJob {
+        let job = ImportJob(id: deps.ids.next(), workspaceId: workspaceId, kind: kind, surveyId: surveyId, status: .uploading,
                             createdBy: principal?.actor.id, createdAt: deps.clock.nowMillis)
         let audit = AuditLog(deps)
         try await deps.store.write { repos in
@@ -72,7 +74,7 @@ public struct ImportService: Sendable {
 
     /// Stores the file in pieces of `chunkBytes`; returns why the file cannot be imported when its header is
     /// unusable (the rest of the body is then not read), nil when it is stored whole.
-    private func store<Chunks: AsyncSequence>(_ job: ImportJob, chunks: Chunks) async throws -> String?
+    private func store<Chunks: AsyncSequence>(_ job: ImportJob, survey: Survey?, chunks: Chunks) async throws -> String?
     where Chunks.Element: Sequence<UInt8> {
         var parser = CSVParser()
         var headerChecked = false
@@ -88,7 +90,7 @@ public struct ImportService: Sendable {
                 while !headerChecked, offset < bytes.count {
                     let end = min(offset + 65_536, bytes.count)
                     if let header = try parser.feed(bytes[offset..<end]).first {
-                        _ = try ImportColumns(kind: job.kind, header: header)
+                        _ = try ImportColumns(kind: job.kind, header: header, survey: survey)
                         headerChecked = true
                     }
                     offset = end
@@ -114,7 +116,7 @@ public struct ImportService: Sendable {
             if !headerChecked {
                 do {
                     guard let header = try parser.finish() else { return "The file is empty; it needs a header row." }
-                    _ = try ImportColumns(kind: job.kind, header: header)
+                    _ = try ImportColumns(kind: job.kind, header: header, survey: survey)
                 } catch CSVParser.ParseError.unterminatedQuote {
                     return "A quoted field of the header row is never closed."
                 }
@@ -220,12 +222,14 @@ public struct ImportService: Sendable {
         var pending: [CSVParser.Record] = []
         var ending: (rejection: ImportRejection?, failure: String?) = (nil, nil)
         do {
+            // The survey as it is now: its latest version's questions (a deleted draft fails the import).
+            let survey = try await self.survey(for: job.kind, surveyId: job.surveyId, workspaceId: job.workspaceId)
             var sequence = 0
             while let chunk = try await storedChunk(job, sequence: sequence) {
                 sequence += 1
                 for record in try parser.feed(chunk) {
                     guard let columns = header else {
-                        header = try ImportColumns(kind: job.kind, header: record)
+                        header = try ImportColumns(kind: job.kind, header: record, survey: survey)
                         continue
                     }
                     guard record.number > job.lastRow else { continue }  // written before the job was interrupted
@@ -243,7 +247,7 @@ public struct ImportService: Sendable {
             do {
                 if let last = try parser.finish() {
                     if header == nil {
-                        header = try ImportColumns(kind: job.kind, header: last)
+                        header = try ImportColumns(kind: job.kind, header: last, survey: survey)
                     } else if last.number > job.lastRow {
                         pending.append(last)
                     }
@@ -258,8 +262,8 @@ public struct ImportService: Sendable {
             if !pending.isEmpty { try await process(&job, pending, columns: columns) }
         } catch let error as CSVFieldTooLarge {
             ending.failure = "Row \(error.record) has a field over \(error.limit) bytes; the import stopped there."
-        } catch let error as RapportError where error.kind == .validation {
-            ending.failure = error.message
+        } catch let error as RapportError where error.kind == .validation || error.kind == .notFound {
+            ending.failure = error.kind == .notFound ? "The survey no longer exists." : error.message
         }
         var finished = job
         if let rejection = ending.rejection {
@@ -307,7 +311,11 @@ public struct ImportService: Sendable {
                 var saved = counted
                 for group in groups {
                     do {
-                        try await Self.record(group.row, with: &writer)
+                        if let response = group.row.response, let survey = columns.survey {
+                            try await SurveyResponseImport.record(response, of: group.row, survey: survey, with: &writer)
+                        } else {
+                            try await Self.record(group.row, with: &writer)
+                        }
                         saved.rowsImported += group.rows.count
                     } catch let error as RapportError {
                         for row in group.rows {

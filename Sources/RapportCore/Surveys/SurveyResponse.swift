@@ -31,10 +31,14 @@ public struct SurveyResponse: Sendable, Equatable {
     public var submittedAt: Int64?
     public var createdAt: Int64
     public var updatedAt: Int64
+    /// The response's id in the system it was imported from (a CSV's `response_id`): one response per survey and
+    /// external id, so importing a file again adds nothing.
+    public var externalId: String?
 
     public init(id: String, workspaceId: String, surveyId: String, version: Int, customerId: String?, invitationId: String? = nil,
                 channel: String, language: String, answers: [String: JSONValue], score: Int? = nil, band: ScoreBand? = nil,
-                attributes: [String: String] = [:], status: Status, submittedAt: Int64?, createdAt: Int64, updatedAt: Int64) {
+                attributes: [String: String] = [:], status: Status, submittedAt: Int64?, createdAt: Int64, updatedAt: Int64,
+                externalId: String? = nil) {
         self.id = id
         self.workspaceId = workspaceId
         self.surveyId = surveyId
@@ -51,24 +55,45 @@ public struct SurveyResponse: Sendable, Equatable {
         self.submittedAt = submittedAt
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.externalId = externalId
     }
 
     public static let channels = ["email", "web", "widget", "api", "import", "link"]
     public static let maxAttributes = 20
 }
 
-/// Which responses to list.
+/// Which responses to list or export.
 public struct SurveyResponseQuery: Sendable, Equatable {
     public var surveyId: String
     public var customerId: String?
     public var band: ScoreBand?
     public var status: SurveyResponse.Status?
+    /// `submitted_at` from (inclusive) and before (exclusive), in milliseconds.
+    public var submittedFrom: Int64?
+    public var submittedBefore: Int64?
+    /// The `agent` attribute, exactly.
+    public var agent: String?
+    public var channel: String?
+    /// Customers in this segment now.
+    public var segmentId: String?
+    /// Text contained (case-insensitively) in a text answer.
+    public var text: String?
+    /// The text questions' ids across the survey's versions, which `text` searches; set by the service.
+    public var textQuestionIds: [String] = []
 
-    public init(surveyId: String, customerId: String? = nil, band: ScoreBand? = nil, status: SurveyResponse.Status? = nil) {
+    public init(surveyId: String, customerId: String? = nil, band: ScoreBand? = nil, status: SurveyResponse.Status? = nil,
+                submittedFrom: Int64? = nil, submittedBefore: Int64? = nil, agent: String? = nil, channel: String? = nil,
+                segmentId: String? = nil, text: String? = nil) {
         self.surveyId = surveyId
         self.customerId = customerId
         self.band = band
         self.status = status
+        self.submittedFrom = submittedFrom
+        self.submittedBefore = submittedBefore
+        self.agent = agent
+        self.channel = channel
+        self.segmentId = segmentId
+        self.text = text
     }
 }
 
@@ -83,4 +108,10 @@ public protocol SurveyResponseRepository: Sendable {
     func forCustomer(workspaceId: String, customerId: String) async throws -> [SurveyResponse]
     /// Newest first.
     func list(workspaceId: String, _ query: SurveyResponseQuery, page: PageRequest) async throws -> Page<SurveyResponse>
+    /// The id of the survey's response with this external id, if any.
+    func id(workspaceId: String, surveyId: String, externalId: String) async throws -> String?
+    /// The id of a response to the survey by this customer submitted at exactly this time, if any.
+    func id(workspaceId: String, surveyId: String, customerId: String, submittedAt: Int64) async throws -> String?
+    /// Each customer's email for an export: the profile's `email` trait, else its first email identifier.
+    func emails(workspaceId: String, customerIds: [String]) async throws -> [String: String]
 }

@@ -20,9 +20,6 @@ public struct SurveyResponseService: Sendable {
         }
         let survey = try await SurveyService(deps).get(principal, id: surveyId)
         let now = deps.clock.nowMillis
-        if let submittedAt, !EventTime.plausible(receivedAt: now).contains(submittedAt) {
-            throw RapportError.invalid("submitted_at", "submitted_at must lie between 2000-01-01T00:00:00Z and a day from now.")
-        }
         var versionNumber = survey.version
         if let raw = fields["version"], !raw.isNull {
             versionNumber = try Validation.integer(raw, "version", 1...survey.version)
@@ -37,27 +34,12 @@ public struct SurveyResponseService: Sendable {
             }) else { throw RapportError.invalid("version", "The survey has no version \(versionNumber).") }
             definition = stored.definition
         }
-        let answers = try Self.answers(fields["answers"], definition: definition, complete: true)
-        let channel = try Self.channel(fields["channel"])
-        let attributes = try Self.attributes(fields["attributes"])
-        var language = definition.defaultLanguage
-        if let raw = fields["language"], !raw.isNull {
-            guard let code = raw.stringValue, let known = definition.languages.first(where: { $0.lowercased() == code.lowercased() }) else {
-                throw RapportError.invalid("language", "language must be one of the survey's: \(definition.languages.joined(separator: ", ")).")
-            }
-            language = known
-        }
+        let response = try Self.prepare(survey, version: versionNumber, definition: definition, fields: fields,
+                                        submittedAt: submittedAt, defaultChannel: "api", id: deps.ids.next(), now: now)
         guard customerId != nil || !identifiers.isEmpty else {
             throw RapportError.invalid("customer_id", "Name the customer by customer_id, user_id or email.")
         }
-        let at = submittedAt ?? now
-        var response = SurveyResponse(id: deps.ids.next(), workspaceId: workspaceId, surveyId: survey.id, version: versionNumber,
-                                      customerId: nil, channel: channel, language: language, answers: answers,
-                                      attributes: attributes, status: .completed, submittedAt: at, createdAt: now, updatedAt: now)
-        if let primary = definition.primaryQuestion, let number = answers[primary.id]?.numberValue {
-            response.score = Int(number)
-            response.band = primary.band(of: Int(number))
-        }
+        let at = response.submittedAt ?? now
         let deps = self.deps, prepared = response, surveyName = survey.name
         return try await deps.store.write { repos in
             try await repos.customers.lockIdentities(workspaceId: workspaceId)
@@ -109,10 +91,40 @@ public struct SurveyResponseService: Sendable {
 
     public func list(_ principal: Principal, query: SurveyResponseQuery, page: PageRequest) async throws -> Page<SurveyResponse> {
         let survey = try await SurveyService(deps).get(principal, id: query.surveyId)
+        let query = try await searchable(query, of: survey)
         return try await deps.store.read { try await $0.surveyResponses.list(workspaceId: survey.workspaceId, query, page: page) }
     }
 
     // MARK: Validation
+
+    /// Checks a response's fields (answers, channel, attributes, language) against `definition`, version `version` of
+    /// `survey`, and builds the completed response with its score and band, not yet tied to a customer: the one path
+    /// of the API (`record`) and of CSV imports (`SurveyResponseImport`).
+    static func prepare(_ survey: Survey, version: Int, definition: SurveyDefinition, fields: [String: JSONValue],
+                        submittedAt: Int64?, defaultChannel: String, id: String, now: Int64) throws(RapportError) -> SurveyResponse {
+        if let submittedAt, !EventTime.plausible(receivedAt: now).contains(submittedAt) {
+            throw RapportError.invalid("submitted_at", "submitted_at must lie between 2000-01-01T00:00:00Z and a day from now.")
+        }
+        let answers = try Self.answers(fields["answers"], definition: definition, complete: true)
+        let channel = try Self.channel(fields["channel"], default: defaultChannel)
+        let attributes = try Self.attributes(fields["attributes"])
+        var language = definition.defaultLanguage
+        if let raw = fields["language"], !raw.isNull {
+            guard let code = raw.stringValue, let known = definition.languages.first(where: { $0.lowercased() == code.lowercased() }) else {
+                throw RapportError.invalid("language", "language must be one of the survey's: \(definition.languages.joined(separator: ", ")).")
+            }
+            language = known
+        }
+        var response = SurveyResponse(id: id, workspaceId: survey.workspaceId, surveyId: survey.id, version: version,
+                                      customerId: nil, channel: channel, language: language, answers: answers,
+                                      attributes: attributes, status: .completed, submittedAt: submittedAt ?? now,
+                                      createdAt: now, updatedAt: now)
+        if let primary = definition.primaryQuestion, let number = answers[primary.id]?.numberValue {
+            response.score = Int(number)
+            response.band = primary.band(of: Int(number))
+        }
+        return response
+    }
 
     /// Checks answers against the version's questions: every key a question, each answer valid, no answer to a
     /// question its logic hides, and (when `complete`) every required question that is shown answered.
@@ -139,8 +151,8 @@ public struct SurveyResponseService: Sendable {
         return checked
     }
 
-    static func channel(_ raw: JSONValue?) throws(RapportError) -> String {
-        guard let raw, !raw.isNull else { return "api" }
+    static func channel(_ raw: JSONValue?, default fallback: String = "api") throws(RapportError) -> String {
+        guard let raw, !raw.isNull else { return fallback }
         guard let channel = raw.stringValue, SurveyResponse.channels.contains(channel) else {
             throw RapportError.invalid("channel", "channel must be one of: \(SurveyResponse.channels.joined(separator: ", ")).")
         }

@@ -52,11 +52,15 @@ extension APIRoutes {
         }
 
         get("surveys/:survey_id/responses", least: Permission.readData.leastRole) { request, context, principal in
-            let id = try context.id("survey_id", of: "survey")
-            let query = SurveyResponseQuery(surveyId: id, customerId: try request.optionalUUIDParameter("customer_id"),
-                                            band: try request.enumParameter("band", as: ScoreBand.self),
-                                            status: try request.enumParameter("status", as: SurveyResponse.Status.self))
+            let query = try request.surveyResponseQuery(surveyId: try context.id("survey_id", of: "survey"))
             return JSONResponse.page(try await responses.list(principal, query: query, page: try request.pageRequest())) { $0.json }
+        }
+
+        // The same filters as a CSV file, streamed page by page.
+        get("surveys/:survey_id/responses.csv", least: Permission.readData.leastRole) { request, context, principal in
+            let id = try context.id("survey_id", of: "survey")
+            let export = try await responses.export(principal, query: try request.surveyResponseQuery(surveyId: id))
+            return SurveyResponseDownload.response(export, surveyId: id)
         }
 
         get("surveys/:survey_id/responses/:response_id", least: Permission.readData.leastRole) { _, context, principal in

@@ -4,13 +4,14 @@ import NIOCore
 import RapportCore
 
 extension APIRoutes {
-    /// `/imports`: CSV imports of customers and orders. The upload is stored in the database as it streams in, then
+    /// `/imports`: CSV imports of customers, orders and (`survey_id` naming the survey) survey responses. The upload is stored in the database as it streams in, then
     /// an `import.run` job imports it: the answer is `202` with the `queued` import, whose progress
     /// `GET /imports/{id}` shows.
     func addImportRoutes(imports: ImportService) {
         post("imports", least: .agent) { request, context, principal in
             let kind = try Validation.oneOf(request.uri.queryParameters.get("type").map { String($0) }, field: "type",
                                             as: ImportJob.Kind.self)
+            let surveyId = request.uri.queryParameters.get("survey_id").map { String($0) }
             let contentType = (request.headers[.contentType] ?? "").lowercased()
             let isMultipart = contentType.hasPrefix("multipart/form-data")
             guard isMultipart || contentType.hasPrefix("text/csv") || contentType.hasPrefix("text/plain") else {
@@ -21,13 +22,13 @@ extension APIRoutes {
             if isMultipart {
                 // Read whole before the import starts: a body over the limit or cut short leaves no import behind.
                 let body = try await request.collectBody(limit: MultipartForm.maxBytes, context: context)
-                let file = try MultipartForm(body: Array(body.readableBytesView), contentType: contentType).firstFile()
+                let form = try MultipartForm(body: Array(body.readableBytesView), contentType: contentType)
                 job = try await imports.upload(principal, workspaceId: principal.workspaceId, kind: kind,
-                                               chunks: SingleChunk(bytes: file))
+                                               surveyId: surveyId ?? form["survey_id"], chunks: SingleChunk(bytes: try form.firstFile()))
             } else {
                 let imports = imports
                 job = try await request.withBodyChunks(context) { chunks in
-                    try await imports.upload(principal, workspaceId: principal.workspaceId, kind: kind,
+                    try await imports.upload(principal, workspaceId: principal.workspaceId, kind: kind, surveyId: surveyId,
                                              chunks: chunks.map { Array($0.readableBytesView) })
                 }
             }
@@ -55,7 +56,7 @@ extension APIRoutes {
 extension ImportJob {
     var json: JSONValue {
         [
-            "id": .string(id), "type": .string(kind.rawValue), "status": .string(status.rawValue),
+            "id": .string(id), "type": .string(kind.rawValue), "survey_id": JSONValue(surveyId), "status": .string(status.rawValue),
             "rows_read": JSONValue(rowsRead), "rows_imported": JSONValue(rowsImported), "rows_rejected": JSONValue(rowsRejected),
             "rejections": .array(rejections.map { ["row": JSONValue($0.row), "reason": .string($0.reason), "field": JSONValue($0.field)] }),
             "failure": JSONValue(failure), "created_at": .string(Timestamp.iso8601(createdAt)),

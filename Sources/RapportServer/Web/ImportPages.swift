@@ -45,7 +45,7 @@ struct ImportPages: Sendable {
             guard !file.isEmpty else { throw RapportError.invalid("file", "Choose a CSV file to import.") }
             // A file without a usable header comes back failed: its page says why.
             let job = try await imports.upload(principal, workspaceId: principal.workspaceId, kind: type,
-                                               chunks: SingleChunk(bytes: file))
+                                               surveyId: form["survey_id"], chunks: SingleChunk(bytes: file))
             return Redirect.to(WebURL.importJob(job.id))
         } catch let error as RapportError where [.validation, .badRequest].contains(error.kind) {
             return try await importList(principal, error: error.message, kind: kind, status: error.kind.status)

@@ -51,6 +51,12 @@ struct SurveyPages: Sendable {
                                             status: error.kind == .validation ? .unprocessableContent : .conflict)
             }
         }
+        group.get("/surveys/:survey_id/responses.csv") { request, context in
+            let principal = try context.requirePrincipal()
+            let id = try context.id("survey_id", of: "survey")
+            let export = try await responses.export(principal, query: try request.surveyResponseQuery(surveyId: id))
+            return SurveyResponseDownload.response(export, surveyId: id)
+        }
         for (action, status) in [("activate", SurveyStatus.active), ("pause", .paused), ("close", .closed)] {
             group.post("/surveys/:survey_id/\(action)") { request, context in
                 let (principal, _) = try await context.signedInForm(request)
@@ -70,7 +76,7 @@ struct SurveyPages: Sendable {
         let segmentList = canInvite ? try await segments.list(principal, page: PageRequest(limit: PageRequest.maxLimit)).items : []
         let model = SurveyPage(survey: survey, responses: page,
                                canManage: principal.role.satisfies(Permission.manageWorkspace.leastRole),
-                               flash: flash, timeZone: principal.displayZone,
+                               canImport: canInvite, flash: flash, timeZone: principal.displayZone,
                                invitationCounts: try await invitations.stats(principal, surveyId: id), canInvite: canInvite,
                                segments: segmentList, error: error)
         return try await pages.html(model, for: principal, status: status)

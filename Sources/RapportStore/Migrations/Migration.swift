@@ -41,6 +41,7 @@ public enum Migrations {
         surveyResponses0018,
         jobsClaimOrder0019,
         surveyInvitations0020,
+        surveyResponseImports0022,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

@@ -7,7 +7,7 @@ struct SQLImportRepository: ImportRepository {
 
     static let columns = """
         workspace_id, id, kind, status, rows_read, rows_imported, rows_rejected, rejections, failure, last_row, created_by, \
-        created_at, finished_at
+        created_at, finished_at, survey_id
         """
 
     func insert(_ job: ImportJob) async throws {
@@ -16,7 +16,7 @@ struct SQLImportRepository: ImportRepository {
             VALUES (\(bind: job.workspaceId), \(bind: job.id), \(bind: job.kind.rawValue), \(bind: job.status.rawValue),
                     \(bind: job.rowsRead), \(bind: job.rowsImported), \(bind: job.rowsRejected),
                     \(bind: Self.rejectionsText(job.rejections)), \(bind: job.failure), \(bind: job.lastRow),
-                    \(bind: job.createdBy), \(bind: job.createdAt), \(bind: job.finishedAt))
+                    \(bind: job.createdBy), \(bind: job.createdAt), \(bind: job.finishedAt), \(bind: job.surveyId))
             """).run()
     }
 
@@ -95,6 +95,7 @@ struct SQLImportRepository: ImportRepository {
         }
         return ImportJob(id: try row.string("id"), workspaceId: try row.string("workspace_id"),
                          kind: ImportJob.Kind(rawValue: try row.string("kind")) ?? .customers,
+                         surveyId: try row.optionalString("survey_id"),
                          status: ImportJob.Status(rawValue: try row.string("status")) ?? .failed,
                          rowsRead: try row.int("rows_read"), rowsImported: try row.int("rows_imported"),
                          rowsRejected: try row.int("rows_rejected"), rejections: rejections,

@@ -1,3 +1,4 @@
+import Foundation
 import RapportCore
 import SQLKit
 
@@ -6,7 +7,7 @@ struct SQLSurveyResponseRepository: SurveyResponseRepository {
 
     static let columns = """
         workspace_id, id, survey_id, version, customer_id, invitation_id, channel, language, answers, score, band, \
-        attributes, status, submitted_at, created_at, updated_at
+        attributes, status, submitted_at, created_at, updated_at, external_id
         """
 
     func insert(_ response: SurveyResponse) async throws {
@@ -17,7 +18,7 @@ struct SQLSurveyResponseRepository: SurveyResponseRepository {
                     \(bind: response.language), \(bind: JSONValue.object(response.answers).jsonText), \(bind: response.score),
                     \(bind: response.band?.rawValue), \(bind: Self.attributesText(response.attributes)),
                     \(bind: response.status.rawValue), \(bind: response.submittedAt), \(bind: response.createdAt),
-                    \(bind: response.updatedAt))
+                    \(bind: response.updatedAt), \(bind: response.externalId))
             """).run()
     }
 
@@ -68,7 +69,97 @@ struct SQLSurveyResponseRepository: SurveyResponseRepository {
             sql.appendInterpolation(unsafeRaw: " AND status = ")
             sql.appendInterpolation(bind: status.rawValue)
         }
+        Self.appendFilters(query, to: &sql, postgres: db.isPostgres)
         return try await db.page(sql, column: "id", page: page, id: \.id, decode: Self.response)
+    }
+
+    /// The list's and export's other filters. Attributes and answers are JSON text: read with `json_extract` /
+    /// `json_each` on SQLite and `::jsonb` on PostgreSQL. `q` matches string answers of the text questions only
+    /// (not option ids); SQLite's LOWER folds ASCII letters only.
+    static func appendFilters(_ query: SurveyResponseQuery, to sql: inout SQLQueryString, postgres: Bool) {
+        if let from = query.submittedFrom {
+            sql.appendInterpolation(unsafeRaw: " AND submitted_at >= ")
+            sql.appendInterpolation(bind: from)
+        }
+        if let before = query.submittedBefore {
+            sql.appendInterpolation(unsafeRaw: " AND submitted_at < ")
+            sql.appendInterpolation(bind: before)
+        }
+        if let channel = query.channel {
+            sql.appendInterpolation(unsafeRaw: " AND channel = ")
+            sql.appendInterpolation(bind: channel)
+        }
+        if let agent = query.agent {
+            sql.appendInterpolation(unsafeRaw: postgres ? " AND (attributes::jsonb ->> 'agent') = " : " AND json_extract(attributes, '$.agent') = ")
+            sql.appendInterpolation(bind: agent)
+        }
+        if let segmentId = query.segmentId {
+            sql.appendInterpolation(unsafeRaw: " AND customer_id IN (SELECT m.customer_id FROM segment_members m"
+                + " WHERE m.workspace_id = survey_responses.workspace_id AND m.segment_id = ")
+            sql.appendInterpolation(bind: segmentId)
+            sql.appendInterpolation(unsafeRaw: ")")
+        }
+        if let text = query.text {
+            guard !query.textQuestionIds.isEmpty else {
+                sql.appendInterpolation(unsafeRaw: " AND 1 = 0")  // no text question: nothing can contain it
+                return
+            }
+            let pattern = "%" + text.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+            sql.appendInterpolation(unsafeRaw: postgres
+                ? " AND EXISTS (SELECT 1 FROM jsonb_each(survey_responses.answers::jsonb) a WHERE jsonb_typeof(a.value) = 'string' AND a.key "
+                : " AND EXISTS (SELECT 1 FROM json_each(survey_responses.answers) a WHERE a.type = 'text' AND a.key ")
+            sql.appendInterpolation(isIn: query.textQuestionIds, postgres: postgres)
+            sql.appendInterpolation(unsafeRaw: postgres ? " AND LOWER(a.value #>> '{}') LIKE " : " AND LOWER(a.value) LIKE ")
+            sql.appendInterpolation(bind: pattern)
+            sql.appendInterpolation(unsafeRaw: " ESCAPE '\\')")
+        }
+    }
+
+    func id(workspaceId: String, surveyId: String, externalId: String) async throws -> String? {
+        try await db.raw(Self.externalIdQuery(workspaceId: workspaceId, surveyId: surveyId, externalId: externalId))
+            .first()?.decode(column: "id", as: String.self)
+    }
+
+    func id(workspaceId: String, surveyId: String, customerId: String, submittedAt: Int64) async throws -> String? {
+        try await db.raw(Self.sameInstantQuery(workspaceId: workspaceId, surveyId: surveyId, customerId: customerId,
+                                               submittedAt: submittedAt))
+            .first()?.decode(column: "id", as: String.self)
+    }
+
+    /// An import's check for a row's `response_id`, once a row: the unique external-id index.
+    static func externalIdQuery(workspaceId: String, surveyId: String, externalId: String) -> SQLQueryString {
+        """
+        SELECT id FROM survey_responses
+        WHERE workspace_id = \(bind: workspaceId) AND survey_id = \(bind: surveyId) AND external_id = \(bind: externalId)
+        """
+    }
+
+    /// An import's check for a row without `response_id`, once a row: the customer's responses (a few), by the
+    /// by-customer index.
+    static func sameInstantQuery(workspaceId: String, surveyId: String, customerId: String, submittedAt: Int64) -> SQLQueryString {
+        """
+        SELECT id FROM survey_responses
+        WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) AND survey_id = \(bind: surveyId)
+          AND submitted_at = \(bind: submittedAt)
+        LIMIT 1
+        """
+    }
+
+    func emails(workspaceId: String, customerIds: [String]) async throws -> [String: String] {
+        guard !customerIds.isEmpty else { return [:] }
+        var sql: SQLQueryString = """
+            SELECT c.id, COALESCE(c.email, (SELECT MIN(i.value) FROM customer_identifiers i
+                WHERE i.workspace_id = c.workspace_id AND i.customer_id = c.id AND i.kind = 'email')) AS email
+            FROM customers c WHERE c.workspace_id = \(bind: workspaceId) AND c.id
+            """
+        sql.appendInterpolation(unsafeRaw: " ")
+        sql.appendInterpolation(isIn: customerIds, postgres: db.isPostgres)
+        var emails: [String: String] = [:]
+        for row in try await db.raw(sql).all() {
+            if let email = try row.optionalString("email") { emails[try row.string("id")] = email }
+        }
+        return emails
     }
 
     static func attributesText(_ attributes: [String: String]) -> String {
@@ -92,6 +183,6 @@ struct SQLSurveyResponseRepository: SurveyResponseRepository {
             language: try row.string("language"), answers: answers, score: try row.optionalInt64("score").map { Int($0) },
             band: try row.optionalString("band").flatMap(ScoreBand.init(rawValue:)), attributes: attributes, status: status,
             submittedAt: try row.optionalInt64("submitted_at"), createdAt: try row.int64("created_at"),
-            updatedAt: try row.int64("updated_at"))
+            updatedAt: try row.int64("updated_at"), externalId: try row.optionalString("external_id"))
     }
 }

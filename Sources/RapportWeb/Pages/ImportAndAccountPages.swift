@@ -53,7 +53,8 @@ public struct ImportsPage: PageModel {
     public init(imports: [ImportJob], selectedKind: String, canWrite: Bool, error: String?,
                 timeZone: TimeZone = DisplayDate.utc) {
         self.imports = imports.map { ImportSummary($0, timeZone: timeZone) }
-        kinds = ImportJob.Kind.allCases.map { Kind(value: $0.rawValue, selected: $0.rawValue == selectedKind) }
+        // A survey's responses are imported from the survey's page, which names the survey.
+        kinds = ImportJob.Kind.allCases.filter { !$0.needsSurvey }.map { Kind(value: $0.rawValue, selected: $0.rawValue == selectedKind) }
         self.canWrite = canWrite
         self.error = error
     }

@@ -94,9 +94,21 @@ public struct SurveyPage: PageModel {
     public let segments: [SurveysPage.Option]
     public let error: String?
 
-    public init(survey: Survey, responses: Page<SurveyResponse>, canManage: Bool, flash: String?, timeZone: TimeZone = DisplayDate.utc,
-                invitationCounts: (byStatus: [String: Int], byReason: [String: Int]) = ([:], [:]), canInvite: Bool = false,
-                segments: [Segment] = [], error: String? = nil) {
+    /// The responses as CSV, and (for agents and up) the import form with its column guide.
+    public let id: String
+    public let exportURL: String
+    public let canImport: Bool
+    public let importColumns: [ImportColumn]
+
+    /// One column of a responses file: a question's id and the answer it takes.
+    public struct ImportColumn: Sendable {
+        public let name: String
+        public let answer: String
+    }
+
+    public init(survey: Survey, responses: Page<SurveyResponse>, canManage: Bool, canImport: Bool = false, flash: String?,
+                timeZone: TimeZone = DisplayDate.utc, invitationCounts: (byStatus: [String: Int], byReason: [String: Int]) = ([:], [:]),
+                canInvite: Bool = false, segments: [Segment] = [], error: String? = nil) {
         var parts: [String] = []
         for status in SurveyInvitation.Status.allCases {
             guard let count = invitationCounts.byStatus[status.rawValue], count > 0 else { continue }
@@ -113,6 +125,22 @@ public struct SurveyPage: PageModel {
         inviteURL = WebURL.surveyAction(survey.id, "invite")
         self.segments = segments.map { SurveysPage.Option(value: $0.id, label: $0.name, selected: false) }
         self.error = error
+        id = survey.id
+        exportURL = WebURL.surveyResponsesCSV(survey.id)
+        self.canImport = canImport
+        importColumns = survey.definition.questions.map { question in
+            let answer: String
+            if let range = question.scoreRange {
+                answer = "a whole number \(range.lowerBound)–\(range.upperBound)"
+            } else if question.type == .singleChoice {
+                answer = "one of " + question.options.map(\.id).joined(separator: ", ")
+            } else if question.type == .multipleChoice {
+                answer = "some of " + question.options.map(\.id).joined(separator: ", ") + ", separated by ;"
+            } else {
+                answer = "a text"
+            }
+            return ImportColumn(name: question.id, answer: answer + (question.required ? " (required)" : ""))
+        }
         let definition = survey.definition
         name = survey.name
         status = survey.status.rawValue

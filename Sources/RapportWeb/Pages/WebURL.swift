@@ -59,6 +59,7 @@ public enum WebURL {
     }
     /// `activate`, `pause` or `close`.
     public static func surveyAction(_ id: String, _ action: String) -> String { "/surveys/\(id)/\(action)" }
+    public static func surveyResponsesCSV(_ id: String) -> String { "/surveys/\(id)/responses.csv" }
 
     public static func automation(done: String? = nil) -> String { with("/settings/automation", ["done": done]) }
 
