@@ -45,4 +45,7 @@ public enum ActivityKind: String, Sendable, Codable, CaseIterable {
     case webhook
     /// A completed survey response (properties: `response_id`, `survey_id`, `score`, `band`, `answers`, `attributes`).
     case surveyResponse = "survey_response"
+    /// A follow-up case opened or closed (properties: `follow_up_id`, `survey_id`, `response_id`, `status`, `outcome`,
+    /// `owner_id`, `due_at`, `closed_at`).
+    case followUp = "follow_up"
 }

@@ -188,7 +188,7 @@ public struct CustomerService: Sendable {
         let profile = try await profile(principal, id: id)
         let workspaceId = principal.workspaceId
         let customerId = profile.customer.id
-        let (activities, orders, history, segments, emails, wanted, runs, responses) = try await deps.store.read { repos in
+        let (activities, orders, history, segments, emails, wanted, runs, responses, followUps) = try await deps.store.read { repos in
             var all: [Activity] = []
             var cursor: String?
             repeat {
@@ -211,7 +211,15 @@ public struct CustomerService: Sendable {
             } while emailCursor != nil
             let runs = try await repos.automation.runs(workspaceId: workspaceId, customerId: customerId)
             let responses = try await repos.surveyResponses.forCustomer(workspaceId: workspaceId, customerId: customerId)
-            return (all, orders.items, history, segments, emails, repos.customers.exportSections, runs, responses)
+            var followUps: [JSONValue] = []
+            for followUp in try await repos.followUps.forCustomer(workspaceId: workspaceId, customerId: customerId) {
+                guard case .object(var fields) = followUp.summary else { continue }
+                let notes = try await repos.followUps.notes(workspaceId: workspaceId, caseId: followUp.id)
+                fields["notes"] = .array(notes.map { ["author": .string($0.authorLabel), "text": .string($0.text),
+                                                      "created_at": .string(Timestamp.iso8601($0.createdAt))] })
+                followUps.append(.object(fields))
+            }
+            return (all, orders.items, history, segments, emails, repos.customers.exportSections, runs, responses, followUps)
         }
         let sections: [String: JSONValue] = [
             "identifiers": .array(profile.identifiers.map { $0.json }),
@@ -229,6 +237,7 @@ public struct CustomerService: Sendable {
             "emails": .array(emails.map(\.exportJSON)),
             "automation_runs": .array(runs.map(\.exportJSON)),
             "survey_responses": .array(responses.map { $0.summary(surveyName: nil) }),
+            "follow_ups": .array(followUps),
         ]
         var document: [String: JSONValue] = [
             "customer": profile.customer.exportJSON, "exported_at": .string(Timestamp.iso8601(deps.clock.nowMillis)),

@@ -83,6 +83,7 @@ public protocol Repositories: Sendable {
     var automation: any AutomationRepository { get }
     var surveys: any SurveyRepository { get }
     var surveyResponses: any SurveyResponseRepository { get }
+    var followUps: any FollowUpRepository { get }
 }
 
 /// The persistence boundary the domain sees: reads on any connection, writes in one transaction.

@@ -24,16 +24,20 @@ public struct SurveySettings: Sendable, Equatable {
     public var minDaysBetween: Int?
     /// How long after finishing a response the customer may still change it (hours; 0: never).
     public var editWindowHours: Int
+    /// Which completed responses open a follow-up case, when it is due and who owns it.
+    public var followUp: FollowUpRule
 
     public static let defaultEditWindowHours = 24
 
-    public init(oncePerPerson: Bool = false, minDaysBetween: Int? = nil, editWindowHours: Int = SurveySettings.defaultEditWindowHours) {
+    public init(oncePerPerson: Bool = false, minDaysBetween: Int? = nil, editWindowHours: Int = SurveySettings.defaultEditWindowHours,
+                followUp: FollowUpRule = FollowUpRule()) {
         self.oncePerPerson = oncePerPerson
         self.minDaysBetween = minDaysBetween
         self.editWindowHours = editWindowHours
+        self.followUp = followUp
     }
 
-    static let keys: Set<String> = ["once_per_person", "min_days_between", "edit_window_hours"]
+    static let keys: Set<String> = ["once_per_person", "min_days_between", "edit_window_hours", "follow_up"]
 
     /// Applies the given fields; errors name `settings.<field>`.
     mutating func apply(_ raw: JSONValue) throws(RapportError) {
@@ -53,11 +57,12 @@ public struct SurveySettings: Sendable, Equatable {
         if let value = fields["edit_window_hours"] {
             editWindowHours = try AutomationRule.integer(value, "settings.edit_window_hours", 0...8_760)
         }
+        if let value = fields["follow_up"] { try followUp.apply(value) }
     }
 
     public var json: JSONValue {
         ["once_per_person": .bool(oncePerPerson), "min_days_between": JSONValue(minDaysBetween),
-         "edit_window_hours": JSONValue(editWindowHours)]
+         "edit_window_hours": JSONValue(editWindowHours), "follow_up": followUp.json]
     }
 
     public static func parse(stored: JSONValue) -> SurveySettings {

@@ -31,6 +31,7 @@ public struct AppServices: Sendable {
     public let automation: AutomationService
     public let surveys: SurveyService
     public let surveyResponses: SurveyResponseService
+    public let followUps: FollowUpService
     public let urlGuard: any OutboundURLGuard
 
     public init(config: AppConfig, database: DatabaseClient, clock: WallClock = .system) {
@@ -59,6 +60,7 @@ public struct AppServices: Sendable {
         self.smtpTest = SMTPTestSender(transports: smtpSettings)
         self.automation = AutomationService(core)
         self.surveys = SurveyService(core)
-        self.surveyResponses = SurveyResponseService(core)
+        self.surveyResponses = SurveyResponseService(core, outbox: emails.outbox)
+        self.followUps = FollowUpService(core, outbox: emails.outbox)
     }
 }

@@ -40,6 +40,7 @@ public enum Migrations {
         surveys0017,
         surveyResponses0018,
         jobsClaimOrder0019,
+        followUps0021,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

@@ -90,6 +90,10 @@ enum CustomerDataTables {
         // The person's survey answers: they follow the person to the survivor (their scores count once), are theirs
         // to see in an export, and an erasure deletes them.
         Table("survey_responses", merge: .reassign, erase: .delete, export: .section("survey_responses")),
+        // Follow-up cases opened by the person's unhappy answers, and the notes on them: they follow the person to the
+        // survivor, are theirs to see in an export (the notes are about them), and an erasure deletes them.
+        Table("follow_up_cases", merge: .reassign, erase: .delete, export: .section("follow_ups")),
+        Table("follow_up_notes", merge: .reassign, erase: .delete, export: .section("follow_ups")),
         Table("customer_merges", customerColumns: ["survivor_id", "merged_id"], merge: .keep, erase: .delete,
               export: .section("merges")),
     ]

@@ -48,4 +48,5 @@ struct SQLRepositories: Repositories {
     var automation: any AutomationRepository { SQLAutomationRepository(db: db) }
     var surveys: any SurveyRepository { SQLSurveyRepository(db: db) }
     var surveyResponses: any SurveyResponseRepository { SQLSurveyResponseRepository(db: db) }
+    var followUps: any FollowUpRepository { SQLFollowUpRepository(db: db) }
 }
