@@ -65,6 +65,7 @@ public func buildRouter(services: AppServices, web: WebRenderer) throws -> Route
     api.addEmailRoutes(emails: services.emails, smtpSettings: services.smtpSettings, smtpTest: services.smtpTest)
     api.addAutomationRoutes(automation: services.automation)
     api.addSurveyRoutes(surveys: services.surveys, responses: services.surveyResponses)
+    api.addFollowUpRoutes(followUps: services.followUps, clock: services.core.clock)
     table.set(RouteTable(router.routes))
     return router
 }
@@ -88,6 +89,8 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
     JobPages(jobs: services.jobs, pages: pages).add(to: session)
     WebhookPages(webhooks: services.webhooks, pages: pages).add(to: session)
     SurveyPages(surveys: services.surveys, responses: services.surveyResponses, pages: pages).add(to: session)
+    FollowUpPages(followUps: services.followUps, surveys: services.surveys, team: services.team, clock: services.core.clock,
+                  pages: pages).add(to: session)
     EmailPages(emails: services.emails, smtpSettings: services.smtpSettings, smtpTest: services.smtpTest,
                ratePerMinute: services.config.emailRatePerMinute, pages: pages).add(to: session)
     AutomationPages(automation: services.automation, webhooks: services.webhooks, emails: services.emails, pages: pages)
