@@ -12,7 +12,7 @@ import pytest
 from axe_core_python.selenium import Axe
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from browser_ui import fill, submit_and_wait_for_page, wait_for_path
 from conftest import Cli, RapportServer
@@ -27,6 +27,11 @@ AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag2
 def check_page(browser: WebDriver, server: RapportServer, path: str) -> list[str]:
     """Opens `path` and returns what is wrong with it at phone width (empty when nothing is)."""
     browser.get(server.url(path))
+    return check_page_as_is(browser, server, path)
+
+
+def check_page_as_is(browser: WebDriver, server: RapportServer, path: str) -> list[str]:
+    """What is wrong with the page the browser shows (a form's answer, named `path` in the report)."""
     problems = []
     width = browser.execute_script("return window.innerWidth")
     page_width = browser.execute_script("return document.documentElement.scrollWidth")
@@ -148,6 +153,30 @@ def test_every_signed_in_page_fits_a_phone_and_passes_axe(
     problems += check_page(browser, server, survey_page)
     problems += check_page(browser, server, "/surveys")
     assert "After a resolved ticket" in browser.find_element(By.CSS_SELECTOR, "[data-testid=survey-table]").text
+
+    # The detractor's answer opened a follow-up case: the queue (mine, then everyone's), the case page, a refused
+    # close without an outcome (its error shown on the page), a close with one, and a note.
+    problems += check_page(browser, server, "/follow-ups")
+    problems += check_page(browser, server, "/follow-ups?show=all")
+    case_link = browser.find_element(By.CSS_SELECTOR, "[data-testid=follow-up-table] a[href*='/follow-ups/']")
+    case_page = case_link.get_attribute("href").removeprefix(server.url("")).split("?")[0]
+    problems += check_page(browser, server, case_page)
+    assert "Slow answers" in browser.find_element(By.CSS_SELECTOR, "[data-testid=follow-up-answers]").text
+    Select(browser.find_element(By.NAME, "status")).select_by_value("resolved")
+    browser.find_element(By.ID, "save-follow-up").click()
+    WebDriverWait(browser, 10).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "[data-testid=follow-up-error]"))
+    assert "outcome" in browser.find_element(By.CSS_SELECTOR, "[data-testid=follow-up-error]").text
+    problems += check_page_as_is(browser, server, case_page + " (refused)")
+    fill(browser, text="Called Lee back.")
+    browser.find_element(By.ID, "add-follow-up-note").click()
+    WebDriverWait(browser, 10).until(lambda driver: "done=noted" in driver.current_url)
+    Select(browser.find_element(By.NAME, "status")).select_by_value("resolved")
+    fill(browser, outcome="issue fixed")
+    browser.find_element(By.ID, "save-follow-up").click()
+    WebDriverWait(browser, 10).until(lambda driver: "done=saved" in driver.current_url)
+    assert browser.find_element(By.CSS_SELECTOR, "[data-testid=follow-up-status]").text == "resolved: issue fixed"
+    assert "Called Lee back." in browser.find_element(By.CSS_SELECTOR, "[data-testid=follow-up-notes]").text
+    problems += check_page(browser, server, case_page)
     assert not problems, "\n".join(problems)
 
 

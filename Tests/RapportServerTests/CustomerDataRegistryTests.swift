@@ -124,14 +124,19 @@ struct CustomerDataRegistryTests {
                         messageId: "\(emailId)@localhost", unsubscribeToken: nil, source: "api", now: now))
                 }
             }
-            // A survey answered by each, through the API.
+            // A survey answered unhappily by each, through the API: each answer opens a follow-up case, given a note.
             let survey = try await ws.http.call(.post, "/api/v1/surveys", key: ws.fixture.adminKey, json: [
                 "name": "NPS", "questions": [["id": "score", "type": "nps", "text": "How likely?"]]])
             let surveyId = try #require(survey.string("id"), "\(survey.text)")
             for id in [survivor, merged] {
                 let answered = try await ws.http.call(.post, "/api/v1/surveys/\(surveyId)/responses", key: ws.fixture.adminKey,
-                                                      json: ["customer_id": id, "answers": ["score": 9]])
+                                                      json: ["customer_id": id, "answers": ["score": 3]])
                 #expect(answered.status == .created, "\(answered.text)")
+                let opened = try await ws.http.get("/api/v1/follow-ups?customer_id=\(id)", key: ws.fixture.adminKey).data
+                let caseId = try #require(opened.first?["id"] as? String, "a case for \(id)")
+                let noted = try await ws.http.call(.post, "/api/v1/follow-ups/\(caseId)/notes", key: ws.fixture.adminKey,
+                                                   json: ["text": "Called back."])
+                #expect(noted.status == .created, "\(noted.text)")
             }
             // An invitation to each, with a link (stored directly: this test is about the rows, not the sending).
             try await services.core.store.write { repos in

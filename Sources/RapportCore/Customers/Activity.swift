@@ -48,4 +48,7 @@ public enum ActivityKind: String, Sendable, Codable, CaseIterable {
     /// A survey invitation the contact rules held back (properties: `invitation_id`, `survey_id`, `reason`, `message`);
     /// a sent one shows as its email.
     case surveyInvitation = "survey_invitation"
+    /// A follow-up case opened or closed (properties: `follow_up_id`, `survey_id`, `response_id`, `status`, `outcome`,
+    /// `owner_id`, `due_at`, `closed_at`).
+    case followUp = "follow_up"
 }

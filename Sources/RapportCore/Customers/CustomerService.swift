@@ -188,7 +188,7 @@ public struct CustomerService: Sendable {
         let profile = try await profile(principal, id: id)
         let workspaceId = principal.workspaceId
         let customerId = profile.customer.id
-        let (activities, orders, history, segments, emails, wanted, runs, responses, invitations) = try await deps.store.read { repos in
+        let (activities, orders, history, segments, emails, wanted, runs, responses, invitations, followUps) = try await deps.store.read { repos in
             var all: [Activity] = []
             var cursor: String?
             repeat {
@@ -213,7 +213,15 @@ public struct CustomerService: Sendable {
             let responses = try await repos.surveyResponses.forCustomer(workspaceId: workspaceId, customerId: customerId)
             let invitations = try await repos.surveyInvitations.list(workspaceId: workspaceId, surveyId: nil, customerId: customerId,
                                                                      status: nil, page: PageRequest(limit: 100_000)).items
-            return (all, orders.items, history, segments, emails, repos.customers.exportSections, runs, responses, invitations)
+            var followUps: [JSONValue] = []
+            for followUp in try await repos.followUps.forCustomer(workspaceId: workspaceId, customerId: customerId) {
+                guard case .object(var fields) = followUp.summary else { continue }
+                let notes = try await repos.followUps.notes(workspaceId: workspaceId, caseId: followUp.id)
+                fields["notes"] = .array(notes.map { ["author": .string($0.authorLabel), "text": .string($0.text),
+                                                      "created_at": .string(Timestamp.iso8601($0.createdAt))] })
+                followUps.append(.object(fields))
+            }
+            return (all, orders.items, history, segments, emails, repos.customers.exportSections, runs, responses, invitations, followUps)
         }
         let sections: [String: JSONValue] = [
             "identifiers": .array(profile.identifiers.map { $0.json }),
@@ -232,6 +240,7 @@ public struct CustomerService: Sendable {
             "automation_runs": .array(runs.map(\.exportJSON)),
             "survey_responses": .array(responses.map { $0.summary(surveyName: nil) }),
             "survey_invitations": .array(invitations.map(\.exportJSON)),
+            "follow_ups": .array(followUps),
         ]
         var document: [String: JSONValue] = [
             "customer": profile.customer.exportJSON, "exported_at": .string(Timestamp.iso8601(deps.clock.nowMillis)),

@@ -112,7 +112,7 @@ enum SurveyResponseImport {
         var response = prepared
         response.id = writer.deps.ids.next()
         response.customerId = customerId
-        try await SurveyResponseService.store(response, surveyName: survey.name, in: repos, deps: writer.deps)
+        try await SurveyResponseService.store(response, surveyName: survey.name, in: repos, deps: writer.deps, outbox: nil)
     }
 }
 

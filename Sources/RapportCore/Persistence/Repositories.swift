@@ -84,6 +84,7 @@ public protocol Repositories: Sendable {
     var surveys: any SurveyRepository { get }
     var surveyResponses: any SurveyResponseRepository { get }
     var surveyInvitations: any SurveyInvitationRepository { get }
+    var followUps: any FollowUpRepository { get }
 }
 
 /// The persistence boundary the domain sees: reads on any connection, writes in one transaction.

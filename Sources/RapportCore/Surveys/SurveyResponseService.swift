@@ -1,11 +1,16 @@
 /// Survey responses: recorded through the API (answers given elsewhere, or historic ones with their own dates) and,
 /// later, through the hosted page, the email links and the widget, all by `store`; read and listed by analysts and up.
 /// A completed response is a `survey_response` entry on the customer's timeline and a `survey.response.completed`
-/// webhook event, in the transaction that stores it.
+/// webhook event, in the transaction that stores it; an unhappy one opens a follow-up case (`FollowUpRule`) there too.
 public struct SurveyResponseService: Sendable {
     let deps: CoreDependencies
+    /// Emails a new follow-up case's owner; nil: cases are opened without telling anyone.
+    let outbox: EmailOutbox?
 
-    public init(_ deps: CoreDependencies) { self.deps = deps }
+    public init(_ deps: CoreDependencies, outbox: EmailOutbox?) {
+        self.deps = deps
+        self.outbox = outbox
+    }
 
     /// The JSON fields of `POST /api/v1/surveys/{id}/responses` besides the customer's identifiers and the date.
     public static let fields: Set<String> = ["answers", "channel", "attributes", "language", "version"]
@@ -40,7 +45,7 @@ public struct SurveyResponseService: Sendable {
             throw RapportError.invalid("customer_id", "Name the customer by customer_id, user_id or email.")
         }
         let at = response.submittedAt ?? now
-        let deps = self.deps, prepared = response, surveyName = survey.name
+        let deps = self.deps, outbox = self.outbox, prepared = response, surveyName = survey.name
         return try await deps.store.write { repos in
             try await repos.customers.lockIdentities(workspaceId: workspaceId)
             var writer = ProfileWriter(workspaceId: workspaceId, repos: repos, deps: deps)
@@ -53,23 +58,26 @@ public struct SurveyResponseService: Sendable {
                 try await writer.applyTraits([:], to: stored.customerId!, at: at, source: "api")
             }
             try await writer.flush()
-            try await Self.store(stored, surveyName: surveyName, in: repos, deps: deps)
+            try await Self.store(stored, surveyName: surveyName, in: repos, deps: deps, outbox: outbox)
             return stored
         }
     }
 
     /// Stores a new response in `repos`' transaction: publishes the version it answers (later edits make a new one),
-    /// and for a completed response with a customer adds the timeline entry and the webhook event.
-    static func store(_ response: SurveyResponse, surveyName: String, in repos: any Repositories, deps: CoreDependencies) async throws {
+    /// and for a completed response with a customer adds the timeline entry and the webhook event, and opens the
+    /// follow-up case its survey's rule asks for (emailing the owner through `outbox`).
+    static func store(_ response: SurveyResponse, surveyName: String, in repos: any Repositories, deps: CoreDependencies,
+                      outbox: EmailOutbox?) async throws {
         try await repos.surveyResponses.insert(response)
         try await repos.surveys.publish(workspaceId: response.workspaceId, surveyId: response.surveyId, version: response.version)
         guard response.status == .completed else { return }
-        try await completed(response, surveyName: surveyName, in: repos, deps: deps)
+        try await completed(response, surveyName: surveyName, in: repos, deps: deps, outbox: outbox)
     }
 
     /// What follows a response's completion, once (when it is stored completed, or a partial one is finished): the
-    /// timeline entry and the webhook event.
-    static func completed(_ response: SurveyResponse, surveyName: String, in repos: any Repositories, deps: CoreDependencies) async throws {
+    /// timeline entry, the webhook event and, for an unhappy answer, the follow-up case.
+    static func completed(_ response: SurveyResponse, surveyName: String, in repos: any Repositories, deps: CoreDependencies,
+                          outbox: EmailOutbox?) async throws {
         let summary = response.summary(surveyName: surveyName)
         if let customerId = response.customerId {
             let now = deps.clock.nowMillis
@@ -80,6 +88,7 @@ public struct SurveyResponseService: Sendable {
         }
         try await WebhookEvents(deps).emit(in: repos, workspaceId: response.workspaceId, type: .surveyResponseCompleted,
                                            customerId: response.customerId, data: summary)
+        _ = try await FollowUpOpening(deps: deps, outbox: outbox).open(for: response, surveyName: surveyName, in: repos)
     }
 
     public func get(_ principal: Principal, surveyId: String, id: String) async throws -> SurveyResponse {

@@ -44,8 +44,13 @@ public struct SurveyPageState: Sendable {
 /// response (a unique index, and a second submission updates the first).
 public struct SurveyTaking: Sendable {
     let deps: CoreDependencies
+    /// For the follow-up case's email to its owner when an answer is unhappy.
+    let outbox: EmailOutbox?
 
-    public init(_ deps: CoreDependencies) { self.deps = deps }
+    public init(_ deps: CoreDependencies, outbox: EmailOutbox?) {
+        self.deps = deps
+        self.outbox = outbox
+    }
 
     /// A form's answers: question id → the values posted for it (several for a multiple choice).
     public typealias FormAnswers = [String: [String]]
@@ -70,7 +75,7 @@ public struct SurveyTaking: Sendable {
     /// saved then); nil when the token names no invitation.
     public func answer(token: String, form: FormAnswers) async throws -> SurveyPageState? {
         let hash = deps.digest.digest(token)
-        let deps = self.deps
+        let (deps, outbox) = (self.deps, self.outbox)
         return try await deps.store.write { repos -> SurveyPageState? in
             guard var context = try await Self.context(repos, tokenHash: hash) else { return nil }
             let now = deps.clock.nowMillis
@@ -100,7 +105,7 @@ public struct SurveyTaking: Sendable {
             if let missing, context.response?.status == .completed {
                 throw RapportError.invalid(missing.id, "This question needs an answer.")
             }
-            try await context.save(answers: answers, complete: missing == nil, in: repos, deps: deps, now: now)
+            try await context.save(answers: answers, complete: missing == nil, in: repos, deps: deps, outbox: outbox, now: now)
             let revealed = !Set(visible.map(\.id)).subtracting(before).filter { answers[$0] == nil }.isEmpty
             return context.state(now: now, revealed: revealed)
         }
@@ -146,7 +151,7 @@ public struct SurveyTaking: Sendable {
         /// Inserts or updates the invitation's response; the first completion adds the timeline entry and the
         /// webhook event and marks the invitation `responded`.
         mutating func save(answers: [String: JSONValue], complete: Bool, in repos: any Repositories, deps: CoreDependencies,
-                           now: Int64) async throws {
+                           outbox: EmailOutbox?, now: Int64) async throws {
             let wasComplete = response?.status == .completed
             var next = response ?? SurveyResponse(
                 id: deps.ids.next(), workspaceId: invitation.workspaceId, surveyId: survey.id, version: survey.version,
@@ -166,10 +171,10 @@ public struct SurveyTaking: Sendable {
             if response != nil {
                 try await repos.surveyResponses.update(next)
                 if next.status == .completed, !wasComplete {
-                    try await SurveyResponseService.completed(next, surveyName: survey.name, in: repos, deps: deps)
+                    try await SurveyResponseService.completed(next, surveyName: survey.name, in: repos, deps: deps, outbox: outbox)
                 }
             } else {
-                try await SurveyResponseService.store(next, surveyName: survey.name, in: repos, deps: deps)
+                try await SurveyResponseService.store(next, surveyName: survey.name, in: repos, deps: deps, outbox: outbox)
             }
             if next.status == .completed, !wasComplete {
                 var responded = invitation

@@ -12,6 +12,8 @@ public enum WebhookEventType: String, Sendable, CaseIterable, Codable {
     case segmentExited = "segment.exited"
     case importCompleted = "import.completed"
     case surveyResponseCompleted = "survey.response.completed"
+    case followUpOpened = "follow_up.opened"
+    case followUpClosed = "follow_up.closed"
     /// Sent only by automation rules' webhook actions, to the endpoint the action names.
     case automationRuleFired = "automation.rule_fired"
     /// Sent only by the "send test event" action.

@@ -34,6 +34,7 @@ public struct AppServices: Sendable {
     public let surveyInvitations: SurveyInvitationService
     /// The hosted survey page's answers, by token.
     public let surveyTaking: SurveyTaking
+    public let followUps: FollowUpService
     public let urlGuard: any OutboundURLGuard
 
     public init(config: AppConfig, database: DatabaseClient, clock: WallClock = .system) {
@@ -62,8 +63,9 @@ public struct AppServices: Sendable {
         self.smtpTest = SMTPTestSender(transports: smtpSettings)
         self.automation = AutomationService(core)
         self.surveys = SurveyService(core)
-        self.surveyResponses = SurveyResponseService(core)
+        self.surveyResponses = SurveyResponseService(core, outbox: emails.outbox)
         self.surveyInvitations = SurveyInvitationService(core, outbox: emails.outbox, publicURL: config.emailSettings.publicURL)
-        self.surveyTaking = SurveyTaking(core)
+        self.surveyTaking = SurveyTaking(core, outbox: emails.outbox)
+        self.followUps = FollowUpService(core, outbox: emails.outbox)
     }
 }

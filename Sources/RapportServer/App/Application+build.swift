@@ -66,6 +66,7 @@ public func buildRouter(services: AppServices, web: WebRenderer) throws -> Route
     api.addAutomationRoutes(automation: services.automation)
     api.addSurveyRoutes(surveys: services.surveys, responses: services.surveyResponses)
     api.addSurveyInvitationRoutes(invitations: services.surveyInvitations)
+    api.addFollowUpRoutes(followUps: services.followUps, clock: services.core.clock)
     table.set(RouteTable(router.routes))
     return router
 }
@@ -91,6 +92,8 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
     WebhookPages(webhooks: services.webhooks, pages: pages).add(to: session)
     SurveyPages(surveys: services.surveys, responses: services.surveyResponses, invitations: services.surveyInvitations,
                 segments: services.segments, pages: pages).add(to: session)
+    FollowUpPages(followUps: services.followUps, surveys: services.surveys, team: services.team, clock: services.core.clock,
+                  pages: pages).add(to: session)
     EmailPages(emails: services.emails, smtpSettings: services.smtpSettings, smtpTest: services.smtpTest,
                ratePerMinute: services.config.emailRatePerMinute, pages: pages).add(to: session)
     AutomationPages(automation: services.automation, webhooks: services.webhooks, emails: services.emails, pages: pages)

@@ -41,6 +41,7 @@ public enum Migrations {
         surveyResponses0018,
         jobsClaimOrder0019,
         surveyInvitations0020,
+        followUps0021,
         surveyResponseImports0022,
     ]
 

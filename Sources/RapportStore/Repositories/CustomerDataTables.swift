@@ -95,6 +95,10 @@ enum CustomerDataTables {
         Table("survey_invitations", merge: .reassign, erase: .delete, export: .section("survey_invitations")),
         Table("survey_invitation_tokens", merge: .reassign, erase: .delete,
               export: .derived("hashes of the links in the person's survey invitations")),
+        // Follow-up cases opened by the person's unhappy answers, and the notes on them: they follow the person to the
+        // survivor, are theirs to see in an export (the notes are about them), and an erasure deletes them.
+        Table("follow_up_cases", merge: .reassign, erase: .delete, export: .section("follow_ups")),
+        Table("follow_up_notes", merge: .reassign, erase: .delete, export: .section("follow_ups")),
         Table("customer_merges", customerColumns: ["survivor_id", "merged_id"], merge: .keep, erase: .delete,
               export: .section("merges")),
     ]

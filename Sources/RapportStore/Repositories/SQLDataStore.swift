@@ -49,4 +49,5 @@ struct SQLRepositories: Repositories {
     var surveys: any SurveyRepository { SQLSurveyRepository(db: db) }
     var surveyResponses: any SurveyResponseRepository { SQLSurveyResponseRepository(db: db) }
     var surveyInvitations: any SurveyInvitationRepository { SQLSurveyInvitationRepository(db: db) }
+    var followUps: any FollowUpRepository { SQLFollowUpRepository(db: db) }
 }

@@ -1,0 +1,156 @@
+import Foundation
+import RapportCore
+
+/// The follow-up queue: the signed-in user's cases or everyone's, overdue first, then the soonest due, closed ones
+/// last.
+public struct FollowUpsPage: PageModel {
+    public static let template = "follow_ups"
+    public struct Tab: Sendable {
+        public let label: String
+        public let url: String
+        public let current: Bool
+    }
+
+    public struct Row: Sendable {
+        public let pageURL: String
+        public let customerURL: String?
+        public let customerId: String?
+        public let survey: String
+        public let score: String
+        public let status: String
+        public let owner: String
+        public let due: DisplayDate
+        public let overdue: Bool
+        public let outcome: String?
+    }
+
+    public let tabs: [Tab]
+    public let cases: [Row]
+    public let olderURL: String?
+    public let flash: String?
+
+    /// `mine`: the tab showing the signed-in user's cases; `owners` and `surveys` name ids for people.
+    public init(cases: Page<FollowUpCase>, mine: Bool, owners: [String: String], surveys: [String: String], now: Int64,
+                flash: String? = nil, timeZone: TimeZone = DisplayDate.utc) {
+        tabs = [Tab(label: "Mine", url: WebURL.followUps(mine: true), current: mine),
+                Tab(label: "All", url: WebURL.followUps(mine: false), current: !mine)]
+        self.cases = cases.items.map { item in
+            Row(pageURL: WebURL.followUp(item.id), customerURL: item.customerId.map { WebURL.customer($0) }, customerId: item.customerId,
+                survey: surveys[item.surveyId] ?? item.surveyId,
+                score: item.score.map { "\($0)" + (item.band.map { " (\($0.rawValue))" } ?? "") } ?? "–",
+                status: FollowUpPage.label(item.status), owner: item.ownerId.map { owners[$0] ?? $0 } ?? "unassigned",
+                due: DisplayDate(millis: item.dueAt, timeZone: timeZone), overdue: item.isOverdue(at: now), outcome: item.outcome)
+        }
+        olderURL = cases.nextCursor.map { WebURL.followUps(mine: mine, cursor: $0) }
+        self.flash = flash
+    }
+}
+
+/// One follow-up case: what happened (the response's answers), its notes, and for agents and up the form that moves
+/// it, assigns it or closes it with an outcome, and the one that adds a note.
+public struct FollowUpPage: PageModel {
+    public static let template = "follow_up"
+    public struct Answer: Sendable {
+        public let question: String
+        public let answer: String
+    }
+
+    public struct Note: Sendable {
+        public let author: String
+        public let text: String
+        public let at: DisplayDate
+    }
+
+    public struct Option: Sendable {
+        public let value: String
+        public let label: String
+        public let selected: Bool
+    }
+
+    public let id: String
+    public let actionURL: String
+    public let noteURL: String
+    public let status: String
+    public let closed: Bool
+    public let survey: String
+    public let surveyURL: String
+    public let customerURL: String?
+    public let customerId: String?
+    public let score: String
+    public let owner: String
+    public let due: DisplayDate
+    public let overdue: Bool
+    public let createdAt: DisplayDate
+    public let closedAt: DisplayDate?
+    public let outcome: String?
+    public let answers: [Answer]
+    public let attributes: String?
+    public let notes: [Note]
+    public let canWork: Bool
+    public let statuses: [Option]
+    public let owners: [Option]
+    public let outcomes: [String]
+    public let outcomeValue: String
+    public let noteValue: String
+    public let error: String?
+    public let flash: String?
+
+    public init(detail: FollowUpService.Detail, members: [Member], canWork: Bool, now: Int64, values: [String: String] = [:],
+                error: String? = nil, flash: String? = nil, timeZone: TimeZone = DisplayDate.utc) {
+        let item = detail.followUp
+        id = item.id
+        actionURL = WebURL.followUp(item.id)
+        noteURL = WebURL.followUpNotes(item.id)
+        status = Self.label(item.status)
+        closed = item.status.isClosed
+        survey = detail.surveyName ?? item.surveyId
+        surveyURL = WebURL.survey(item.surveyId)
+        customerURL = item.customerId.map { WebURL.customer($0) }
+        customerId = item.customerId
+        score = item.score.map { "\($0)" + (item.band.map { " (\($0.rawValue))" } ?? "") } ?? "–"
+        owner = detail.owner?.user.email ?? (item.ownerId == nil ? "unassigned" : "a former member")
+        due = DisplayDate(millis: item.dueAt, timeZone: timeZone)
+        overdue = item.isOverdue(at: now)
+        createdAt = DisplayDate(millis: item.createdAt, timeZone: timeZone)
+        closedAt = item.closedAt.map { DisplayDate(millis: $0, timeZone: timeZone) }
+        outcome = item.outcome
+        let definition = detail.survey?.definition
+        answers = (detail.response?.answers ?? [:]).sorted { lhs, rhs in
+            let order = definition?.questions.map(\.id) ?? []
+            return (order.firstIndex(of: lhs.key) ?? .max, lhs.key) < (order.firstIndex(of: rhs.key) ?? .max, rhs.key)
+        }.map { key, value in
+            let question = definition?.questions.first { $0.id == key }
+            let text = question.map { definition!.localized($0.text, definition!.defaultLanguage) } ?? key
+            let shown: String
+            if let list = value.arrayValue {
+                shown = list.map { $0.stringValue ?? $0.jsonText }.joined(separator: ", ")
+            } else {
+                shown = value.stringValue ?? value.jsonText
+            }
+            return Answer(question: text, answer: shown)
+        }
+        let pairs = (detail.response?.attributes ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+        attributes = pairs.isEmpty ? nil : pairs.joined(separator: ", ")
+        notes = detail.notes.map { Note(author: $0.authorLabel, text: $0.text, at: DisplayDate(millis: $0.createdAt, timeZone: timeZone)) }
+        self.canWork = canWork
+        let chosenStatus = values["status"] ?? item.status.rawValue
+        statuses = ([item.status] + item.status.next).map {
+            Option(value: $0.rawValue, label: Self.label($0), selected: $0.rawValue == chosenStatus)
+        }
+        let chosenOwner = values["owner_id"] ?? item.ownerId ?? ""
+        owners = [Option(value: "", label: "Unassigned", selected: chosenOwner.isEmpty)]
+            + members.sorted { $0.user.email < $1.user.email }.map {
+                Option(value: $0.user.id, label: $0.user.email, selected: $0.user.id == chosenOwner)
+            }
+        outcomes = FollowUpCase.suggestedOutcomes
+        outcomeValue = values["outcome"] ?? item.outcome ?? ""
+        noteValue = values["text"] ?? ""
+        self.error = error
+        self.flash = flash
+    }
+
+    /// How a status reads: "open", "contacted", "resolved", "won't fix".
+    public static func label(_ status: FollowUpStatus) -> String {
+        status == .wontFix ? "won't fix" : status.rawValue
+    }
+}
