@@ -231,7 +231,7 @@ struct FollowUpTests {
             let write = try await acme.key(services, scope: .write)
             #expect(try await http.call(.patch, url, key: write, json: ["status": "contacted"]).status == .ok)
             #expect(try await http.call(.post, "\(url)/notes", key: write, json: ["text": "hi"]).status == .created)
-            #expect(try await http.get("/api/v1/follow-ups?owner=me", key: write).status == .badRequest, "a key is no one")
+            #expect(try await http.get("/api/v1/follow-ups?owner=me", key: write).status == .forbidden, "a key is no one")
             #expect(try await http.get("\(url)x", key: key).status == .notFound)
 
             // owner=me for a signed-in user: the owner's own cases.

@@ -304,6 +304,50 @@ struct SurveyInvitationTests {
     }
 }
 
+
+/// The invitation pages in the browser: a rule that sends a survey made from the settings form, and a segment invited
+/// from the survey's page, held back (no SMTP server) with the reason shown on that page.
+@Suite("Survey invitation pages")
+struct SurveyInvitationPageTests {
+    @Test func aRuleSendsTheChosenSurveyAndASegmentIsInvitedFromTheSurveyPage() async throws {
+        try await TestApp.run { http, services in
+            let fixture = try await Fixture.make(services)
+            let key = fixture.adminKey
+            let made = try await http.call(.post, "/api/v1/surveys", key: key, json: SurveyTests.afterTicket)
+            let surveyId = try #require(made.string("id"))
+            _ = try await http.call(.post, "/api/v1/surveys/\(surveyId)/activate", key: key)
+            _ = try await http.call(.post, "/api/v1/customers", key: key, json: ["traits": ["email": "ann@example.com", "plan": "pro"]])
+            let segment = try await http.call(.post, "/api/v1/segments", key: key,
+                                              json: ["name": "Pros", "rule": ["field": "trait.plan", "op": "eq", "value": "pro"]])
+            let segmentId = try #require(segment.string("id"), "\(segment.text)")
+
+            var browser = BrowserSessionTests.Browser(http: http)
+            try await browser.signIn()
+            let list = try await browser.request(.get, "/settings/automation")
+            #expect(list.text.contains(#"<option value="\#(surveyId)">After a resolved ticket</option>"#), "active surveys are offered")
+            let csrf = try #require(BrowserSessionTests.Browser.hidden("_csrf", in: list.text))
+            let rule = try await browser.request(.post, "/settings/automation", form: [
+                "_csrf": csrf, "name": "NPS after tickets", "trigger_type": "event", "trigger_target": "Ticket Resolved",
+                "survey_id": surveyId])
+            #expect(rule.status == .seeOther, "\(rule.text)")
+            let rules = try await http.get("/api/v1/automation/rules", key: key).data
+            #expect((rules.first?["actions"] as? [[String: Any]])?.first?["type"] as? String == "send_survey")
+
+            let page = try await browser.request(.get, "/surveys/\(surveyId)")
+            #expect(page.text.contains("No invitations yet.") && page.text.contains(#"<option value="\#(segmentId)">Pros</option>"#))
+            let invited = try await browser.request(.post, "/surveys/\(surveyId)/invite", form: ["_csrf": csrf, "segment_id": segmentId])
+            #expect(invited.headers[.location] == "/surveys/\(surveyId)?done=invite", "\(invited.text)")
+            let reader = browser
+            try await JobWorkerTests.eventually("the invitation is held back for want of an SMTP server") {
+                var copy = reader
+                return try await copy.request(.get, "/surveys/\(surveyId)").text.contains("1 suppressed (1 email not configured)")
+            }
+            let unknown = try await browser.request(.post, "/surveys/\(surveyId)/invite", form: ["_csrf": csrf, "segment_id": "nope"])
+            #expect(unknown.status == .unprocessableContent && unknown.text.contains("No segment nope"), "a readable error on the page")
+        }
+    }
+}
+
 extension Array {
     func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
         var result: [T] = []

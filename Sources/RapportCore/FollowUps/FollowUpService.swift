@@ -177,7 +177,8 @@ extension FollowUpService {
         guard let raw, !raw.isEmpty else { return nil }
         if raw == "me" {
             guard let user = principal.user else {
-                throw RapportError(.badRequest, code: "invalid_parameter",
+                // A key has no "me": refused like any other thing the caller may not do, not as a malformed query.
+                throw RapportError(.forbidden, code: "forbidden",
                                    message: "owner=me needs a signed-in user; an API key names the owner by user id.",
                                    details: ["field": "owner"])
             }

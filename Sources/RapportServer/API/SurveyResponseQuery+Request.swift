@@ -19,16 +19,19 @@ extension Request {
             }
             query.channel = channel
         }
-        query.agent = textParameter("agent")
+        query.agent = try boundedText("agent")
         query.segmentId = try optionalUUIDParameter("segment")
-        if let text = textParameter("q") {
-            guard text.unicodeScalars.count <= 200 else {
-                throw RapportError(.badRequest, code: "invalid_parameter", message: "q must be at most 200 characters.",
-                                   details: ["field": "q"])
-            }
-            query.text = text
-        }
+        query.text = try boundedText("q")
         return query
+    }
+
+    /// A text parameter of at most 200 characters (as the raw value counts them, before trimming).
+    private func boundedText(_ name: String) throws(RapportError) -> String? {
+        if let raw = uri.queryParameters.get(name), raw.count > 200 {
+            throw RapportError(.badRequest, code: "invalid_parameter", message: "\(name) must be at most 200 characters.",
+                               details: ["field": name])
+        }
+        return textParameter(name)
     }
 
     /// A query parameter's trimmed text; nil when absent or empty.

@@ -96,6 +96,7 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
                   pages: pages).add(to: session)
     EmailPages(emails: services.emails, smtpSettings: services.smtpSettings, smtpTest: services.smtpTest,
                ratePerMinute: services.config.emailRatePerMinute, pages: pages).add(to: session)
-    AutomationPages(automation: services.automation, webhooks: services.webhooks, emails: services.emails, pages: pages)
+    AutomationPages(automation: services.automation, webhooks: services.webhooks, emails: services.emails,
+                    surveys: services.surveys, pages: pages)
         .add(to: session)
 }

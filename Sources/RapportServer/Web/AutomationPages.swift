@@ -9,6 +9,7 @@ struct AutomationPages: Sendable {
     let automation: AutomationService
     let webhooks: WebhookService
     let emails: EmailService
+    let surveys: SurveyService
     let pages: PageResponder
 
     static let notices = [
@@ -16,7 +17,8 @@ struct AutomationPages: Sendable {
         "resumed": "The rule is active again.", "deleted": "The rule and its runs are deleted.",
     ]
     static let formFields = ["name", "trigger_type", "trigger_target", "min_total", "condition", "delay_minutes", "trait_name",
-                             "trait_value", "note", "webhook_endpoint_id", "email_template_id", "email_purpose"]
+                             "trait_value", "note", "webhook_endpoint_id", "email_template_id", "email_purpose",
+                             "survey_id"]
 
     func add(to group: RouterGroup<AppRequestContext>) {
         group.get("/settings/automation") { request, context in
@@ -68,7 +70,8 @@ struct AutomationPages: Sendable {
         // Members who may not manage webhooks see the form without the webhook choice.
         let endpoints = (try? await webhooks.list(principal, page: PageRequest(limit: PageRequest.maxLimit)).items) ?? []
         let templates = (try? await emails.templates(principal, page: PageRequest(limit: PageRequest.maxLimit)).items) ?? []
-        let page = AutomationRulesPage(rules: rules, lastRuns: lastRuns, endpoints: endpoints, templates: templates,
+        let active = (try? await surveys.list(principal, status: .active, page: PageRequest(limit: PageRequest.maxLimit)).items) ?? []
+        let page = AutomationRulesPage(rules: rules, lastRuns: lastRuns, endpoints: endpoints, templates: templates, surveys: active,
                                        values: values, error: error,
                                        flash: flash, timeZone: principal.displayZone)
         return try await pages.html(page, for: principal, status: status)
@@ -112,6 +115,7 @@ struct AutomationPages: Sendable {
         if let template = text("email_template_id") {
             actions.append(["type": "send_email", "template_id": .string(template), "purpose": JSONValue(text("email_purpose"))])
         }
+        if let survey = text("survey_id") { actions.append(["type": "send_survey", "survey_id": .string(survey)]) }
         fields["actions"] = .array(actions)
         return fields
     }

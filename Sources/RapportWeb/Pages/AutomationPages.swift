@@ -25,13 +25,16 @@ public struct AutomationRulesPage: PageModel {
     public let hasEndpoints: Bool
     public let templates: [Option]
     public let hasTemplates: Bool
+    /// Active surveys, for the "send the survey" action.
+    public let surveys: [Option]
+    public let hasSurveys: Bool
     /// The form's values as sent, to fill it again after an error.
     public let values: [String: String]
     public let error: String?
     public let flash: String?
 
     public init(rules: [AutomationRule], lastRuns: [String: AutomationRun], endpoints: [WebhookEndpoint],
-                templates: [EmailTemplate] = [], values: [String: String] = [:], error: String?, flash: String?, timeZone: TimeZone = DisplayDate.utc) {
+                templates: [EmailTemplate] = [], surveys: [Survey] = [], values: [String: String] = [:], error: String?, flash: String?, timeZone: TimeZone = DisplayDate.utc) {
         self.rules = rules.map { rule in
             let last = lastRuns[rule.id]
             return Row(name: rule.name, pageURL: WebURL.automationRule(rule.id), trigger: rule.trigger.summary, enabled: rule.enabled,
@@ -46,6 +49,8 @@ public struct AutomationRulesPage: PageModel {
         hasEndpoints = !endpoints.isEmpty
         self.templates = templates.map { Option(value: $0.id, label: $0.name, selected: values["email_template_id"] == $0.id) }
         hasTemplates = !templates.isEmpty
+        self.surveys = surveys.map { Option(value: $0.id, label: $0.name, selected: values["survey_id"] == $0.id) }
+        hasSurveys = !surveys.isEmpty
         self.values = values
         self.error = error
         self.flash = flash
