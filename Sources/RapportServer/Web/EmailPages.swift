@@ -117,21 +117,16 @@ struct UnsubscribePages: Sendable {
     func add(to router: Router<AppRequestContext>) {
         router.get("/unsubscribe/:token") { _, context in
             let token = context.parameters.get("token") ?? ""
-            guard Self.plausible(token), let target = try await emails.unsubscribeTarget(token: token) else {
+            guard LinkToken.plausible(token), let target = try await emails.unsubscribeTarget(token: token) else {
                 throw Self.unknownLink
             }
             return htmlResponse(web.render(UnsubscribePage(target: target, actionURL: WebURL.unsubscribe(token), done: false)))
         }
         router.post("/unsubscribe/:token") { _, context in
             let token = context.parameters.get("token") ?? ""
-            guard Self.plausible(token), let target = try await emails.unsubscribe(token: token) else { throw Self.unknownLink }
+            guard LinkToken.plausible(token), let target = try await emails.unsubscribe(token: token) else { throw Self.unknownLink }
             return htmlResponse(web.render(UnsubscribePage(target: target, actionURL: WebURL.unsubscribe(token), done: true)))
         }
-    }
-
-    /// Tokens are 32 characters of base64url; anything else is not looked up.
-    static func plausible(_ token: String) -> Bool {
-        token.count == 32 && token.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
     static let unknownLink = RapportError(.notFound, code: "not_found",

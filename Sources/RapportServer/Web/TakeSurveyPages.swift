@@ -47,7 +47,7 @@ struct TakeSurveyPages: Sendable {
     private func admit(_ context: AppRequestContext) throws -> String {
         guard perAddress.allow(context.remoteIP ?? "unknown", now: clock.nowMillis) else { throw Self.tooMany }
         let token = context.parameters.get("token") ?? ""
-        guard Self.plausible(token) else { throw Self.unknownLink }
+        guard LinkToken.plausible(token) else { throw Self.unknownLink }
         return token
     }
 
@@ -66,11 +66,6 @@ struct TakeSurveyPages: Sendable {
         shown.questions = state.definition.visibleQuestions(answers: shown.answers)
         shown.stage = .asking
         return shown
-    }
-
-    /// Tokens are 32 characters of base64url; anything else is not looked up.
-    static func plausible(_ token: String) -> Bool {
-        token.count == 32 && token.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
     static let unknownLink = RapportError(.notFound, code: "not_found", message: "This survey link is not valid. Nothing was recorded.")
