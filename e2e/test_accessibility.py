@@ -158,6 +158,17 @@ def test_every_signed_in_page_fits_a_phone_and_passes_axe(
     # close without an outcome (its error shown on the page), a close with one, and a note.
     problems += check_page(browser, server, "/follow-ups")
     problems += check_page(browser, server, "/follow-ups?show=all")
+
+    # A team made through the team page's form (the owner ticked in), the page with it, and the "My team" queue.
+    browser.get(server.url("/settings/team"))
+    browser.find_element(By.CSS_SELECTOR, "#create-team").find_element(By.XPATH, "./ancestor::form").find_element(
+        By.NAME, "name").send_keys("Support EU")
+    browser.find_element(By.CSS_SELECTOR, "input[id^=new-team-]").click()
+    browser.find_element(By.ID, "create-team").click()
+    WebDriverWait(browser, 10).until(lambda driver: "The team Support EU is saved." in driver.page_source)
+    problems += check_page_as_is(browser, server, "/settings/team (with a team)")
+    problems += check_page(browser, server, "/follow-ups?show=team")
+    browser.get(server.url("/follow-ups?show=all"))
     case_link = browser.find_element(By.CSS_SELECTOR, "[data-testid=follow-up-table] a[href*='/follow-ups/']")
     case_page = case_link.get_attribute("href").removeprefix(server.url("")).split("?")[0]
     problems += check_page(browser, server, case_page)

@@ -40,10 +40,12 @@ public struct FollowUpCase: Sendable, Equatable {
     public var updatedAt: Int64
     /// When it was resolved or given up: with `createdAt` and `dueAt`, the time to close and whether it was in time.
     public var closedAt: Int64?
+    /// The survey invitation sent after the case was resolved (`FollowUpRule.resurveyAfterHours`), if any.
+    public var resurveyInvitationId: String?
 
     public init(id: String, workspaceId: String, surveyId: String, responseId: String, customerId: String?, ownerId: String?,
                 status: FollowUpStatus = .open, outcome: String? = nil, score: Int?, band: ScoreBand?, dueAt: Int64,
-                createdAt: Int64, updatedAt: Int64, closedAt: Int64? = nil) {
+                createdAt: Int64, updatedAt: Int64, closedAt: Int64? = nil, resurveyInvitationId: String? = nil) {
         self.id = id
         self.workspaceId = workspaceId
         self.surveyId = surveyId
@@ -58,6 +60,7 @@ public struct FollowUpCase: Sendable, Equatable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.closedAt = closedAt
+        self.resurveyInvitationId = resurveyInvitationId
     }
 
     /// Open or contacted and past its due time at `now`.
@@ -101,15 +104,23 @@ public struct FollowUpQuery: Sendable, Equatable {
     public var status: FollowUpStatus?
     /// Only this owner's cases.
     public var ownerId: String?
+    /// Only the cases of this team's members (`team=<id>`), or of everyone who shares a team with this user
+    /// (`owner=my_team`); the service turns either into `ownerIds`.
+    public var teamId: String?
+    public var teammatesOf: String?
+    /// Only cases owned by one of these users (an empty list matches nothing).
+    public var ownerIds: [String]?
     public var surveyId: String?
     /// Only open or contacted cases due before this time.
     public var dueBefore: Int64?
     public var customerId: String?
 
-    public init(status: FollowUpStatus? = nil, ownerId: String? = nil, surveyId: String? = nil, dueBefore: Int64? = nil,
-                customerId: String? = nil) {
+    public init(status: FollowUpStatus? = nil, ownerId: String? = nil, teamId: String? = nil, teammatesOf: String? = nil,
+                surveyId: String? = nil, dueBefore: Int64? = nil, customerId: String? = nil) {
         self.status = status
         self.ownerId = ownerId
+        self.teamId = teamId
+        self.teammatesOf = teammatesOf
         self.surveyId = surveyId
         self.dueBefore = dueBefore
         self.customerId = customerId

@@ -8,16 +8,24 @@ public struct FollowUpRule: Sendable, Equatable {
     public var dueHours: Int
     /// A member's user id; checked when a case is opened (a user no longer a member leaves the case unassigned).
     public var defaultOwnerId: String?
+    /// When set, a case resolved with a customer sends them a survey this many hours later, to measure whether their
+    /// view changed; nil sends none.
+    public var resurveyAfterHours: Int?
+    /// The survey sent then; nil for the survey that opened the case.
+    public var resurveySurveyId: String?
 
     public static let defaultBands: [ScoreBand] = [.detractor, .negative]
     public static let defaultDueHours = 48
 
     public init(enabled: Bool = true, bands: [ScoreBand] = FollowUpRule.defaultBands,
-                dueHours: Int = FollowUpRule.defaultDueHours, defaultOwnerId: String? = nil) {
+                dueHours: Int = FollowUpRule.defaultDueHours, defaultOwnerId: String? = nil, resurveyAfterHours: Int? = nil,
+                resurveySurveyId: String? = nil) {
         self.enabled = enabled
         self.bands = bands
         self.dueHours = dueHours
         self.defaultOwnerId = defaultOwnerId
+        self.resurveyAfterHours = resurveyAfterHours
+        self.resurveySurveyId = resurveySurveyId
     }
 
     /// Whether a response with this band opens a case.
@@ -26,7 +34,7 @@ public struct FollowUpRule: Sendable, Equatable {
         return bands.contains(band)
     }
 
-    static let keys: Set<String> = ["enabled", "bands", "due_hours", "default_owner_id"]
+    static let keys: Set<String> = ["enabled", "bands", "due_hours", "default_owner_id", "resurvey_after_hours", "resurvey_survey_id"]
 
     /// Applies the given fields; errors name `settings.follow_up.<field>`.
     mutating func apply(_ raw: JSONValue) throws(RapportError) {
@@ -67,10 +75,25 @@ public struct FollowUpRule: Sendable, Equatable {
                 defaultOwnerId = id.lowercased()
             }
         }
+        if let value = fields["resurvey_after_hours"] {
+            resurveyAfterHours = value.isNull ? nil : try Validation.integer(value, "\(prefix).resurvey_after_hours", 0...720)
+        }
+        if let value = fields["resurvey_survey_id"] {
+            if value.isNull {
+                resurveySurveyId = nil
+            } else {
+                guard let id = value.stringValue, IDGenerator.isUUID(id) else {
+                    throw RapportError.invalid("\(prefix).resurvey_survey_id",
+                                               "\(prefix).resurvey_survey_id must be a survey id, or null for this survey.")
+                }
+                resurveySurveyId = id.lowercased()
+            }
+        }
     }
 
     public var json: JSONValue {
         ["enabled": .bool(enabled), "bands": .array(bands.map { .string($0.rawValue) }), "due_hours": JSONValue(dueHours),
-         "default_owner_id": JSONValue(defaultOwnerId)]
+         "default_owner_id": JSONValue(defaultOwnerId), "resurvey_after_hours": JSONValue(resurveyAfterHours),
+         "resurvey_survey_id": JSONValue(resurveySurveyId)]
     }
 }

@@ -20,6 +20,9 @@ public struct FollowUpService: Sendable {
         public var response: SurveyResponse?
         public var survey: Survey?
         public var owner: Member?
+        /// The survey sent after the resolution and the answer to it, when there are.
+        public var resurvey: SurveyInvitation?
+        public var resurveyResponse: SurveyResponse?
 
         public var surveyName: String? { survey?.name }
     }
@@ -27,7 +30,15 @@ public struct FollowUpService: Sendable {
     public func list(_ principal: Principal, query: FollowUpQuery, page: PageRequest) async throws -> Page<FollowUpCase> {
         try principal.require(Permission.readData.leastRole)
         let workspaceId = principal.workspaceId
-        return try await deps.store.read { try await $0.followUps.list(workspaceId: workspaceId, query, page: page) }
+        return try await deps.store.read { repos in
+            var resolved = query
+            if let teamId = query.teamId {
+                resolved.ownerIds = try await AgentTeamService.find(repos, workspaceId: workspaceId, id: teamId).memberIds
+            } else if let userId = query.teammatesOf {
+                resolved.ownerIds = try await repos.agentTeams.teammates(workspaceId: workspaceId, userId: userId)
+            }
+            return try await repos.followUps.list(workspaceId: workspaceId, resolved, page: page)
+        }
     }
 
     public func get(_ principal: Principal, id: String) async throws -> Detail {
@@ -40,7 +51,12 @@ public struct FollowUpService: Sendable {
             let survey = try await repos.surveys.find(workspaceId: workspaceId, id: followUp.surveyId)
             var owner: Member?
             if let ownerId = followUp.ownerId { owner = try await repos.memberships.member(workspaceId: workspaceId, userId: ownerId) }
-            return Detail(followUp: followUp, notes: notes, response: response, survey: survey, owner: owner)
+            var detail = Detail(followUp: followUp, notes: notes, response: response, survey: survey, owner: owner)
+            if let invitationId = followUp.resurveyInvitationId {
+                detail.resurvey = try await repos.surveyInvitations.find(workspaceId: workspaceId, id: invitationId)
+                detail.resurveyResponse = try await repos.surveyResponses.find(workspaceId: workspaceId, invitationId: invitationId)
+            }
+            return detail
         }
     }
 
@@ -118,8 +134,12 @@ public struct FollowUpService: Sendable {
             let now = deps.clock.nowMillis
             followUp.updatedAt = now
             if followUp.status.isClosed { followUp.closedAt = now }
+            let survey = try await repos.surveys.find(workspaceId: workspaceId, id: followUp.surveyId)
+            if followUp.status == .resolved, before.status != .resolved, let rule = survey?.settings.followUp {
+                followUp.resurveyInvitationId = try await FollowUpResurvey(deps: deps).schedule(for: followUp, rule: rule, in: repos)
+            }
             try await repos.followUps.update(followUp)
-            let surveyName = try await repos.surveys.find(workspaceId: workspaceId, id: followUp.surveyId)?.name ?? ""
+            let surveyName = survey?.name ?? ""
             if followUp.status.isClosed {
                 try await FollowUpEvents(deps: deps).closed(followUp, surveyName: surveyName, in: repos)
             }
@@ -172,22 +192,24 @@ public struct FollowUpService: Sendable {
 }
 
 extension FollowUpService {
-    /// The `owner` filter of the queue: `me` (the signed-in user) or a user id; nil when absent.
-    public static func ownerFilter(_ raw: String?, principal: Principal) throws(RapportError) -> String? {
-        guard let raw, !raw.isEmpty else { return nil }
-        if raw == "me" {
+    /// The `owner` filter of the queue into `query`: `me` (the signed-in user), `my_team` (everyone who shares a team
+    /// with them) or a user id; nothing when absent.
+    public static func applyOwnerFilter(_ raw: String?, principal: Principal, to query: inout FollowUpQuery) throws(RapportError) {
+        guard let raw, !raw.isEmpty else { return }
+        if raw == "me" || raw == "my_team" {
             guard let user = principal.user else {
                 // A key has no "me": refused like any other thing the caller may not do, not as a malformed query.
                 throw RapportError(.forbidden, code: "forbidden",
-                                   message: "owner=me needs a signed-in user; an API key names the owner by user id.",
+                                   message: "owner=\(raw) needs a signed-in user; an API key names the owner by user id.",
                                    details: ["field": "owner"])
             }
-            return user.id
+            if raw == "me" { query.ownerId = user.id } else { query.teammatesOf = user.id }
+            return
         }
         guard IDGenerator.isUUID(raw) else {
-            throw RapportError(.badRequest, code: "invalid_parameter", message: "owner must be me or a user id.",
+            throw RapportError(.badRequest, code: "invalid_parameter", message: "owner must be me, my_team or a user id.",
                                details: ["field": "owner"])
         }
-        return raw.lowercased()
+        query.ownerId = raw.lowercased()
     }
 }

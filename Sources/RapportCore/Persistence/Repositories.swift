@@ -85,6 +85,7 @@ public protocol Repositories: Sendable {
     var surveyResponses: any SurveyResponseRepository { get }
     var surveyInvitations: any SurveyInvitationRepository { get }
     var followUps: any FollowUpRepository { get }
+    var agentTeams: any AgentTeamRepository { get }
 }
 
 /// The persistence boundary the domain sees: reads on any connection, writes in one transaction.

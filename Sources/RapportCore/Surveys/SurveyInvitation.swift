@@ -25,7 +25,7 @@ public struct SurveyInvitation: Sendable, Equatable {
     public var reason: String?
     public var reasonText: String?
     public var attributes: [String: String]
-    /// What asked for it: `api`, `automation`, `segment`.
+    /// What asked for it: `api`, `automation`, `segment`, `follow_up` (the survey after a resolved follow-up case).
     public var source: String
     public var sendAt: Int64
     public var sentAt: Int64?

@@ -31,13 +31,18 @@ extension SurveyInvitationService {
         let now = deps.clock.nowMillis
         let rules = try await repos.surveyInvitations.contactRules(workspaceId: workspaceId)
         let history = try await repos.consents.history(workspaceId: workspaceId, customerId: customer.id)
+        // The survey after a resolved follow-up case is part of that conversation: the frequency rules, which the
+        // first invitation just started, do not hold it back (consent, quiet hours and the address checks still do).
+        let countsFrequency = invitation.source != FollowUpResurvey.source
         let check = SurveyContactCheck(
             rules: rules, settings: survey.settings,
             consent: ContactPolicy.mayContact(history: history, purpose: Self.purpose, channel: invitation.channel),
-            lastSentAny: try await repos.surveyInvitations.lastSent(workspaceId: workspaceId, customerId: customer.id,
-                                                                     surveyId: nil, excluding: invitation.id),
-            lastSentThisSurvey: try await repos.surveyInvitations.lastSent(workspaceId: workspaceId, customerId: customer.id,
-                                                                            surveyId: survey.id, excluding: invitation.id),
+            lastSentAny: countsFrequency ? try await repos.surveyInvitations.lastSent(workspaceId: workspaceId, customerId: customer.id,
+                                                                                      surveyId: nil, excluding: invitation.id) : nil,
+            lastSentThisSurvey: countsFrequency ? try await repos.surveyInvitations.lastSent(workspaceId: workspaceId,
+                                                                                             customerId: customer.id,
+                                                                                             surveyId: survey.id,
+                                                                                             excluding: invitation.id) : nil,
             timeZone: SurveyContactCheck.timeZone(of: customer))
         switch check.verdict(now: now) {
         case .wait(let until):

@@ -35,6 +35,7 @@ public struct AppServices: Sendable {
     /// The hosted survey page's answers, by token.
     public let surveyTaking: SurveyTaking
     public let followUps: FollowUpService
+    public let agentTeams: AgentTeamService
     public let urlGuard: any OutboundURLGuard
 
     public init(config: AppConfig, database: DatabaseClient, clock: WallClock = .system) {
@@ -46,6 +47,7 @@ public struct AppServices: Sendable {
         self.access = AccessService(core, policy: config.access)
         self.workspaces = WorkspaceService(core)
         self.team = TeamService(core)
+        self.agentTeams = AgentTeamService(core)
         self.apiKeys = ApiKeyService(core)
         self.audit = AuditLog(core)
         self.ingest = IngestService(core)

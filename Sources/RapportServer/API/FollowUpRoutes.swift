@@ -6,10 +6,11 @@ extension APIRoutes {
     func addFollowUpRoutes(followUps: FollowUpService, clock: WallClock) {
         get("follow-ups", least: Permission.readData.leastRole) { request, _, principal in
             var query = FollowUpQuery(status: try request.enumParameter("status", as: FollowUpStatus.self),
-                                      ownerId: try FollowUpService.ownerFilter(request.uri.queryParameters.get("owner").map { String($0) },
-                                                                               principal: principal),
+                                      teamId: try request.optionalUUIDParameter("team"),
                                       surveyId: try request.optionalUUIDParameter("survey_id"),
                                       customerId: try request.optionalUUIDParameter("customer_id"))
+            try FollowUpService.applyOwnerFilter(request.uri.queryParameters.get("owner").map { String($0) }, principal: principal,
+                                                 to: &query)
             switch request.uri.queryParameters.get("overdue").map({ String($0) }) ?? "" {
             case "", "false": break
             case "true": query.dueBefore = clock.nowMillis
@@ -49,7 +50,7 @@ extension FollowUpCase {
             "outcome": JSONValue(outcome), "score": JSONValue(score), "band": JSONValue(band?.rawValue),
             "overdue": .bool(isOverdue(at: now)), "due_at": .string(Timestamp.iso8601(dueAt)),
             "created_at": .string(Timestamp.iso8601(createdAt)), "updated_at": .string(Timestamp.iso8601(updatedAt)),
-            "closed_at": JSONValue(closedAt.map(Timestamp.iso8601)),
+            "closed_at": JSONValue(closedAt.map(Timestamp.iso8601)), "resurvey_invitation_id": JSONValue(resurveyInvitationId),
         ]
     }
 }
@@ -68,6 +69,12 @@ extension FollowUpService.Detail {
         fields["owner_email"] = JSONValue(owner?.user.email)
         fields["notes"] = .array(notes.map(\.json))
         fields["response"] = response.map(\.json) ?? .null
+        fields["resurvey"] = resurvey.map { invitation in
+            ["invitation_id": .string(invitation.id), "survey_id": .string(invitation.surveyId),
+             "status": .string(invitation.status.rawValue), "send_at": .string(Timestamp.iso8601(invitation.sendAt)),
+             "score": JSONValue(resurveyResponse?.score), "band": JSONValue(resurveyResponse?.band?.rawValue),
+             "response_id": JSONValue(resurveyResponse?.id)]
+        } ?? .null
         return .object(fields)
     }
 }

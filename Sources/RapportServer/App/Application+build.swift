@@ -55,6 +55,7 @@ public func buildRouter(services: AppServices, web: WebRenderer) throws -> Route
         .add(middleware: APIAuthMiddleware(authenticator: Authenticator(access: services.access))))
     api.addAccountRoutes(access: services.access, workspaces: services.workspaces)
     api.addTeamRoutes(team: services.team)
+    api.addAgentTeamRoutes(teams: services.agentTeams)
     api.addSecurityRoutes(apiKeys: services.apiKeys, audit: services.audit)
     api.addCustomerRoutes(customers: services.customers, orders: services.orders)
     api.addCommerceRoutes(orders: services.orders, accounts: services.accounts)
@@ -82,7 +83,7 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
     let session = router.group().add(middleware: WebSessionMiddleware(access: services.access, workspaces: services.workspaces))
     let pages = PageResponder(web: web, access: services.access)
     signIn.addSignedIn(to: session)
-    SettingsPages(workspaces: services.workspaces, team: services.team, apiKeys: services.apiKeys, audit: services.audit,
+    SettingsPages(workspaces: services.workspaces, team: services.team, agentTeams: services.agentTeams, apiKeys: services.apiKeys, audit: services.audit,
                   customers: services.customers, orders: services.orders, clock: services.core.clock, pages: pages)
         .add(to: session)
     CustomerPages(customers: services.customers, segments: services.segments, pages: pages).add(to: session)
@@ -92,7 +93,8 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
     WebhookPages(webhooks: services.webhooks, pages: pages).add(to: session)
     SurveyPages(surveys: services.surveys, responses: services.surveyResponses, invitations: services.surveyInvitations,
                 segments: services.segments, pages: pages).add(to: session)
-    FollowUpPages(followUps: services.followUps, surveys: services.surveys, team: services.team, clock: services.core.clock,
+    FollowUpPages(followUps: services.followUps, surveys: services.surveys, team: services.team,
+                  agentTeams: services.agentTeams, clock: services.core.clock,
                   pages: pages).add(to: session)
     EmailPages(emails: services.emails, smtpSettings: services.smtpSettings, smtpTest: services.smtpTest,
                ratePerMinute: services.config.emailRatePerMinute, pages: pages).add(to: session)

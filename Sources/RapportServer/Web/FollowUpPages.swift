@@ -3,13 +3,14 @@ import Hummingbird
 import RapportCore
 import RapportWeb
 
-/// The follow-up queue and one case in the browser: mine or everyone's, overdue first; a case's answers and notes,
+/// The follow-up queue and one case in the browser: mine, my team's or everyone's, overdue first; a case's answers and notes,
 /// with the forms that move, assign or close it and add a note. Mounted on the session group; the service checks
 /// roles (analysts read, agents and up work cases).
 struct FollowUpPages: Sendable {
     let followUps: FollowUpService
     let surveys: SurveyService
     let team: TeamService
+    let agentTeams: AgentTeamService
     let clock: WallClock
     let pages: PageResponder
 
@@ -18,15 +19,23 @@ struct FollowUpPages: Sendable {
     func add(to group: RouterGroup<AppRequestContext>) {
         group.get("/follow-ups") { request, context in
             let principal = try context.requirePrincipal()
-            let mine = request.uri.queryParameters.get("show") != "all" && principal.user != nil
-            let query = FollowUpQuery(ownerId: mine ? principal.user?.id : nil)
+            var show = request.uri.queryParameters.get("show").flatMap { FollowUpsPage.Show(rawValue: String($0)) } ?? .mine
+            if principal.user == nil { show = .all }
+            var query = FollowUpQuery()
+            switch show {
+            case .mine: query.ownerId = principal.user?.id
+            case .team: query.teammatesOf = principal.user?.id
+            case .all: break
+            }
             let cases = try await followUps.list(principal, query: query, page: try request.pageRequest())
+            let userId = principal.user?.id
+            let inTeam = try await agentTeams.list(principal).contains { team in userId.map(team.memberIds.contains) ?? false }
             let owners = try await team.list(principal, page: PageRequest(limit: PageRequest.maxLimit)).items
             let surveyNames = try await surveys.list(principal, status: nil, page: PageRequest(limit: PageRequest.maxLimit)).items
-            let page = FollowUpsPage(cases: cases, mine: mine,
+            let page = FollowUpsPage(cases: cases, show: show,
                                      owners: Dictionary(owners.map { ($0.user.id, $0.user.email) }, uniquingKeysWith: { a, _ in a }),
                                      surveys: Dictionary(surveyNames.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a }),
-                                     now: clock.nowMillis, flash: nil, timeZone: principal.displayZone)
+                                     now: clock.nowMillis, inTeam: inTeam, flash: nil, timeZone: principal.displayZone)
             return try await pages.html(page, for: principal)
         }
         group.get("/follow-ups/:follow_up_id") { request, context in

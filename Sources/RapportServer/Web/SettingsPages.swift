@@ -6,6 +6,7 @@ import RapportWeb
 struct SettingsPages: Sendable {
     let workspaces: WorkspaceService
     let team: TeamService
+    let agentTeams: AgentTeamService
     let apiKeys: ApiKeyService
     let audit: AuditLog
     let customers: CustomerService
@@ -17,6 +18,15 @@ struct SettingsPages: Sendable {
         group.get("/") { _, context in try await dashboard(try context.requirePrincipal()) }
         group.get("/settings/team") { _, context in try await teamPage(try context.requirePrincipal(), error: nil) }
         group.post("/settings/team") { request, context in try await addMember(request, context) }
+        group.post("/settings/teams") { request, context in try await saveTeam(request, context, id: nil) }
+        group.post("/settings/teams/:team_id") { request, context in
+            try await saveTeam(request, context, id: try context.id("team_id", of: "team"))
+        }
+        group.post("/settings/teams/:team_id/delete") { request, context in
+            let (principal, _) = try await context.signedInForm(request)
+            try await agentTeams.delete(principal, id: try context.id("team_id", of: "team"), ip: context.remoteIP)
+            return try await teamPage(principal, error: nil, flash: "The team is deleted.")
+        }
         group.get("/settings/api-keys") { _, context in
             try await apiKeysPage(try context.requirePrincipal(), newSecret: nil, error: nil)
         }
@@ -47,7 +57,23 @@ struct SettingsPages: Sendable {
     private func teamPage(_ principal: Principal, error: String?, flash: String? = nil,
                           status: HTTPResponse.Status = .ok) async throws -> Response {
         let members = try await team.list(principal, page: PageRequest(limit: PageRequest.maxLimit))
-        return try await pages.html(TeamPage(members: members.items, error: error, flash: flash, timeZone: principal.displayZone), for: principal, status: status)
+        let page = TeamPage(members: members.items, teams: try await agentTeams.list(principal), error: error, flash: flash,
+                            timeZone: principal.displayZone)
+        return try await pages.html(page, for: principal, status: status)
+    }
+
+    /// Creates a team (`id` nil) or renames and restaffs one: the form's `member_ids` checkboxes are the whole list.
+    private func saveTeam(_ request: Request, _ context: AppRequestContext, id: String?) async throws -> Response {
+        let (principal, form) = try await context.signedInForm(request)
+        let fields: [String: JSONValue] = ["name": .string(form["name"] ?? ""),
+                                           "member_ids": .array((form.lists["member_ids"] ?? []).map { .string($0) })]
+        do {
+            let saved = id == nil ? try await agentTeams.create(principal, fields: fields, ip: context.remoteIP)
+                : try await agentTeams.update(principal, id: id ?? "", fields: fields, ip: context.remoteIP)
+            return try await teamPage(principal, error: nil, flash: "The team \(saved.name) is saved.")
+        } catch let error as RapportError where [.validation, .conflict].contains(error.kind) {
+            return try await teamPage(principal, error: error.message, status: error.kind.status)
+        }
     }
 
     private func addMember(_ request: Request, _ context: AppRequestContext) async throws -> Response {

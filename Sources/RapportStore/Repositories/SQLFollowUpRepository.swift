@@ -6,7 +6,7 @@ struct SQLFollowUpRepository: FollowUpRepository {
 
     static let columns = """
         workspace_id, id, survey_id, response_id, customer_id, owner_id, status, outcome, score, band, due_at, created_at, \
-        updated_at, closed_at
+        updated_at, closed_at, resurvey_invitation_id
         """
     static let noteColumns = "workspace_id, id, case_id, customer_id, author_id, author_label, text, created_at"
 
@@ -17,7 +17,7 @@ struct SQLFollowUpRepository: FollowUpRepository {
                     \(bind: followUp.customerId), \(bind: followUp.ownerId), \(bind: followUp.status.rawValue),
                     \(bind: followUp.outcome), \(bind: followUp.score), \(bind: followUp.band?.rawValue), \(bind: followUp.dueAt),
                     \(bind: followUp.createdAt), \(bind: followUp.updatedAt), \(bind: followUp.closedAt),
-                    \(bind: followUp.status.isClosed ? 0 : 1))
+                    \(bind: followUp.resurveyInvitationId), \(bind: followUp.status.isClosed ? 0 : 1))
             """).run()
     }
 
@@ -25,7 +25,8 @@ struct SQLFollowUpRepository: FollowUpRepository {
         try await db.raw("""
             UPDATE follow_up_cases SET owner_id = \(bind: followUp.ownerId), status = \(bind: followUp.status.rawValue),
                 is_open = \(bind: followUp.status.isClosed ? 0 : 1), outcome = \(bind: followUp.outcome),
-                due_at = \(bind: followUp.dueAt), updated_at = \(bind: followUp.updatedAt), closed_at = \(bind: followUp.closedAt)
+                due_at = \(bind: followUp.dueAt), updated_at = \(bind: followUp.updatedAt), closed_at = \(bind: followUp.closedAt),
+                resurvey_invitation_id = \(bind: followUp.resurveyInvitationId)
             WHERE workspace_id = \(bind: followUp.workspaceId) AND id = \(bind: followUp.id)
             """).run()
     }
@@ -54,6 +55,18 @@ struct SQLFollowUpRepository: FollowUpRepository {
         if let ownerId = query.ownerId {
             sql.appendInterpolation(unsafeRaw: " AND owner_id = ")
             sql.appendInterpolation(bind: ownerId)
+        }
+        if let ownerIds = query.ownerIds {
+            if ownerIds.isEmpty {
+                sql.appendInterpolation(unsafeRaw: " AND 1 = 0")
+            } else {
+                sql.appendInterpolation(unsafeRaw: " AND owner_id IN (")
+                for (index, id) in ownerIds.enumerated() {
+                    if index > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
+                    sql.appendInterpolation(bind: id)
+                }
+                sql.appendInterpolation(unsafeRaw: ")")
+            }
         }
         if let surveyId = query.surveyId {
             sql.appendInterpolation(unsafeRaw: " AND survey_id = ")
@@ -136,7 +149,7 @@ struct SQLFollowUpRepository: FollowUpRepository {
             score: try row.optionalInt64("score").map { Int($0) },
             band: try row.optionalString("band").flatMap(ScoreBand.init(rawValue:)), dueAt: try row.int64("due_at"),
             createdAt: try row.int64("created_at"), updatedAt: try row.int64("updated_at"),
-            closedAt: try row.optionalInt64("closed_at"))
+            closedAt: try row.optionalInt64("closed_at"), resurveyInvitationId: try row.optionalString("resurvey_invitation_id"))
     }
 
     static func note(_ row: any SQLRow) throws -> FollowUpNote {

@@ -47,6 +47,7 @@ struct SQLMembershipRepository: MembershipRepository {
     func remove(workspaceId: String, userId: String) async throws {
         try await db.raw("DELETE FROM memberships WHERE workspace_id = \(bind: workspaceId) AND user_id = \(bind: userId)").run()
         try await db.raw("DELETE FROM sessions WHERE workspace_id = \(bind: workspaceId) AND user_id = \(bind: userId)").run()
+        try await db.raw("DELETE FROM team_members WHERE workspace_id = \(bind: workspaceId) AND user_id = \(bind: userId)").run()
     }
 
     func ownerCount(workspaceId: String) async throws -> Int {

@@ -1,10 +1,22 @@
 import Foundation
 import RapportCore
 
-/// The follow-up queue: the signed-in user's cases or everyone's, overdue first, then the soonest due, closed ones
-/// last.
+/// The follow-up queue: the signed-in user's cases, their teams' or everyone's, overdue first, then the soonest due,
+/// closed ones last.
 public struct FollowUpsPage: PageModel {
     public static let template = "follow_ups"
+    /// Whose cases: the viewer's, those of everyone who shares a team with them, or all.
+    public enum Show: String, Sendable, CaseIterable {
+        case mine, team, all
+
+        var label: String {
+            switch self {
+            case .mine: "Mine"
+            case .team: "My team"
+            case .all: "All"
+            }
+        }
+    }
     public struct Tab: Sendable {
         public let label: String
         public let url: String
@@ -29,11 +41,15 @@ public struct FollowUpsPage: PageModel {
     public let olderURL: String?
     public let flash: String?
 
-    /// `mine`: the tab showing the signed-in user's cases; `owners` and `surveys` name ids for people.
-    public init(cases: Page<FollowUpCase>, mine: Bool, owners: [String: String], surveys: [String: String], now: Int64,
-                flash: String? = nil, timeZone: TimeZone = DisplayDate.utc) {
-        tabs = [Tab(label: "Mine", url: WebURL.followUps(mine: true), current: mine),
-                Tab(label: "All", url: WebURL.followUps(mine: false), current: !mine)]
+    public let emptyText: String
+
+    /// `show`: the tab shown; `owners` and `surveys` name ids for people; `inTeam`: whether the viewer is in a team.
+    public init(cases: Page<FollowUpCase>, show: Show, owners: [String: String], surveys: [String: String], now: Int64,
+                inTeam: Bool = true, flash: String? = nil, timeZone: TimeZone = DisplayDate.utc) {
+        tabs = Show.allCases.map { Tab(label: $0.label, url: WebURL.followUps(show: $0), current: $0 == show) }
+        emptyText = show == .team && !inTeam
+            ? "You are in no team yet: an admin puts members in teams under Settings → Team."
+            : "No follow-up cases here."
         self.cases = cases.items.map { item in
             Row(pageURL: WebURL.followUp(item.id), customerURL: item.customerId.map { WebURL.customer($0) }, customerId: item.customerId,
                 survey: surveys[item.surveyId] ?? item.surveyId,
@@ -41,7 +57,7 @@ public struct FollowUpsPage: PageModel {
                 status: FollowUpPage.label(item.status), owner: item.ownerId.map { owners[$0] ?? $0 } ?? "unassigned",
                 due: DisplayDate(millis: item.dueAt, timeZone: timeZone), overdue: item.isOverdue(at: now), outcome: item.outcome)
         }
-        olderURL = cases.nextCursor.map { WebURL.followUps(mine: mine, cursor: $0) }
+        olderURL = cases.nextCursor.map { WebURL.followUps(show: show, cursor: $0) }
         self.flash = flash
     }
 }
@@ -83,6 +99,8 @@ public struct FollowUpPage: PageModel {
     public let createdAt: DisplayDate
     public let closedAt: DisplayDate?
     public let outcome: String?
+    /// The survey after the resolution: where it stands and, once answered, the score before and after.
+    public let resurvey: String?
     public let answers: [Answer]
     public let attributes: String?
     public let notes: [Note]
@@ -114,6 +132,16 @@ public struct FollowUpPage: PageModel {
         createdAt = DisplayDate(millis: item.createdAt, timeZone: timeZone)
         closedAt = item.closedAt.map { DisplayDate(millis: $0, timeZone: timeZone) }
         outcome = item.outcome
+        resurvey = detail.resurvey.map { invitation in
+            if let after = detail.resurveyResponse?.score {
+                return "Answered: \(after)" + (item.score.map { " (was \($0))" } ?? "")
+            }
+            switch invitation.status {
+            case .scheduled: return "Scheduled for " + DisplayDate(millis: invitation.sendAt, timeZone: timeZone).text
+            case .sent, .responded: return "Sent, not answered yet"
+            case .suppressed, .cancelled: return "Not sent: " + (invitation.reasonText ?? invitation.status.rawValue)
+            }
+        }
         let definition = detail.survey?.definition
         answers = (detail.response?.answers ?? [:]).sorted { lhs, rhs in
             let order = definition?.questions.map(\.id) ?? []

@@ -41,20 +41,57 @@ public struct TeamPage: PageModel {
         public let email: String
         public let name: String
         public let role: String
+        public let teams: String
         public let joinedAt: DisplayDate
         public let lastLoginAt: DisplayDate?
     }
 
+    /// A member as a checkbox of a team's form.
+    public struct Choice: Sendable {
+        public let userId: String
+        public let label: String
+        public let checked: Bool
+        public let inputId: String
+    }
+
+    public struct Team: Sendable {
+        public let id: String
+        public let name: String
+        public let memberLabels: String
+        public let size: Int
+        public let actionURL: String
+        public let deleteURL: String
+        public let choices: [Choice]
+    }
+
     public let members: [Row]
+    public let teams: [Team]
+    /// The new-team form's checkboxes.
+    public let newTeamChoices: [Choice]
     public let error: String?
     public let flash: String?
 
-    public init(members: [Member], error: String?, flash: String?, timeZone: TimeZone = DisplayDate.utc) {
+    public init(members: [Member], teams: [AgentTeam] = [], error: String?, flash: String?, timeZone: TimeZone = DisplayDate.utc) {
+        func label(_ member: Member) -> String { member.user.name.map { "\($0) (\(member.user.email))" } ?? member.user.email }
+        var teamsOf: [String: [String]] = [:]
+        for team in teams { for id in team.memberIds { teamsOf[id, default: []].append(team.name) } }
         self.members = members.map {
             Row(email: $0.user.email, name: $0.user.name ?? "", role: $0.role.rawValue,
+                teams: (teamsOf[$0.user.id] ?? []).joined(separator: ", "),
                 joinedAt: DisplayDate(millis: $0.joinedAt, timeZone: timeZone),
                 lastLoginAt: $0.user.lastLoginAt.map { DisplayDate(millis: $0, timeZone: timeZone) })
         }
+        let labels = Dictionary(members.map { ($0.user.id, label($0)) }, uniquingKeysWith: { first, _ in first })
+        self.teams = teams.map { team in
+            Team(id: team.id, name: team.name,
+                 memberLabels: team.memberIds.compactMap { labels[$0] }.joined(separator: ", "), size: team.memberIds.count,
+                 actionURL: WebURL.team(team.id), deleteURL: WebURL.team(team.id) + "/delete",
+                 choices: members.map { member in
+                     Choice(userId: member.user.id, label: label(member), checked: team.memberIds.contains(member.user.id),
+                            inputId: "team-\(team.id)-\(member.user.id)")
+                 })
+        }
+        newTeamChoices = members.map { Choice(userId: $0.user.id, label: label($0), checked: false, inputId: "new-team-\($0.user.id)") }
         self.error = error
         self.flash = flash
     }

@@ -56,9 +56,10 @@ public enum WebURL {
     public static func surveys(done: String? = nil) -> String { with("/surveys", ["done": done]) }
 
     /// The follow-up queue: the signed-in user's cases (`mine`) or everyone's.
-    public static func followUps(mine: Bool = true, cursor: String? = nil) -> String {
-        with("/follow-ups", ["show": mine ? nil : "all", "cursor": cursor])
+    public static func followUps(show: FollowUpsPage.Show = .mine, cursor: String? = nil) -> String {
+        with("/follow-ups", ["show": show == .mine ? nil : show.rawValue, "cursor": cursor])
     }
+    public static func team(_ id: String) -> String { "/settings/teams/\(id)" }
     public static func followUp(_ id: String, done: String? = nil) -> String { with("/follow-ups/\(id)", ["done": done]) }
     public static func followUpNotes(_ id: String) -> String { "/follow-ups/\(id)/notes" }
     public static func survey(_ id: String, done: String? = nil, cursor: String? = nil) -> String {
