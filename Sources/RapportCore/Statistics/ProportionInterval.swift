@@ -15,11 +15,8 @@ public struct ProportionInterval: Sendable, Equatable {
     /// with p = successes / trials and z the normal quantile of the level (1.959964 for 95 %). Nil without trials.
     public static func wilson(successes: Int, trials: Int, level: Double = 0.95) -> ProportionInterval? {
         guard trials > 0, successes >= 0, successes <= trials, let z = normalQuantile(twoSided: level) else { return nil }
-        let n = Double(trials), p = Double(successes) / n, z2 = z * z
-        let denominator = 1 + z2 / n
-        let centre = (p + z2 / (2 * n)) / denominator
-        let half = z / denominator * (p * (1 - p) / n + z2 / (4 * n * n)).squareRoot()
-        return ProportionInterval(low: max(0, centre - half), high: min(1, centre + half), level: level)
+        let (low, high) = Proportions.wilson(successes: successes, trials: trials, z: z)
+        return ProportionInterval(low: low, high: high, level: level)
     }
 
     /// z such that a standard normal variable lies within ±z with probability `level`, for the levels reports use.
