@@ -114,4 +114,6 @@ public protocol SurveyResponseRepository: Sendable {
     func id(workspaceId: String, surveyId: String, customerId: String, submittedAt: Int64) async throws -> String?
     /// Each customer's email for an export: the profile's `email` trait, else its first email identifier.
     func emails(workspaceId: String, customerIds: [String]) async throws -> [String: String]
+    /// The completed, scored responses to these surveys submitted in [from, to), for the metrics.
+    func metricRows(workspaceId: String, surveyIds: [String], from: Int64, to: Int64) async throws -> [SurveyMetricRow]
 }

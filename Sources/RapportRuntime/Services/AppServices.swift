@@ -36,6 +36,7 @@ public struct AppServices: Sendable {
     public let surveyTaking: SurveyTaking
     public let followUps: FollowUpService
     public let agentTeams: AgentTeamService
+    public let surveyMetrics: SurveyMetricService
     public let urlGuard: any OutboundURLGuard
 
     public init(config: AppConfig, database: DatabaseClient, clock: WallClock = .system) {
@@ -48,6 +49,7 @@ public struct AppServices: Sendable {
         self.workspaces = WorkspaceService(core)
         self.team = TeamService(core)
         self.agentTeams = AgentTeamService(core)
+        self.surveyMetrics = SurveyMetricService(core)
         self.apiKeys = ApiKeyService(core)
         self.audit = AuditLog(core)
         self.ingest = IngestService(core)

@@ -26,7 +26,7 @@ extension Request {
     }
 
     /// A text parameter of at most 200 characters (as the raw value counts them, before trimming).
-    private func boundedText(_ name: String) throws(RapportError) -> String? {
+    func boundedText(_ name: String) throws(RapportError) -> String? {
         if let raw = uri.queryParameters.get(name), raw.count > 200 {
             throw RapportError(.badRequest, code: "invalid_parameter", message: "\(name) must be at most 200 characters.",
                                details: ["field": name])
@@ -35,13 +35,13 @@ extension Request {
     }
 
     /// A query parameter's trimmed text; nil when absent or empty.
-    private func textParameter(_ name: String) -> String? {
+    func textParameter(_ name: String) -> String? {
         guard let raw = uri.queryParameters.get(name).map({ String($0).trimmed }), !raw.isEmpty else { return nil }
         return raw
     }
 
     /// An ISO 8601 date or date-time query parameter, and whether it was a bare date.
-    private func dateParameter(_ name: String) throws(RapportError) -> (millis: Int64, dateOnly: Bool)? {
+    func dateParameter(_ name: String) throws(RapportError) -> (millis: Int64, dateOnly: Bool)? {
         guard let raw = textParameter(name) else { return nil }
         guard let millis = ISO8601.millis(raw) else {
             throw RapportError(.badRequest, code: "invalid_parameter",

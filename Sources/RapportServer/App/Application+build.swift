@@ -68,6 +68,7 @@ public func buildRouter(services: AppServices, web: WebRenderer) throws -> Route
     api.addSurveyRoutes(surveys: services.surveys, responses: services.surveyResponses)
     api.addSurveyInvitationRoutes(invitations: services.surveyInvitations)
     api.addFollowUpRoutes(followUps: services.followUps, clock: services.core.clock)
+    api.addMetricRoutes(metrics: services.surveyMetrics, clock: services.core.clock)
     table.set(RouteTable(router.routes))
     return router
 }

@@ -166,6 +166,27 @@ struct SQLSurveyResponseRepository: SurveyResponseRepository {
         JSONValue.object(attributes.mapValues { .string($0) }).jsonText
     }
 
+    func metricRows(workspaceId: String, surveyIds: [String], from: Int64, to: Int64) async throws -> [SurveyMetricRow] {
+        guard !surveyIds.isEmpty else { return [] }
+        var sql: SQLQueryString = """
+            SELECT survey_id, customer_id, submitted_at, score, band, channel, attributes FROM survey_responses
+            WHERE workspace_id = \(bind: workspaceId) AND status = \(bind: SurveyResponse.Status.completed.rawValue)
+              AND score IS NOT NULL AND submitted_at >= \(bind: from) AND submitted_at < \(bind: to) AND survey_id IN (
+            """
+        for (index, id) in surveyIds.enumerated() {
+            if index > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
+            sql.appendInterpolation(bind: id)
+        }
+        sql.appendInterpolation(unsafeRaw: ")")
+        return try await db.raw(sql).all().map { row in
+            let attributes = JSONValue.parse(try row.string("attributes"))?.objectValue?.compactMapValues(\.stringValue) ?? [:]
+            return SurveyMetricRow(surveyId: try row.string("survey_id"), customerId: try row.optionalString("customer_id"),
+                                   submittedAt: try row.int64("submitted_at"), score: Int(try row.int64("score")),
+                                   band: try row.optionalString("band").flatMap(ScoreBand.init(rawValue:)),
+                                   channel: try row.string("channel"), attributes: attributes)
+        }
+    }
+
     static func response(_ row: any SQLRow) throws -> SurveyResponse {
         let rawStatus = try row.string("status")
         guard let status = SurveyResponse.Status(rawValue: rawStatus) else {
