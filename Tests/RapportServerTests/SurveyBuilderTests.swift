@@ -102,9 +102,11 @@ struct SurveyBuilderTests {
             #expect(html.contains(#"value="Typed, not saved""#) && html.contains("avez-vous préféré ?"))
             #expect(html.contains("friendly | Friendly staff") && html.contains("Personnel aimable"))
 
-            // Remove the first: one question left; the stored draft is still the one NPS question named Onboarding.
+            // Remove the first (the score): the choice question is left, alone; the stored draft is still the one NPS
+            // question named Onboarding.
             let removed = try await Self.post(&browser, "/surveys/\(id)/edit", typed + [("op", "remove-0")], csrf: csrf)
-            #expect(removed.status == .ok && !removed.text.contains(#"name="q1_id""#) && removed.text.contains(#"value="score""#))
+            #expect(removed.status == .ok && !removed.text.contains(#"name="q1_id""#))
+            #expect(removed.text.contains(#"name="q0_id" value="liked""#) && removed.text.contains("friendly | Friendly staff"))
             let survey = try await Self.stored(http, acme.adminKey, id)
             #expect(survey.name == "Onboarding" && survey.questions == 1)
         }
