@@ -151,6 +151,14 @@ def test_every_signed_in_page_fits_a_phone_and_passes_axe(
     assert "4 (detractor)" in browser.find_element(By.CSS_SELECTOR, "[data-testid=response-table]").text
     assert "shown when score is detractor" in browser.find_element(By.CSS_SELECTOR, "[data-testid=survey-questions]").text
     problems += check_page(browser, server, survey_page)
+    # The survey builder with its preview (the survey is active: the page says saving makes version 2), and a refused
+    # save with its message beside the field.
+    problems += check_page(browser, server, survey_page + "/edit")
+    assert "makes version 2" in browser.find_element(By.CSS_SELECTOR, "[data-testid=version-note]").text
+    fill(browser, edit_window_hours="a week")
+    browser.find_element(By.ID, "save-survey").click()
+    WebDriverWait(browser, 10).until(lambda driver: driver.find_elements(By.ID, "err-edit-window-hours"))
+    problems += check_page_as_is(browser, server, survey_page + "/edit (refused)")
     problems += check_page(browser, server, "/surveys")
     assert "After a resolved ticket" in browser.find_element(By.CSS_SELECTOR, "[data-testid=survey-table]").text
 

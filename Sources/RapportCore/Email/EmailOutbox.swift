@@ -60,24 +60,9 @@ public struct EmailOutbox: Sendable {
         guard let workspace = try await repos.workspaces.find(id: workspaceId) else { throw RapportError.notFound("workspace") }
 
         let id = deps.ids.next()
-        var token: String?
-        var context: [String: JSONValue] = [
-            "workspace": ["name": .string(workspace.name)],
-            "data": request.data,
-            "email": ["to": .string(recipient)],
-        ]
-        if let customer {
-            var fields = customer.traits
-            fields["id"] = .string(customer.id)
-            context["customer"] = .object(fields)
-        }
-        if request.purpose != nil {
-            let secret = SecretToken.make(bytes: 24)
-            token = secret
-            context["unsubscribe_url"] = .string(Self.unsubscribeURL(settings.publicURL, token: secret))
-        }
-        var rendered = try renderer.render(request.content, context: .object(context))
-        if let token { rendered = Self.withUnsubscribeLink(rendered, url: Self.unsubscribeURL(settings.publicURL, token: token)) }
+        let token = request.purpose != nil ? SecretToken.make(bytes: 24) : nil
+        let rendered = try render(request.content, data: request.data, workspaceName: workspace.name, recipient: recipient,
+                                  customer: customer, unsubscribeToken: token)
         let now = deps.clock.nowMillis
         var email = OutboundEmail(id: id, workspaceId: workspaceId, customerId: customer?.id, recipient: recipient,
                                   purpose: request.purpose, templateId: request.templateId, content: rendered,
@@ -96,6 +81,27 @@ public struct EmailOutbox: Sendable {
                       workspaceId: workspaceId, now: now, maxAttempts: Self.maxAttempts, idempotencyKey: email.id)
         _ = try await repos.jobs.enqueue(job)
         return email
+    }
+
+    /// The content as the person receives it: the template filled with the workspace, `data`, the recipient, the
+    /// customer's traits and the unsubscribe link (placed by the template, else added as a footer). `queue` and the
+    /// survey builder's preview both render through here, so a preview is what is sent.
+    public func render(_ content: EmailContent, data: JSONValue, workspaceName: String, recipient: String, customer: Customer?,
+                       unsubscribeToken token: String?) throws(RapportError) -> EmailContent {
+        var context: [String: JSONValue] = [
+            "workspace": ["name": .string(workspaceName)],
+            "data": data,
+            "email": ["to": .string(recipient)],
+        ]
+        if let customer {
+            var fields = customer.traits
+            fields["id"] = .string(customer.id)
+            context["customer"] = .object(fields)
+        }
+        if let token { context["unsubscribe_url"] = .string(Self.unsubscribeURL(settings.publicURL, token: token)) }
+        let rendered = try renderer.render(content, context: .object(context))
+        guard let token else { return rendered }
+        return Self.withUnsubscribeLink(rendered, url: Self.unsubscribeURL(settings.publicURL, token: token))
     }
 
     /// Why an email to the customer cannot be queued at all (no SMTP server, no `email` trait), or nil: asked before a

@@ -35,28 +35,20 @@ public struct SurveyService: Sendable {
         guard survey.status != .closed else {
             throw RapportError(.conflict, code: "survey_closed", message: "A closed survey cannot be changed; copy it into a new survey.")
         }
-        for required in ["name", "questions"] where fields[required]?.isNull == true {
-            throw RapportError.invalid(required, "\(required) must not be null.")
-        }
-        if let raw = fields["name"] { survey.name = try Validation.name(raw.stringValue ?? "") }
-        if let raw = fields["settings"], !raw.isNull { try survey.settings.apply(raw) }
+        let before = survey
+        survey = try Self.applying(fields, to: survey)
         var newVersion: SurveyVersion?
         var rewritten: SurveyVersion?
-        if fields["questions"] != nil || fields["languages"] != nil {
-            let definition = try SurveyDefinition.parse(
-                languages: fields["languages"] ?? survey.definition.json["languages"],
-                questions: fields["questions"] ?? survey.definition.json["questions"])
-            if definition != survey.definition {
-                survey.definition = definition
-                if survey.published {
-                    survey.version += 1
-                    survey.published = survey.status == .active
-                    newVersion = SurveyVersion(surveyId: survey.id, version: survey.version, definition: definition,
-                                               published: survey.published, createdAt: deps.clock.nowMillis)
-                } else {
-                    rewritten = SurveyVersion(surveyId: survey.id, version: survey.version, definition: definition,
-                                              published: false, createdAt: survey.createdAt)
-                }
+        if survey.definition != before.definition {
+            let definition = survey.definition
+            if survey.published {
+                survey.version += 1
+                survey.published = survey.status == .active
+                newVersion = SurveyVersion(surveyId: survey.id, version: survey.version, definition: definition,
+                                           published: survey.published, createdAt: deps.clock.nowMillis)
+            } else {
+                rewritten = SurveyVersion(surveyId: survey.id, version: survey.version, definition: definition,
+                                          published: false, createdAt: survey.createdAt)
             }
         }
         survey.updatedAt = deps.clock.nowMillis
@@ -68,6 +60,33 @@ public struct SurveyService: Sendable {
             if let replaced { try await repos.surveys.updateVersion(workspaceId: changed.workspaceId, replaced) }
         }
         return changed
+    }
+
+    /// The survey as `update` would change it with `fields`, checked the same way but saved nowhere (the survey builder's
+    /// preview of a draft); its version is the one saving would make.
+    public func draft(_ principal: Principal, id: String, fields: [String: JSONValue]) async throws -> Survey {
+        try principal.require(Permission.manageWorkspace.leastRole)
+        try Self.checkKeys(fields)
+        let survey = try await get(principal, id: id)
+        var changed = try Self.applying(fields, to: survey)
+        if changed.definition != survey.definition, survey.published { changed.version += 1 }
+        return changed
+    }
+
+    /// `fields` applied to `survey` (name, settings, languages and questions), each checked; errors name the field.
+    static func applying(_ fields: [String: JSONValue], to survey: Survey) throws(RapportError) -> Survey {
+        var survey = survey
+        for required in ["name", "questions"] where fields[required]?.isNull == true {
+            throw RapportError.invalid(required, "\(required) must not be null.")
+        }
+        if let raw = fields["name"] { survey.name = try Validation.name(raw.stringValue ?? "") }
+        if let raw = fields["settings"], !raw.isNull { try survey.settings.apply(raw) }
+        if fields["questions"] != nil || fields["languages"] != nil {
+            survey.definition = try SurveyDefinition.parse(
+                languages: fields["languages"] ?? survey.definition.json["languages"],
+                questions: fields["questions"] ?? survey.definition.json["questions"])
+        }
+        return survey
     }
 
     /// Moves the survey to `status` (`active`, `paused` or `closed`) when its life allows it (`SurveyStatus.next`).

@@ -94,6 +94,10 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
     WebhookPages(webhooks: services.webhooks, pages: pages).add(to: session)
     SurveyPages(surveys: services.surveys, responses: services.surveyResponses, invitations: services.surveyInvitations,
                 segments: services.segments, pages: pages).add(to: session)
+    SurveyEditorPages(surveys: services.surveys,
+                      previews: SurveyPreviewing(services.core, outbox: services.emails.outbox,
+                                                 publicURL: services.config.emailSettings.publicURL),
+                      pages: pages).add(to: session)
     FollowUpPages(followUps: services.followUps, surveys: services.surveys, team: services.team,
                   agentTeams: services.agentTeams, clock: services.core.clock,
                   pages: pages).add(to: session)

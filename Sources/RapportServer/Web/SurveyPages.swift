@@ -26,12 +26,16 @@ struct SurveyPages: Sendable {
         group.post("/surveys") { request, context in
             let (principal, form) = try await context.signedInForm(request)
             var values: [String: String] = [:]
-            for field in ["name", "kind", "question", "follow_up"] { values[field] = form[field] }
+            // "Build a custom survey" starts a draft with one NPS question and opens the builder on it.
+            let custom = form["op"] == "build"
+            for field in custom ? ["custom_name"] : ["name", "kind", "question", "follow_up"] { values[field] = form[field] }
             do {
-                let survey = try await surveys.create(principal, fields: try Self.surveyFields(values), ip: context.remoteIP)
-                return Redirect.to(WebURL.survey(survey.id, done: "created"))
+                let fields = try Self.surveyFields(custom ? ["name": values["custom_name"] ?? ""] : values)
+                let survey = try await surveys.create(principal, fields: fields, ip: context.remoteIP)
+                return Redirect.to(custom ? WebURL.surveyEdit(survey.id, done: "created") : WebURL.survey(survey.id, done: "created"))
             } catch let error as RapportError where error.kind == .validation {
-                return try await listPage(principal, values: values, error: error.message, flash: nil, status: .unprocessableContent)
+                return try await listPage(principal, values: values, error: custom ? nil : error.message,
+                                          customError: custom ? error.message : nil, flash: nil, status: .unprocessableContent)
             }
         }
         group.get("/surveys/:survey_id") { request, context in
@@ -86,11 +90,11 @@ struct SurveyPages: Sendable {
         request.uri.queryParameters.get("done").flatMap { Self.notices[String($0)] }
     }
 
-    private func listPage(_ principal: Principal, values: [String: String], error: String?, flash: String?,
-                          status: HTTPResponse.Status = .ok) async throws -> Response {
+    private func listPage(_ principal: Principal, values: [String: String], error: String?, customError: String? = nil,
+                          flash: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
         let list = try await surveys.list(principal, status: nil, page: PageRequest(limit: PageRequest.maxLimit)).items
         let page = SurveysPage(surveys: list, canBuild: principal.role.satisfies(Permission.manageWorkspace.leastRole),
-                               values: values, error: error, flash: flash, timeZone: principal.displayZone)
+                               values: values, error: error, customError: customError, flash: flash, timeZone: principal.displayZone)
         return try await pages.html(page, for: principal, status: status)
     }
 

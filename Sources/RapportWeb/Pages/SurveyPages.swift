@@ -25,10 +25,12 @@ public struct SurveysPage: PageModel {
     public let canBuild: Bool
     public let values: [String: String]
     public let error: String?
+    /// A refused "Build a custom survey" form.
+    public let customError: String?
     public let flash: String?
 
-    public init(surveys: [Survey], canBuild: Bool, values: [String: String] = [:], error: String?, flash: String?,
-                timeZone: TimeZone = DisplayDate.utc) {
+    public init(surveys: [Survey], canBuild: Bool, values: [String: String] = [:], error: String?, customError: String? = nil,
+                flash: String?, timeZone: TimeZone = DisplayDate.utc) {
         self.surveys = surveys.map { survey in
             let first = survey.definition.questions.first
             return Row(name: survey.name, pageURL: WebURL.survey(survey.id), status: survey.status.rawValue, version: survey.version,
@@ -41,6 +43,7 @@ public struct SurveysPage: PageModel {
         self.canBuild = canBuild
         self.values = values
         self.error = error
+        self.customError = customError
         self.flash = flash
     }
 }
@@ -93,6 +96,9 @@ public struct SurveyPage: PageModel {
     public let inviteURL: String
     public let segments: [SurveysPage.Option]
     public let error: String?
+    /// The builder (read-only for those who may not build); none once the survey is closed.
+    public let editURL: String?
+    public let editLabel: String
 
     /// The responses as CSV, and (for agents and up) the import form with its column guide.
     public let id: String
@@ -125,6 +131,8 @@ public struct SurveyPage: PageModel {
         inviteURL = WebURL.surveyAction(survey.id, "invite")
         self.segments = segments.map { SurveysPage.Option(value: $0.id, label: $0.name, selected: false) }
         self.error = error
+        editURL = survey.status == .closed ? nil : WebURL.surveyEdit(survey.id)
+        editLabel = canManage ? "Edit questions, languages and settings" : "Open in the builder (read-only) with its preview"
         id = survey.id
         exportURL = WebURL.surveyResponsesCSV(survey.id)
         self.canImport = canImport

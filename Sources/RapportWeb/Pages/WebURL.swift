@@ -67,6 +67,8 @@ public enum WebURL {
     }
     /// `activate`, `pause` or `close`.
     public static func surveyAction(_ id: String, _ action: String) -> String { "/surveys/\(id)/\(action)" }
+    /// The survey builder.
+    public static func surveyEdit(_ id: String, done: String? = nil) -> String { with("/surveys/\(id)/edit", ["done": done]) }
     public static func surveyResponsesCSV(_ id: String) -> String { "/surveys/\(id)/responses.csv" }
 
     public static func automation(done: String? = nil) -> String { with("/settings/automation", ["done": done]) }

@@ -21,3 +21,33 @@ document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       .then(follow);
   }, every);
 })();
+// The survey builder's preview follows the form as one types: a debounced POST of the whole form to the preview
+// address, which answers the preview's HTML (the same fragment the page shows). Without JavaScript the Preview
+// button does the same by posting the page.
+(function surveyBuilder() {
+  var form = document.getElementById("survey-editor");
+  var target = document.getElementById("survey-preview");
+  if (!form || !target || !window.fetch || !window.FormData || !window.URLSearchParams) return;
+  var timer = null, sent = 0;
+  function refresh() {
+    var mine = ++sent;
+    fetch(form.getAttribute("data-preview-url"), {
+      method: "POST", credentials: "same-origin", headers: { Accept: "text/html" },
+      body: new URLSearchParams(new FormData(form))
+    })
+      .then(function (response) {
+        // 422 carries the reason the draft cannot be previewed yet; anything else keeps the last preview.
+        return response.ok || response.status === 422 ? response.text() : Promise.reject(response.status);
+      })
+      .then(function (html) { if (mine === sent) target.innerHTML = html; })
+      .catch(function () {});
+  }
+  function changed(event) {
+    var field = event.target;
+    if (!field || field.form !== form || field.hasAttribute("data-autosubmit")) return;
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 400);
+  }
+  document.addEventListener("input", changed);
+  document.addEventListener("change", changed);
+})();
