@@ -50,4 +50,5 @@ struct SQLRepositories: Repositories {
     var surveyResponses: any SurveyResponseRepository { SQLSurveyResponseRepository(db: db) }
     var surveyInvitations: any SurveyInvitationRepository { SQLSurveyInvitationRepository(db: db) }
     var followUps: any FollowUpRepository { SQLFollowUpRepository(db: db) }
+    var surveyLinks: any SurveyLinkRepository { SQLSurveyLinkRepository(db: db) }
 }

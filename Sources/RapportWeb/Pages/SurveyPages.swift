@@ -93,6 +93,8 @@ public struct SurveyPage: PageModel {
     public let inviteURL: String
     public let segments: [SurveysPage.Option]
     public let error: String?
+    /// The survey's public link (nil: not shown).
+    public let link: SurveyLinkSection?
 
     /// The responses as CSV, and (for agents and up) the import form with its column guide.
     public let id: String
@@ -108,7 +110,8 @@ public struct SurveyPage: PageModel {
 
     public init(survey: Survey, responses: Page<SurveyResponse>, canManage: Bool, canImport: Bool = false, flash: String?,
                 timeZone: TimeZone = DisplayDate.utc, invitationCounts: (byStatus: [String: Int], byReason: [String: Int]) = ([:], [:]),
-                canInvite: Bool = false, segments: [Segment] = [], error: String? = nil) {
+                canInvite: Bool = false, segments: [Segment] = [], error: String? = nil, link: SurveyLinkSection? = nil) {
+        self.link = link
         var parts: [String] = []
         for status in SurveyInvitation.Status.allCases {
             guard let count = invitationCounts.byStatus[status.rawValue], count > 0 else { continue }
