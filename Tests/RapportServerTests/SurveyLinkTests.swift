@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import RapportCore
+import RapportRuntime
 import Testing
 
 /// A survey's public link in process: made, rotated and disabled by admins only and within the workspace; anonymous

@@ -75,7 +75,7 @@ struct WorkspaceBrandTests {
                                                   form: ["_csrf": csrf, "name": "Acme", "time_zone": "UTC", "brand_color": "#123"])
             #expect(saved.status == .seeOther)
             let shown = try await browser.request(.get, "/settings/workspace")
-            #expect(shown.text.contains(#"value="#112233""#) && shown.text.contains("Text on #112233 is white"), "\(shown.text)")
+            #expect(shown.text.contains(##"value="#112233""##) && shown.text.contains("Text on #112233 is white"), "\(shown.text)")
             _ = try await browser.request(.post, "/settings/workspace",
                                           form: ["_csrf": csrf, "name": "Acme", "time_zone": "UTC", "brand_color": ""])
             #expect(!(try await browser.request(.get, "/settings/workspace").text.contains("Text on #")), "cleared")
