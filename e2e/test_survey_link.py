@@ -27,7 +27,7 @@ def test_a_shared_link_collects_one_anonymous_response_per_browser_in_the_worksp
     server = start_server(sqlite_database)
     seed = seed_workspace(cli, "Acme")
     api = server.client(seed.admin_key)
-    branded = api.patch(f"/api/v1/workspaces/{seed.workspace_id}", json={"brand_color": "#1F6FEB"})
+    branded = api.patch(f"/api/v1/workspaces/{seed.id}", json={"brand_color": "#1F6FEB"})
     assert branded.status_code == 200 and branded.json()["brand_text_color"] == "#ffffff", show(branded)
 
     survey = api.post("/api/v1/surveys", json={
