@@ -7,6 +7,7 @@ pages."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from axe_core_python.selenium import Axe
@@ -161,6 +162,41 @@ def test_every_signed_in_page_fits_a_phone_and_passes_axe(
     problems += check_page_as_is(browser, server, survey_page + "/edit (refused)")
     problems += check_page(browser, server, "/surveys")
     assert "After a resolved ticket" in browser.find_element(By.CSS_SELECTOR, "[data-testid=survey-table]").text
+
+    # The hosted page /s/{token} people answer on, in a pale brand colour (black text): through the survey's shareable
+    # link made on its page (asking, then asking more after a detractor's score), through an invitation email's link,
+    # and an unknown link's page.
+    workspace_id = api.get("/api/v1/me").json()["workspace"]["id"]
+    assert api.patch(f"/api/v1/workspaces/{workspace_id}", json={"brand_color": "#ffcc00"}).status_code == 200
+    problems += check_page(browser, server, "/settings/workspace")
+    browser.get(server.url(survey_page))
+    browser.find_element(By.ID, "create-link").click()
+    link = WebDriverWait(browser, 10).until(
+        lambda driver: driver.find_elements(By.CSS_SELECTOR, "[data-testid=link-url]"))[0].text
+    problems += check_page_as_is(browser, server, survey_page + " (link made)")
+    link_path = link.removeprefix(server.url(""))
+    problems += check_page(browser, server, link_path + "?touchpoint=qr")
+    browser.find_element(By.CSS_SELECTOR, "label[for=a_score_3]").click()
+    browser.find_element(By.ID, "survey-submit").click()
+    WebDriverWait(browser, 10).until(lambda driver: driver.find_elements(By.ID, "a_reason"))
+    problems += check_page_as_is(browser, server, link_path + " (answered)")
+    assert api.request("PUT", "/api/v1/survey-contact-rules", json={"quiet_start_hour": 0, "quiet_end_hour": 0}).status_code == 200
+    invitee = api.post("/api/v1/customers", json={"traits": {"email": "ines@example.com"}}).json()["id"]
+    invited = api.post(f"/api/v1/surveys/{survey_id}/invitations", json={"customer_ids": [invitee]})
+    assert invited.status_code == 202, invited.text
+
+    def invitation_path() -> str | None:
+        for email in api.get("/api/v1/emails").json()["data"]:
+            if email["to"] == "ines@example.com":
+                return "/s/" + email["text"].split("/s/", 1)[1][:32]
+        return None
+
+    deadline = time.monotonic() + 30
+    while invitation_path() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert invitation_path(), "the invitation email was not queued"
+    problems += check_page(browser, server, invitation_path())
+    problems += check_page(browser, server, "/s/" + "A" * 32)
 
     # The detractor's answer opened a follow-up case: the queue (mine, then everyone's), the case page, a refused
     # close without an outcome (its error shown on the page), a close with one, and a note.

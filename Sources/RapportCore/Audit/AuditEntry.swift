@@ -62,6 +62,10 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case surveyActivated = "survey.activated"
     case surveyPaused = "survey.paused"
     case surveyClosed = "survey.closed"
+    case surveyLinkCreated = "survey.link_created"
+    case surveyLinkRotated = "survey.link_rotated"
+    case surveyLinkDisabled = "survey.link_disabled"
+    case workspaceBrandColorChanged = "workspace.brand_color_changed"
     case surveyDeleted = "survey.deleted"
 }
 

@@ -5,6 +5,8 @@ public protocol WorkspaceRepository: Sendable {
     func find(name: String) async throws -> Workspace?
     func rename(id: String, to name: String) async throws
     func setTimeZone(id: String, to timeZone: String) async throws
+    /// Sets (nil: clears) the brand colour.
+    func setBrandColor(id: String, to color: BrandColor?) async throws
 }
 
 /// Reads and writes users (global, not per workspace).
@@ -86,6 +88,7 @@ public protocol Repositories: Sendable {
     var surveyInvitations: any SurveyInvitationRepository { get }
     var followUps: any FollowUpRepository { get }
     var agentTeams: any AgentTeamRepository { get }
+    var surveyLinks: any SurveyLinkRepository { get }
 }
 
 /// The persistence boundary the domain sees: reads on any connection, writes in one transaction.

@@ -131,7 +131,7 @@ extension SurveyInvitationService {
         let token = SecretToken.make(bytes: 24)
         try await repos.surveyInvitations.addToken(hash: deps.digest.digest(token), invitation: invitation, at: now)
         let language = survey.definition.language(forLocale: customer.traits["locale"]?.stringValue)
-        let data = SurveyInvitationEmail.data(survey: survey, language: language, workspaceName: workspace.name,
+        let data = SurveyInvitationEmail.data(survey: survey, language: language, workspace: workspace,
                                               surveyURL: Self.surveyURL(publicURL, token: token), reminder: reminder)
         let email = try await outbox.queue(in: repos, EmailOutbox.Request(
             workspaceId: invitation.workspaceId, customerId: customer.id, to: address, purpose: Self.purpose,

@@ -47,7 +47,7 @@ public struct SurveyPreviewing: Sendable {
             answers[primary.id] = .number(Double(score))
         }
         let workspaceName = principal.workspace.name
-        let page = SurveyPageState(workspaceName: workspaceName, surveyName: survey.name, definition: definition, language: chosen,
+        let page = SurveyPageState(workspaceName: workspaceName, brandColor: principal.workspace.brandColor, surveyName: survey.name, definition: definition, language: chosen,
                                    answers: answers, questions: definition.visibleQuestions(answers: answers), stage: .asking,
                                    proposedScore: nil, saved: false)
         let now = deps.clock.nowMillis
@@ -56,7 +56,7 @@ public struct SurveyPreviewing: Sendable {
                                        "email": .string(Self.sampleAddress), "locale": .string(chosen)],
                               createdAt: now, updatedAt: now, firstSeenAt: now, lastSeenAt: now)
         let data = SurveyInvitationEmail.data(
-            survey: survey, language: chosen, workspaceName: workspaceName,
+            survey: survey, language: chosen, workspace: principal.workspace,
             surveyURL: SurveyInvitationService.surveyURL(publicURL, token: Self.placeholderToken), reminder: false)
         let email = try outbox.render(SurveyInvitationEmail.content, data: data, workspaceName: workspaceName,
                                       recipient: Self.sampleAddress, customer: sample, unsubscribeToken: Self.placeholderToken)

@@ -129,6 +129,7 @@ public struct SurveyService: Sendable {
         }
         try await record(principal, survey, action: .surveyDeleted, ip: ip) { repos in
             try await repos.surveys.delete(workspaceId: survey.workspaceId, id: survey.id)
+            _ = try await repos.surveyLinks.remove(workspaceId: survey.workspaceId, surveyId: survey.id)
         }
     }
 

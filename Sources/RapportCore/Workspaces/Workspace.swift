@@ -7,12 +7,16 @@ public struct Workspace: Sendable, Equatable {
     public var createdAt: Int64
     /// The IANA time zone its schedules run in (reminders at 9:00 are 9:00 here); `UTC` until changed.
     public var timeZone: String
+    /// The colour of the hosted survey page and of invitation emails; nil: Rapport's own look.
+    public var brandColor: BrandColor?
 
-    public init(id: String, name: String, createdAt: Int64, timeZone: String = Workspace.defaultTimeZone) {
+    public init(id: String, name: String, createdAt: Int64, timeZone: String = Workspace.defaultTimeZone,
+                brandColor: BrandColor? = nil) {
         self.id = id
         self.name = name
         self.createdAt = createdAt
         self.timeZone = timeZone
+        self.brandColor = brandColor
     }
 
     public static let defaultTimeZone = "UTC"

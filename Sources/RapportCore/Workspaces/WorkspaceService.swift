@@ -89,15 +89,40 @@ public struct WorkspaceService: Sendable {
         return renamed
     }
 
-    /// Renames the workspace and/or sets its time zone (nil: unchanged). Both are checked before either is saved, so a
-    /// bad zone does not leave a renamed workspace behind.
-    public func update(_ principal: Principal, id: String, name: String?, timeZone: String?, ip: String? = nil) async throws
-        -> Workspace {
+    /// Renames the workspace, sets its time zone and/or its brand colour (nil: unchanged; `.some(nil)`: the colour
+    /// cleared). The zone and the colour are checked before anything is saved, so a bad one does not leave a renamed
+    /// workspace behind.
+    public func update(_ principal: Principal, id: String, name: String?, timeZone: String?, brandColor: String?? = nil,
+                       ip: String? = nil) async throws -> Workspace {
         let zone = try timeZone.map { zone throws(RapportError) in try Workspace.validTimeZone(zone) }
+        var color: BrandColor??
+        if let brandColor { color = .some(try brandColor.map { try BrandColor($0) }) }
         var workspace = try await get(principal, id: id)
         if let name { workspace = try await rename(principal, id: id, to: name, ip: ip) }
         if let zone { workspace = try await changeTimeZone(principal, id: id, to: zone, ip: ip) }
+        if let color { workspace = try await changeBrandColor(principal, id: id, to: color, ip: ip) }
         return workspace
+    }
+
+    /// Sets (nil: clears) the colour of the hosted survey page and of invitation emails (admin or owner), audit-logged.
+    public func changeBrandColor(_ principal: Principal, id: String, to color: BrandColor?, ip: String? = nil) async throws
+        -> Workspace {
+        let (workspace, role) = try await visible(principal, id: id)
+        guard role.satisfies(Permission.manageWorkspace.leastRole) else {
+            throw RapportError.forbidden("Changing a workspace's brand colour needs the admin role or higher.")
+        }
+        guard workspace.brandColor != color else { return workspace }
+        let workspaceId = workspace.id
+        try await deps.store.write { repos in
+            try await repos.workspaces.setBrandColor(id: workspaceId, to: color)
+            try await audit.record(in: repos, workspaceId: workspaceId, actor: principal.actor,
+                                   action: .workspaceBrandColorChanged, targetType: "workspace", targetId: workspaceId,
+                                   ip: ip, details: ["from": workspace.brandColor?.hex ?? "none", "to": color?.hex ?? "none"])
+        }
+        deps.apiKeys.forget(workspaceId: workspaceId)
+        var changed = workspace
+        changed.brandColor = color
+        return changed
     }
 
     /// Sets the IANA time zone in which the workspace's schedules run (admin or owner), audit-logged. Schedules that

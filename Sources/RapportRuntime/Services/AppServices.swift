@@ -32,6 +32,8 @@ public struct AppServices: Sendable {
     public let surveys: SurveyService
     public let surveyResponses: SurveyResponseService
     public let surveyInvitations: SurveyInvitationService
+    /// Surveys' public links.
+    public let surveyLinks: SurveyLinkService
     /// The hosted survey page's answers, by token.
     public let surveyTaking: SurveyTaking
     public let followUps: FollowUpService
@@ -70,6 +72,7 @@ public struct AppServices: Sendable {
         self.surveyResponses = SurveyResponseService(core, outbox: emails.outbox)
         self.surveyInvitations = SurveyInvitationService(core, outbox: emails.outbox, publicURL: config.emailSettings.publicURL)
         self.surveyTaking = SurveyTaking(core, outbox: emails.outbox)
+        self.surveyLinks = SurveyLinkService(core, publicURL: config.emailSettings.publicURL)
         self.followUps = FollowUpService(core, outbox: emails.outbox)
     }
 }

@@ -27,13 +27,14 @@ extension APIRoutes {
 
         patch("workspaces/:workspace_id", least: .analyst) { request, context, principal in
             let id = try context.id("workspace_id", of: "workspace")
-            let body = try await JSONBody.read(request, context: context, allowed: ["name", "time_zone"])
-            guard body.has("name") || body.has("time_zone") else {
-                throw RapportError.invalid("name", "Give a name, a time_zone or both.")
+            let body = try await JSONBody.read(request, context: context, allowed: ["name", "time_zone", "brand_color"])
+            guard body.has("name") || body.has("time_zone") || body.has("brand_color") else {
+                throw RapportError.invalid("name", "Give a name, a time_zone, a brand_color or several.")
             }
             let workspace = try await workspaces.update(
                 principal, id: id, name: body.has("name") ? try body.string("name") : nil,
-                timeZone: body.has("time_zone") ? try body.string("time_zone") : nil, ip: context.remoteIP)
+                timeZone: body.has("time_zone") ? try body.string("time_zone") : nil,
+                brandColor: body.has("brand_color") ? .some(try body.optionalString("brand_color")) : nil, ip: context.remoteIP)
             return JSONResponse.make(workspace.json)
         }
     }

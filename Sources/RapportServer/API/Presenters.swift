@@ -4,6 +4,7 @@ import RapportCore
 extension Workspace {
     var json: JSONValue {
         ["id": .string(id), "name": .string(name), "time_zone": .string(timeZone),
+         "brand_color": JSONValue(brandColor?.hex), "brand_text_color": JSONValue(brandColor?.textHex),
          "created_at": .string(Timestamp.iso8601(createdAt))]
     }
 }

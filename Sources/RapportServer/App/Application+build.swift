@@ -67,6 +67,7 @@ public func buildRouter(services: AppServices, web: WebRenderer) throws -> Route
     api.addAutomationRoutes(automation: services.automation)
     api.addSurveyRoutes(surveys: services.surveys, responses: services.surveyResponses)
     api.addSurveyInvitationRoutes(invitations: services.surveyInvitations)
+    api.addSurveyLinkRoutes(links: services.surveyLinks)
     api.addFollowUpRoutes(followUps: services.followUps, clock: services.core.clock)
     api.addMetricRoutes(metrics: services.surveyMetrics, clock: services.core.clock)
     table.set(RouteTable(router.routes))
@@ -80,7 +81,9 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
     let signIn = SignInPages(access: services.access, workspaces: services.workspaces, web: web, cookies: cookies)
     signIn.add(to: router)
     UnsubscribePages(emails: services.emails, web: web).add(to: router)
-    TakeSurveyPages(taking: services.surveyTaking, web: web, clock: services.core.clock).add(to: router)
+    TakeSurveyPages(taking: services.surveyTaking, web: web, clock: services.core.clock,
+                    secureCookies: services.config.cookieSecure).add(to: router)
+    BrandStyleRoutes().add(to: router)
     let session = router.group().add(middleware: WebSessionMiddleware(access: services.access, workspaces: services.workspaces))
     let pages = PageResponder(web: web, access: services.access)
     signIn.addSignedIn(to: session)
@@ -93,7 +96,7 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
     JobPages(jobs: services.jobs, pages: pages).add(to: session)
     WebhookPages(webhooks: services.webhooks, pages: pages).add(to: session)
     SurveyPages(surveys: services.surveys, responses: services.surveyResponses, invitations: services.surveyInvitations,
-                segments: services.segments, pages: pages).add(to: session)
+                links: services.surveyLinks, segments: services.segments, pages: pages).add(to: session)
     SurveyEditorPages(surveys: services.surveys,
                       previews: SurveyPreviewing(services.core, outbox: services.emails.outbox,
                                                  publicURL: services.config.emailSettings.publicURL),

@@ -10,8 +10,10 @@ struct FormBody: Sendable {
     /// Every value of each field, in order (checkboxes that share a name).
     let lists: [String: [String]]
 
-    static func read(_ request: Request, context: AppRequestContext) async throws -> FormBody {
-        let pairs = try parsePairs(Array(try await request.limitedBody(context).readableBytesView))
+    /// The body, up to the configured limit or `limit` bytes if that is smaller (`413` beyond).
+    static func read(_ request: Request, context: AppRequestContext, limit: Int? = nil) async throws -> FormBody {
+        let bound = min(context.maxBodyBytes, limit ?? context.maxBodyBytes)
+        let pairs = try parsePairs(Array(try await request.collectBody(limit: bound, context: context).readableBytesView))
         var values: [String: String] = [:]
         var lists: [String: [String]] = [:]
         for (key, value) in pairs {

@@ -115,28 +115,36 @@ struct SettingsPages: Sendable {
         return Redirect.to(WebURL.apiKeys)
     }
 
-    private func workspacePage(_ principal: Principal, error: String?, flash: String?,
-                               status: HTTPResponse.Status = .ok) async throws -> Response {
+    private func workspacePage(_ principal: Principal, error: String?, flash: String?, status: HTTPResponse.Status = .ok,
+                               brandColor: String? = nil) async throws -> Response {
         let workspace = try await workspaces.get(principal, id: principal.workspaceId)
         let page = WorkspaceSettingsPage(workspace: workspace, nowMillis: clock.nowMillis,
                                          canEdit: principal.role.satisfies(Permission.manageWorkspace.leastRole),
-                                         error: error, flash: flash)
+                                         error: error, flash: flash, brandColor: brandColor)
         return try await pages.html(page, for: principal, status: status)
     }
 
-    /// Saves the name and the time zone; the zone is checked before either is saved.
+    /// Saves the name, the time zone and the brand colour (empty: none); the zone and the colour are checked before
+    /// anything is saved.
     private func saveWorkspace(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (principal, form) = try await context.signedInForm(request)
+        let typedColor = form["brand_color"]?.trimmed
         do {
             let current = try await workspaces.get(principal, id: principal.workspaceId)
             let zone = form["time_zone"] ?? ""
             // Only what changed is saved (and audited).
+            var color: String??
+            if let typedColor, typedColor.lowercased() != (current.brandColor?.hex ?? "") {
+                color = .some(typedColor.isEmpty ? nil : typedColor)
+            }
             _ = try await workspaces.update(principal, id: current.id,
                                             name: form["name"].flatMap { $0.trimmed == current.name ? nil : $0 },
-                                            timeZone: zone.trimmed == current.timeZone ? nil : zone, ip: context.remoteIP)
+                                            timeZone: zone.trimmed == current.timeZone ? nil : zone, brandColor: color,
+                                            ip: context.remoteIP)
             return Redirect.to(WebURL.workspaceSettings + "?done=saved")
         } catch let error as RapportError where [.validation, .conflict, .forbidden].contains(error.kind) {
-            return try await workspacePage(principal, error: error.message, flash: nil, status: error.kind.status)
+            return try await workspacePage(principal, error: error.message, flash: nil, status: error.kind.status,
+                                           brandColor: typedColor)
         }
     }
 

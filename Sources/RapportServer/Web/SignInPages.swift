@@ -69,7 +69,9 @@ struct SignInPages: Sendable {
             let signedIn = try await access.signIn(email: email, password: form["password"] ?? "", ip: context.remoteIP)
             return Redirect.to(WebURL.home, cookies: [cookies.session(signedIn.token)])
         } catch let error as RapportError where [.unauthenticated, .rateLimited, .forbidden].contains(error.kind) {
-            return try await loginPage(request, error: error.message, email: email, status: error.kind.status)
+            var page = try await loginPage(request, error: error.message, email: email, status: error.kind.status)
+            if error.kind == .rateLimited, let retry = error.details["retry_after_seconds"] { page.headers[.retryAfter] = retry }
+            return page
         }
     }
 

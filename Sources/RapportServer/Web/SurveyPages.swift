@@ -10,6 +10,7 @@ struct SurveyPages: Sendable {
     let surveys: SurveyService
     let responses: SurveyResponseService
     let invitations: SurveyInvitationService
+    let links: SurveyLinkService
     let segments: SegmentService
     let pages: PageResponder
 
@@ -17,6 +18,7 @@ struct SurveyPages: Sendable {
         "created": "The survey is a draft: activate it to start asking.", "activate": "The survey is active.",
         "pause": "The survey is paused: it sends nothing new.", "close": "The survey is closed for good.",
         "invite": "The invitations are scheduled; each is sent or held back by the contact rules in a moment.",
+        "link_disabled": "The shareable link is disabled: its address no longer opens the survey.",
     ]
 
     func add(to group: RouterGroup<AppRequestContext>) {
@@ -55,6 +57,26 @@ struct SurveyPages: Sendable {
                                             status: error.kind == .validation ? .unprocessableContent : .conflict)
             }
         }
+        for (path, rotate) in [("link", false), ("link/rotate", true)] {
+            group.post("/surveys/:survey_id/\(path)") { request, context in
+                let (principal, _) = try await context.signedInForm(request)
+                let id = try context.id("survey_id", of: "survey")
+                do {
+                    let link = try await links.issue(principal, surveyId: id, rotate: rotate, ip: context.remoteIP)
+                    return try await surveyPage(principal, id: id, request: request, flash: nil, error: nil,
+                                                status: rotate ? .ok : .created, madeLink: link)
+                } catch let error as RapportError where error.kind == .conflict || error.code == "link_not_found" {
+                    return try await surveyPage(principal, id: id, request: request, flash: nil, error: error.message,
+                                                status: error.kind.status)
+                }
+            }
+        }
+        group.post("/surveys/:survey_id/link/disable") { request, context in
+            let (principal, _) = try await context.signedInForm(request)
+            let id = try context.id("survey_id", of: "survey")
+            try await links.disable(principal, surveyId: id, ip: context.remoteIP)
+            return Redirect.to(WebURL.survey(id, done: "link_disabled"))
+        }
         group.get("/surveys/:survey_id/responses.csv") { request, context in
             let principal = try context.requirePrincipal()
             let id = try context.id("survey_id", of: "survey")
@@ -72,17 +94,22 @@ struct SurveyPages: Sendable {
     }
 
     private func surveyPage(_ principal: Principal, id: String, request: Request, flash: String?, error: String?,
-                            status: HTTPResponse.Status = .ok) async throws -> Response {
+                            status: HTTPResponse.Status = .ok, madeLink: SurveyLinkStatus? = nil) async throws -> Response {
         let survey = try await surveys.get(principal, id: id)
         let cursor = request.method == .get ? try request.pageRequest() : PageRequest()
         let page = try await responses.list(principal, query: SurveyResponseQuery(surveyId: id), page: cursor)
         let canInvite = principal.role.satisfies(Permission.writeData.leastRole)
         let segmentList = canInvite ? try await segments.list(principal, page: PageRequest(limit: PageRequest.maxLimit)).items : []
+        let linkStatus: SurveyLinkStatus
+        if let madeLink { linkStatus = madeLink } else { linkStatus = try await links.status(principal, surveyId: id) }
         let model = SurveyPage(survey: survey, responses: page,
                                canManage: principal.role.satisfies(Permission.manageWorkspace.leastRole),
                                canImport: canInvite, flash: flash, timeZone: principal.displayZone,
                                invitationCounts: try await invitations.stats(principal, surveyId: id), canInvite: canInvite,
-                               segments: segmentList, error: error)
+                               segments: segmentList, error: error,
+                               link: SurveyLinkSection(linkStatus, survey: survey,
+                                                       canManage: principal.role.satisfies(Permission.manageWorkspace.leastRole),
+                                                       timeZone: principal.displayZone))
         return try await pages.html(model, for: principal, status: status)
     }
 

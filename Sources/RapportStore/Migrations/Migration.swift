@@ -44,6 +44,7 @@ public enum Migrations {
         followUps0021,
         surveyResponseImports0022,
         agentTeams0023,
+        surveyLinks0025,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

@@ -51,4 +51,5 @@ struct SQLRepositories: Repositories {
     var surveyInvitations: any SurveyInvitationRepository { SQLSurveyInvitationRepository(db: db) }
     var followUps: any FollowUpRepository { SQLFollowUpRepository(db: db) }
     var agentTeams: any AgentTeamRepository { SQLAgentTeamRepository(db: db) }
+    var surveyLinks: any SurveyLinkRepository { SQLSurveyLinkRepository(db: db) }
 }

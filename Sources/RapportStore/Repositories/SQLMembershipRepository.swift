@@ -29,7 +29,7 @@ struct SQLMembershipRepository: MembershipRepository {
 
     func memberships(userId: String) async throws -> [Membership] {
         try await db.raw("""
-            SELECT w.id, w.name, w.created_at, w.time_zone, m.role
+            SELECT w.id, w.name, w.created_at, w.time_zone, w.brand_color, m.role
             FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
             WHERE m.user_id = \(bind: userId) ORDER BY w.name, w.id
             """).all().map { row in

@@ -6,18 +6,18 @@ struct SQLWorkspaceRepository: WorkspaceRepository {
 
     func insert(_ workspace: Workspace) async throws {
         try await db.raw("""
-            INSERT INTO workspaces (id, name, name_key, created_at, time_zone)
+            INSERT INTO workspaces (id, name, name_key, created_at, time_zone, brand_color)
             VALUES (\(bind: workspace.id), \(bind: workspace.name), \(bind: Workspace.nameKey(workspace.name)),
-                    \(bind: workspace.createdAt), \(bind: workspace.timeZone))
+                    \(bind: workspace.createdAt), \(bind: workspace.timeZone), \(bind: workspace.brandColor?.hex))
             """).run()
     }
 
     func find(id: String) async throws -> Workspace? {
-        try await db.raw("SELECT id, name, created_at, time_zone FROM workspaces WHERE id = \(bind: id)").first().map(Self.workspace)
+        try await db.raw("SELECT id, name, created_at, time_zone, brand_color FROM workspaces WHERE id = \(bind: id)").first().map(Self.workspace)
     }
 
     func find(name: String) async throws -> Workspace? {
-        try await db.raw("SELECT id, name, created_at, time_zone FROM workspaces WHERE name_key = \(bind: Workspace.nameKey(name))")
+        try await db.raw("SELECT id, name, created_at, time_zone, brand_color FROM workspaces WHERE name_key = \(bind: Workspace.nameKey(name))")
             .first().map(Self.workspace)
     }
 
@@ -31,8 +31,12 @@ struct SQLWorkspaceRepository: WorkspaceRepository {
         try await db.raw("UPDATE workspaces SET time_zone = \(bind: timeZone) WHERE id = \(bind: id)").run()
     }
 
+    func setBrandColor(id: String, to color: BrandColor?) async throws {
+        try await db.raw("UPDATE workspaces SET brand_color = \(bind: color?.hex) WHERE id = \(bind: id)").run()
+    }
+
     static func workspace(_ row: any SQLRow) throws -> Workspace {
         Workspace(id: try row.string("id"), name: try row.string("name"), createdAt: try row.int64("created_at"),
-                  timeZone: try row.string("time_zone"))
+                  timeZone: try row.string("time_zone"), brandColor: BrandColor.stored(try row.optionalString("brand_color")))
     }
 }

@@ -167,9 +167,17 @@ public struct WorkspaceSettingsPage: PageModel {
     public let canEdit: Bool
     public let error: String?
     public let flash: String?
+    /// The brand colour as typed (`#1f6feb`; empty: none) and what text on it will look like.
+    public let brandColor: String
+    public let brandContrast: String?
 
-    public init(workspace: Workspace, nowMillis: Int64, canEdit: Bool, error: String?, flash: String?) {
+    public init(workspace: Workspace, nowMillis: Int64, canEdit: Bool, error: String?, flash: String?, brandColor typed: String? = nil) {
         name = workspace.name
+        brandColor = typed ?? workspace.brandColor?.hex ?? ""
+        brandContrast = workspace.brandColor.map { color in
+            let ratio = (color.textContrast * 10).rounded() / 10
+            return "Text on \(color.hex) is \(color.textHex == "#ffffff" ? "white" : "black"), a contrast of \(ratio):1 (WCAG AA asks 4.5:1)."
+        }
         let known = Set(TimeZone.knownTimeZoneIdentifiers)
         zones = ((known.contains("UTC") ? [] : ["UTC"]) + known.sorted()).map { Zone(value: $0, selected: workspace.timeZone == $0) }
         now = DisplayDate(millis: nowMillis, timeZone: TimeZone(identifier: workspace.timeZone) ?? DisplayDate.utc)

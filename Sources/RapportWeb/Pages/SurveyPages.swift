@@ -99,6 +99,8 @@ public struct SurveyPage: PageModel {
     /// The builder (read-only for those who may not build); none once the survey is closed.
     public let editURL: String?
     public let editLabel: String
+    /// The survey's public link (nil: not shown).
+    public let link: SurveyLinkSection?
 
     /// The responses as CSV, and (for agents and up) the import form with its column guide.
     public let id: String
@@ -114,7 +116,8 @@ public struct SurveyPage: PageModel {
 
     public init(survey: Survey, responses: Page<SurveyResponse>, canManage: Bool, canImport: Bool = false, flash: String?,
                 timeZone: TimeZone = DisplayDate.utc, invitationCounts: (byStatus: [String: Int], byReason: [String: Int]) = ([:], [:]),
-                canInvite: Bool = false, segments: [Segment] = [], error: String? = nil) {
+                canInvite: Bool = false, segments: [Segment] = [], error: String? = nil, link: SurveyLinkSection? = nil) {
+        self.link = link
         var parts: [String] = []
         for status in SurveyInvitation.Status.allCases {
             guard let count = invitationCounts.byStatus[status.rawValue], count > 0 else { continue }

@@ -1,7 +1,8 @@
 import Foundation
 import RapportCore
 
-/// The hosted survey page `/s/{token}`: no sign-in, works without JavaScript, one fieldset per question.
+/// The hosted survey page `/s/{token}`: no sign-in, works without JavaScript, one fieldset per question, in the
+/// workspace's colour when it has one.
 public struct TakeSurveyPage: PageModel {
     public static let template = "take_survey"
 
@@ -37,6 +38,12 @@ public struct TakeSurveyPage: PageModel {
     public let asking: Bool
     public let finished: Bool
     public let closed: Bool
+    /// A public link to a survey that is not active.
+    public let unavailable: Bool
+    /// The stylesheet of the workspace's brand colour, if it has one.
+    public let brandStylesheet: String?
+    /// A public link's resume token (the form sends it back, so a second submission continues the same response).
+    public let resumeToken: String?
     public let editableUntil: DisplayDate?
     /// The score came from the email's link: the person confirms it with the button.
     public let proposed: Bool
@@ -45,15 +52,18 @@ public struct TakeSurveyPage: PageModel {
     public let error: String?
 
     /// `error` names the question it is about (`field`) or none.
-    public init(state: SurveyPageState, actionURL: String, editing: Bool = false, error: (field: String?, message: String)? = nil) {
+    public init(state: SurveyPageState, actionURL: String, editing: Bool = false, error: (field: String?, message: String)? = nil,
+                resumeToken: String? = nil) {
         let definition = state.definition
         let language = state.language
         workspaceName = state.workspaceName
         surveyName = state.surveyName
         self.language = language
         self.actionURL = actionURL
-        editURL = actionURL + "?edit=1"
-        var asking = false, finished = false, closed = false
+        editURL = actionURL + (actionURL.contains("?") ? "&" : "?") + "edit=1"
+        self.resumeToken = resumeToken
+        brandStylesheet = state.brandColor.map(BrandStyle.url)
+        var asking = false, finished = false, closed = false, unavailable = false
         var until: Int64?
         switch state.stage {
         case .asking: asking = true
@@ -61,10 +71,12 @@ public struct TakeSurveyPage: PageModel {
             until = editableUntil
             if editing, editableUntil != nil { asking = true } else { finished = true }
         case .closed: closed = true
+        case .unavailable: unavailable = true
         }
         self.asking = asking
         self.finished = finished
         self.closed = closed
+        self.unavailable = unavailable
         editableUntil = until.map { DisplayDate(millis: $0) }
         proposed = state.proposedScore != nil
         saved = state.saved && asking && !editing
