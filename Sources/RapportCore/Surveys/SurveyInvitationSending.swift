@@ -38,6 +38,8 @@ extension SurveyInvitationService {
                                                                      surveyId: nil, excluding: invitation.id),
             lastSentThisSurvey: try await repos.surveyInvitations.lastSent(workspaceId: workspaceId, customerId: customer.id,
                                                                             surveyId: survey.id, excluding: invitation.id),
+            lastDismissedThisSurvey: try await repos.surveyInvitations.lastDismissed(workspaceId: workspaceId, customerId: customer.id,
+                                                                                     surveyId: survey.id),
             timeZone: SurveyContactCheck.timeZone(of: customer))
         switch check.verdict(now: now) {
         case .wait(let until):

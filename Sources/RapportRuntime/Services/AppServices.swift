@@ -34,6 +34,8 @@ public struct AppServices: Sendable {
     public let surveyInvitations: SurveyInvitationService
     /// The hosted survey page's answers, by token.
     public let surveyTaking: SurveyTaking
+    /// The web widget: what to show a visitor, their answers and dismissals, and identity verification.
+    public let surveyWidget: SurveyWidgetService
     public let followUps: FollowUpService
     public let urlGuard: any OutboundURLGuard
 
@@ -66,6 +68,7 @@ public struct AppServices: Sendable {
         self.surveyResponses = SurveyResponseService(core, outbox: emails.outbox)
         self.surveyInvitations = SurveyInvitationService(core, outbox: emails.outbox, publicURL: config.emailSettings.publicURL)
         self.surveyTaking = SurveyTaking(core, outbox: emails.outbox)
+        self.surveyWidget = SurveyWidgetService(core, outbox: emails.outbox, mac: HMACMessageAuthenticator())
         self.followUps = FollowUpService(core, outbox: emails.outbox)
     }
 }

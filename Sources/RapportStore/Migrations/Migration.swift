@@ -43,6 +43,7 @@ public enum Migrations {
         surveyInvitations0020,
         followUps0021,
         surveyResponseImports0022,
+        surveyWidget0024,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }
