@@ -134,8 +134,8 @@ public protocol SurveyInvitationRepository: Sendable {
     func lastSent(workspaceId: String, customerId: String, surveyId: String?, excluding: String) async throws -> Int64?
     /// When the person last dismissed the survey's widget (the time it was closed).
     func lastDismissed(workspaceId: String, customerId: String, surveyId: String) async throws -> Int64?
-    /// The person's latest invitation of the survey on `channel`.
-    func latest(workspaceId: String, customerId: String, surveyId: String, channel: String) async throws -> SurveyInvitation?
+    /// When the person's latest invitation of the survey on `channel` suppressed for `reason` was made, if any.
+    func lastSuppressed(workspaceId: String, customerId: String, surveyId: String, channel: String, reason: String) async throws -> Int64?
     /// Newest first.
     func list(workspaceId: String, surveyId: String?, customerId: String?, status: SurveyInvitation.Status?,
               page: PageRequest) async throws -> Page<SurveyInvitation>

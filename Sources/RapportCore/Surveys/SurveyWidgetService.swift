@@ -140,8 +140,9 @@ public struct SurveyWidgetService: Sendable {
                 return Offer(token: token, invitation: invitation, position: survey.settings.widget.position,
                              state: context.state(now: now, revealed: false))
             }
-            if let last = try await invitations.latest(workspaceId: workspaceId, customerId: customer.id, surveyId: survey.id, channel: channel),
-               last.status == .suppressed, last.reason == code.rawValue, now - last.createdAt < suppressionRecordMillis { continue }
+            if let last = try await invitations.lastSuppressed(workspaceId: workspaceId, customerId: customer.id, surveyId: survey.id,
+                                                               channel: channel, reason: code.rawValue),
+               now - last < suppressionRecordMillis { continue }
             invitation.status = .suppressed
             invitation.sentAt = nil
             invitation.reason = code.rawValue

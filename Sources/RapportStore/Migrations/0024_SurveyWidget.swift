@@ -1,8 +1,8 @@
 extension Migrations {
     /// The survey web widget (docs/surveys.md, "Web widget"): each workspace's identity verification (whether the
     /// widget requires `user_hash`, and the HMAC secret, kept readable like webhook secrets because the server computes
-    /// the HMAC). Showings are survey invitations on channel `widget`; the index finds one person's latest showing of
-    /// a survey (the daily bound on recorded suppressions) and their last dismissal.
+    /// the HMAC). Showings are survey invitations on channel `widget`; the index finds one person's showings of a
+    /// survey (the daily bound on recorded suppressions, their last dismissal).
     static let surveyWidget0024 = Migration(version: 24, name: "survey_widget") { _ in
         [
             """

@@ -69,13 +69,13 @@ struct SQLSurveyInvitationRepository: SurveyInvitationRepository {
             """).first().flatMap { try $0.optionalInt64("last") }
     }
 
-    func latest(workspaceId: String, customerId: String, surveyId: String, channel: String) async throws -> SurveyInvitation? {
+    func lastSuppressed(workspaceId: String, customerId: String, surveyId: String, channel: String, reason: String) async throws -> Int64? {
         try await db.raw("""
-            SELECT \(unsafeRaw: Self.columns) FROM survey_invitations
+            SELECT MAX(created_at) AS last FROM survey_invitations
             WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) AND survey_id = \(bind: surveyId)
-                AND channel = \(bind: channel)
-            ORDER BY created_at DESC, id DESC LIMIT 1
-            """).first().map(Self.invitation)
+                AND channel = \(bind: channel) AND status = \(bind: SurveyInvitation.Status.suppressed.rawValue)
+                AND reason = \(bind: reason)
+            """).first().flatMap { try $0.optionalInt64("last") }
     }
 
     func list(workspaceId: String, surveyId: String?, customerId: String?, status: SurveyInvitation.Status?,
