@@ -176,7 +176,9 @@ def test_the_widget_shows_on_another_site_once_its_rule_matches_and_is_answered_
     time.sleep(1)
     assert widget(browser) is None
 
-    # Another visitor closes it with Escape: a dismissal, counted.
+    # Another visitor (another browser: rapport.js's anonymous id cookie would tie them to the first) closes it with
+    # Escape: a dismissal, counted.
+    browser.delete_all_cookies()
     browser.get(f"{site}/shop/checkout.html?user=cust-43")
     browser.find_element(By.ID, "buy").click()
     wait_for(lambda: widget(browser), "the widget for the second visitor")
