@@ -10,8 +10,9 @@ struct WidgetRoutes: Sendable {
     let widget: SurveyWidgetService
     let writeKeys: WriteKeyAuthenticator
     let clock: WallClock
-    let perAddress = RequestThrottle(limit: 120, windowMillis: 60_000)
-    let perVisitor = RequestThrottle(limit: 30, windowMillis: 60_000)
+    /// Generous per address: many visitors of one site can share one (an office's NAT).
+    let perAddress = RequestThrottle(limit: 1_200, windowMillis: 60_000)
+    let perVisitor = RequestThrottle(limit: 60, windowMillis: 60_000)
     let perToken = RequestThrottle(limit: 30, windowMillis: 600_000)
 
     static let maxBodyBytes = 16 * 1_024
