@@ -5,14 +5,15 @@ import RapportCore
 /// The web widget's public API, called by `/widget.js` from the customer's own site (CORS as the tracking API, which
 /// shares the `/v1/` prefix): `check` (authenticated by the workspace's write key) says which survey, if any, to show
 /// the identified visitor now; `answer` and `dismiss` act on one showing by its token, as the hosted page does. Bodies
-/// are small and bounded; every address, visitor and token is rate limited (per process, like the hosted page).
+/// are small and bounded; every address and token is rate limited (per process, like the hosted page).
 struct WidgetRoutes: Sendable {
     let widget: SurveyWidgetService
     let writeKeys: WriteKeyAuthenticator
     let clock: WallClock
-    /// Generous per address: many visitors of one site can share one (an office's NAT).
-    let perAddress = RequestThrottle(limit: 1_200, windowMillis: 60_000)
-    let perVisitor = RequestThrottle(limit: 60, windowMillis: 60_000)
+    /// Generous per address: many visitors of one site can share one (an office's NAT). What a visitor's checks can
+    /// write is bounded by the contact rules instead (one showing per recontact period, one recorded suppression per
+    /// survey and reason a day).
+    let perAddress = RequestThrottle(limit: 3_000, windowMillis: 60_000)
     let perToken = RequestThrottle(limit: 30, windowMillis: 600_000)
 
     static let maxBodyBytes = 16 * 1_024
@@ -28,7 +29,6 @@ struct WidgetRoutes: Sendable {
             let writeKey = try body.optionalString("write_key")
             let workspace = try await writeKeys.workspace(request, bodyKey: writeKey)
             let visit = try Self.visit(body)
-            guard perVisitor.allow("\(workspace.id)/\(visit.userId)", now: clock.nowMillis) else { throw Self.tooMany }
             switch try await widget.check(workspaceId: workspace.id, visit: visit) {
             case .show(let offer):
                 return JSONResponse.make(["survey": WidgetPresenter.offer(offer), "retry_after_seconds": .null, "events": []])
