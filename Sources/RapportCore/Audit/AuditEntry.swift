@@ -58,6 +58,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case automationRuleDeleted = "automation_rule.deleted"
     case surveyCreated = "survey.created"
     case surveyContactRulesChanged = "survey.contact_rules_changed"
+    case surveyWidgetIdentityChanged = "survey.widget_identity_changed"
     case surveyUpdated = "survey.updated"
     case surveyActivated = "survey.activated"
     case surveyPaused = "survey.paused"

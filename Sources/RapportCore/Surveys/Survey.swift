@@ -30,21 +30,25 @@ public struct SurveySettings: Sendable, Equatable {
     public var maxReminders: Int
     /// Which completed responses open a follow-up case, when it is due and who owns it.
     public var followUp: FollowUpRule
+    /// The web widget channel: whether and where the widget shows this survey.
+    public var widget: SurveyWidgetRule
 
     public static let defaultEditWindowHours = 24
 
     public init(oncePerPerson: Bool = false, minDaysBetween: Int? = nil, editWindowHours: Int = SurveySettings.defaultEditWindowHours,
-                reminderAfterDays: Int? = nil, maxReminders: Int = 1, followUp: FollowUpRule = FollowUpRule()) {
+                reminderAfterDays: Int? = nil, maxReminders: Int = 1, followUp: FollowUpRule = FollowUpRule(),
+                widget: SurveyWidgetRule = SurveyWidgetRule()) {
         self.oncePerPerson = oncePerPerson
         self.minDaysBetween = minDaysBetween
         self.editWindowHours = editWindowHours
         self.reminderAfterDays = reminderAfterDays
         self.maxReminders = maxReminders
         self.followUp = followUp
+        self.widget = widget
     }
 
     static let keys: Set<String> = ["once_per_person", "min_days_between", "edit_window_hours", "reminder_after_days", "max_reminders",
-                                    "follow_up"]
+                                    "follow_up", "widget"]
 
     /// Applies the given fields; errors name `settings.<field>`.
     mutating func apply(_ raw: JSONValue) throws(RapportError) {
@@ -71,12 +75,13 @@ public struct SurveySettings: Sendable, Equatable {
             maxReminders = try Validation.integer(value, "settings.max_reminders", 1...3)
         }
         if let value = fields["follow_up"] { try followUp.apply(value) }
+        if let value = fields["widget"] { try widget.apply(value) }
     }
 
     public var json: JSONValue {
         ["once_per_person": .bool(oncePerPerson), "min_days_between": JSONValue(minDaysBetween),
          "edit_window_hours": JSONValue(editWindowHours), "reminder_after_days": JSONValue(reminderAfterDays),
-         "max_reminders": JSONValue(maxReminders), "follow_up": followUp.json]
+         "max_reminders": JSONValue(maxReminders), "follow_up": followUp.json, "widget": widget.json]
     }
 
     public static func parse(stored: JSONValue) -> SurveySettings {

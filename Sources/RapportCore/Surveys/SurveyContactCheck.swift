@@ -1,8 +1,9 @@
 import Foundation
 
 /// The contact rules an invitation meets when it is due, in one place for every survey and channel: consent for
-/// `surveys` (through `ContactPolicy`), the survey's own limits (once per person, days between), the workspace's
-/// recontact period, then quiet hours in the person's time zone (which only delay). The address checks (suppression
+/// `surveys` (through `ContactPolicy`), the survey's own limits (once per person, a recent widget dismissal, days
+/// between), the workspace's recontact period, then quiet hours in the person's time zone (which only delay; the
+/// widget passes no time zone: the person is on the site right then). The address checks (suppression
 /// list, no address) belong to the channel and are made by the sender.
 public struct SurveyContactCheck: Sendable {
     public enum Verdict: Sendable, Equatable {
@@ -18,16 +19,19 @@ public struct SurveyContactCheck: Sendable {
     /// When the person was last sent an invitation of any survey, and of this one (other than the one checked).
     public var lastSentAny: Int64?
     public var lastSentThisSurvey: Int64?
+    /// When the person last dismissed this survey's widget; it holds the survey back for `widget.dismiss_days`.
+    public var lastDismissedThisSurvey: Int64?
     /// The person's time zone, when known (`timezone` trait).
     public var timeZone: TimeZone?
 
     public init(rules: SurveyContactRules, settings: SurveySettings, consent: ContactPolicy.Decision, lastSentAny: Int64?,
-                lastSentThisSurvey: Int64?, timeZone: TimeZone?) {
+                lastSentThisSurvey: Int64?, lastDismissedThisSurvey: Int64? = nil, timeZone: TimeZone?) {
         self.rules = rules
         self.settings = settings
         self.consent = consent
         self.lastSentAny = lastSentAny
         self.lastSentThisSurvey = lastSentThisSurvey
+        self.lastDismissedThisSurvey = lastDismissedThisSurvey
         self.timeZone = timeZone
     }
 
@@ -37,6 +41,11 @@ public struct SurveyContactCheck: Sendable {
         if !consent.allowed { return .suppress(.noConsent, "No consent for surveys: \(consent.reason).") }
         if settings.oncePerPerson, let last = lastSentThisSurvey {
             return .suppress(.oncePerPerson, "This survey asks each person once; they were asked on \(Self.day(last)).")
+        }
+        let dismissDays = settings.widget.dismissDays
+        if let last = lastDismissedThisSurvey, now - last < Int64(dismissDays) * Self.dayMillis {
+            return .suppress(.recentlyDismissed,
+                             "They dismissed this survey on \(Self.day(last)); it waits \(dismissDays) days after a dismissal.")
         }
         if let days = settings.minDaysBetween, let last = lastSentThisSurvey, now - last < Int64(days) * Self.dayMillis {
             return .suppress(.surveyFrequency, "This survey asks one person at most every \(days) days; they were asked on \(Self.day(last)).")

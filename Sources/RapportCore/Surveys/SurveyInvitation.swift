@@ -12,13 +12,16 @@ public struct SurveyInvitation: Sendable, Equatable {
         case responded
         /// Withdrawn before it was sent (the survey was closed).
         case cancelled
+        /// Shown by the web widget and closed by the person without finishing: holds the survey back from them for
+        /// its `widget.dismiss_days`.
+        case dismissed
     }
 
     public var id: String
     public var workspaceId: String
     public var surveyId: String
     public var customerId: String
-    /// How it is delivered: `email` (the only channel today; the widget will add `widget`).
+    /// How it is delivered: `email`, or `widget` (shown on the customer's own site; `sent` then means shown).
     public var channel: String
     public var status: Status
     /// Why it was suppressed or cancelled: a code (`SurveySuppression`) and a sentence for people.
@@ -59,7 +62,7 @@ public struct SurveyInvitation: Sendable, Equatable {
         self.updatedAt = updatedAt
     }
 
-    public static let channels = ["email"]
+    public static let channels = ["email", "widget"]
 }
 
 /// Why an invitation was not sent: one code per contact rule, so the survey's stats can count each.
@@ -80,6 +83,8 @@ public enum SurveySuppression: String, Sendable, CaseIterable {
     case surveyInactive = "survey_inactive"
     /// No SMTP server is set up for the workspace.
     case emailNotConfigured = "email_not_configured"
+    /// The person dismissed this survey's widget within its `widget.dismiss_days`.
+    case recentlyDismissed = "recently_dismissed"
 }
 
 /// The workspace's contact rules for surveys, on top of consent and each survey's own limits.
@@ -124,8 +129,13 @@ public protocol SurveyInvitationRepository: Sendable {
     /// Serialises the sends to one person (PostgreSQL: an advisory lock until the transaction ends; SQLite's single
     /// writer already does), so two workers cannot both pass the recontact rule for them.
     func lockContact(workspaceId: String, customerId: String) async throws
-    /// When the person was last sent an invitation (of `surveyId`, or of any survey), other than `excluding`.
+    /// When the person was last sent an invitation (of `surveyId`, or of any survey), other than `excluding`. A
+    /// widget showing counts as sent, dismissed or not.
     func lastSent(workspaceId: String, customerId: String, surveyId: String?, excluding: String) async throws -> Int64?
+    /// When the person last dismissed the survey's widget (the time it was closed).
+    func lastDismissed(workspaceId: String, customerId: String, surveyId: String) async throws -> Int64?
+    /// When the person's latest invitation of the survey on `channel` suppressed for `reason` was made, if any.
+    func lastSuppressed(workspaceId: String, customerId: String, surveyId: String, channel: String, reason: String) async throws -> Int64?
     /// Newest first.
     func list(workspaceId: String, surveyId: String?, customerId: String?, status: SurveyInvitation.Status?,
               page: PageRequest) async throws -> Page<SurveyInvitation>
@@ -136,6 +146,9 @@ public protocol SurveyInvitationRepository: Sendable {
     func find(tokenHash: String) async throws -> SurveyInvitation?
     func contactRules(workspaceId: String) async throws -> SurveyContactRules
     func saveContactRules(workspaceId: String, _ rules: SurveyContactRules, at: Int64) async throws
+    /// The workspace's widget identity settings (none until an admin sets them).
+    func widgetIdentity(workspaceId: String) async throws -> SurveyWidgetIdentity
+    func saveWidgetIdentity(workspaceId: String, _ identity: SurveyWidgetIdentity, at: Int64) async throws
 }
 
 extension SurveyInvitation {

@@ -43,6 +43,8 @@ extension SurveyInvitationService {
                                                                                              customerId: customer.id,
                                                                                              surveyId: survey.id,
                                                                                              excluding: invitation.id) : nil,
+            lastDismissedThisSurvey: try await repos.surveyInvitations.lastDismissed(workspaceId: workspaceId, customerId: customer.id,
+                                                                                     surveyId: survey.id),
             timeZone: SurveyContactCheck.timeZone(of: customer))
         switch check.verdict(now: now) {
         case .wait(let until):

@@ -36,6 +36,8 @@ public struct AppServices: Sendable {
     public let surveyLinks: SurveyLinkService
     /// The hosted survey page's answers, by token.
     public let surveyTaking: SurveyTaking
+    /// The web widget: what to show a visitor, their answers and dismissals, and identity verification.
+    public let surveyWidget: SurveyWidgetService
     public let followUps: FollowUpService
     public let agentTeams: AgentTeamService
     public let surveyMetrics: SurveyMetricService
@@ -73,6 +75,7 @@ public struct AppServices: Sendable {
         self.surveyInvitations = SurveyInvitationService(core, outbox: emails.outbox, publicURL: config.emailSettings.publicURL)
         self.surveyTaking = SurveyTaking(core, outbox: emails.outbox)
         self.surveyLinks = SurveyLinkService(core, publicURL: config.emailSettings.publicURL)
+        self.surveyWidget = SurveyWidgetService(core, outbox: emails.outbox, mac: HMACMessageAuthenticator())
         self.followUps = FollowUpService(core, outbox: emails.outbox)
     }
 }

@@ -50,6 +50,8 @@ public func buildRouter(services: AppServices, web: WebRenderer) throws -> Route
     AssetRoutes(web: web).add(to: router)
     TrackingRoutes(ingest: services.ingest, writeKeys: WriteKeyAuthenticator(access: services.access),
                    clock: services.core.clock, ids: services.core.ids).add(to: router)
+    WidgetRoutes(widget: services.surveyWidget, writeKeys: WriteKeyAuthenticator(access: services.access),
+                 clock: services.core.clock).add(to: router)
     addWebPages(to: router, services: services, web: web)
     let api = APIRoutes(group: router.group("api/v1")
         .add(middleware: APIAuthMiddleware(authenticator: Authenticator(access: services.access))))
@@ -68,6 +70,7 @@ public func buildRouter(services: AppServices, web: WebRenderer) throws -> Route
     api.addSurveyRoutes(surveys: services.surveys, responses: services.surveyResponses)
     api.addSurveyInvitationRoutes(invitations: services.surveyInvitations)
     api.addSurveyLinkRoutes(links: services.surveyLinks)
+    api.addSurveyWidgetRoutes(widget: services.surveyWidget)
     api.addFollowUpRoutes(followUps: services.followUps, clock: services.core.clock)
     api.addMetricRoutes(metrics: services.surveyMetrics, clock: services.core.clock)
     table.set(RouteTable(router.routes))

@@ -7,15 +7,19 @@ import RapportCore
 struct JSONBody: Sendable {
     let fields: [String: JSONValue]
 
-    /// Reads the body as a JSON object whose keys are all in `allowed`.
-    static func read(_ request: Request, context: AppRequestContext, allowed: Set<String>) async throws -> JSONBody {
-        let contentType = request.headers[.contentType] ?? ""
-        guard contentType.lowercased().hasPrefix("application/json") else {
+    /// Reads the body as a JSON object whose keys are all in `allowed`, up to `limit` bytes (else the configured
+    /// limit). With `plainText`, a `text/plain` body is read as JSON too: a browser sends that cross-origin without a
+    /// CORS preflight (the widget, like rapport.js).
+    static func read(_ request: Request, context: AppRequestContext, allowed: Set<String>, limit: Int? = nil,
+                     plainText: Bool = false) async throws -> JSONBody {
+        let contentType = (request.headers[.contentType] ?? "").lowercased()
+        guard contentType.hasPrefix("application/json") || (plainText && contentType.hasPrefix("text/plain")) else {
             throw RapportError(.unsupportedMediaType, code: "unsupported_media_type",
                                message: "Send the body as JSON with 'Content-Type: application/json'.")
         }
-        let body = try ContentDecoding.decode(try await request.limitedBody(context),
-                                              contentEncoding: request.headers[.contentEncoding], limit: context.maxBodyBytes)
+        let bound = min(limit ?? context.maxBodyBytes, context.maxBodyBytes)
+        let body = try ContentDecoding.decode(try await request.collectBody(limit: bound, context: context),
+                                              contentEncoding: request.headers[.contentEncoding], limit: bound)
         let data = Data(body.readableBytesView)
         let value: JSONValue
         var containsNUL = false

@@ -2,15 +2,19 @@ import Hummingbird
 import RapportCore
 import RapportWeb
 
-/// Static files from RapportWeb's resources: the UI's CSS and JavaScript, and the tracking client any site may load.
+/// Static files from RapportWeb's resources: the UI's CSS and JavaScript, and the tracking client and survey widget
+/// any site may load.
 struct AssetRoutes: Sendable {
     let web: WebRenderer
 
     func add(to router: Router<AppRequestContext>) {
-        router.get("/rapport.js") { _, _ in
-            var response = try asset("rapport.js")
-            response.headers[.accessControlAllowOrigin] = "*"
-            return response
+        // The tracking client and the survey widget, loaded by customers' own sites.
+        for script in ["rapport.js", "widget.js"] {
+            router.get(RouterPath(stringLiteral: "/" + script)) { _, _ in
+                var response = try asset(script)
+                response.headers[.accessControlAllowOrigin] = "*"
+                return response
+            }
         }
         router.get("/static/:file") { _, context in try asset(context.parameters.get("file") ?? "") }
     }

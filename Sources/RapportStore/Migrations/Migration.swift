@@ -44,6 +44,7 @@ public enum Migrations {
         followUps0021,
         surveyResponseImports0022,
         agentTeams0023,
+        surveyWidget0024,
         surveyLinks0025,
     ]
 

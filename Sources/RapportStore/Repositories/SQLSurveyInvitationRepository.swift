@@ -60,6 +60,24 @@ struct SQLSurveyInvitationRepository: SurveyInvitationRepository {
         return try await db.raw(sql).first().flatMap { try $0.optionalInt64("last") }
     }
 
+    /// A dismissal's time is the `updated_at` of the move to `dismissed` (the state is final for the widget).
+    func lastDismissed(workspaceId: String, customerId: String, surveyId: String) async throws -> Int64? {
+        try await db.raw("""
+            SELECT MAX(updated_at) AS last FROM survey_invitations
+            WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) AND survey_id = \(bind: surveyId)
+                AND status = \(bind: SurveyInvitation.Status.dismissed.rawValue)
+            """).first().flatMap { try $0.optionalInt64("last") }
+    }
+
+    func lastSuppressed(workspaceId: String, customerId: String, surveyId: String, channel: String, reason: String) async throws -> Int64? {
+        try await db.raw("""
+            SELECT MAX(created_at) AS last FROM survey_invitations
+            WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) AND survey_id = \(bind: surveyId)
+                AND channel = \(bind: channel) AND status = \(bind: SurveyInvitation.Status.suppressed.rawValue)
+                AND reason = \(bind: reason)
+            """).first().flatMap { try $0.optionalInt64("last") }
+    }
+
     func list(workspaceId: String, surveyId: String?, customerId: String?, status: SurveyInvitation.Status?,
               page: PageRequest) async throws -> Page<SurveyInvitation> {
         var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM survey_invitations WHERE workspace_id = \(bind: workspaceId)"
@@ -124,6 +142,22 @@ struct SQLSurveyInvitationRepository: SurveyInvitationRepository {
             VALUES (\(bind: workspaceId), \(bind: rules.recontactDays), \(bind: rules.quietStartHour), \(bind: rules.quietEndHour), \(bind: at))
             ON CONFLICT (workspace_id) DO UPDATE SET recontact_days = excluded.recontact_days,
                 quiet_start_hour = excluded.quiet_start_hour, quiet_end_hour = excluded.quiet_end_hour, updated_at = excluded.updated_at
+            """).run()
+    }
+
+    func widgetIdentity(workspaceId: String) async throws -> SurveyWidgetIdentity {
+        guard let row = try await db.raw("""
+            SELECT require_user_hash, secret FROM survey_widget_settings WHERE workspace_id = \(bind: workspaceId)
+            """).first() else { return SurveyWidgetIdentity() }
+        return SurveyWidgetIdentity(requireUserHash: try row.int("require_user_hash") != 0, secret: try row.optionalString("secret"))
+    }
+
+    func saveWidgetIdentity(workspaceId: String, _ identity: SurveyWidgetIdentity, at: Int64) async throws {
+        try await db.raw("""
+            INSERT INTO survey_widget_settings (workspace_id, require_user_hash, secret, updated_at)
+            VALUES (\(bind: workspaceId), \(bind: identity.requireUserHash ? 1 : 0), \(bind: identity.secret), \(bind: at))
+            ON CONFLICT (workspace_id) DO UPDATE SET require_user_hash = excluded.require_user_hash, secret = excluded.secret,
+                updated_at = excluded.updated_at
             """).run()
     }
 

@@ -139,7 +139,7 @@ public struct FollowUpPage: PageModel {
             switch invitation.status {
             case .scheduled: return "Scheduled for " + DisplayDate(millis: invitation.sendAt, timeZone: timeZone).text
             case .sent, .responded: return "Sent, not answered yet"
-            case .suppressed, .cancelled: return "Not sent: " + (invitation.reasonText ?? invitation.status.rawValue)
+            case .suppressed, .cancelled, .dismissed: return "Not sent: " + (invitation.reasonText ?? invitation.status.rawValue)
             }
         }
         let definition = detail.survey?.definition

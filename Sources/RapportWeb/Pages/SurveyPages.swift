@@ -83,6 +83,8 @@ public struct SurveyPage: PageModel {
     public let version: Int
     public let languages: String
     public let settings: String
+    /// The web widget channel in words: off, or where, when and how it shows.
+    public let widget: String
     public let questions: [Question]
     public let actions: [Action]
     public let hasActions: Bool
@@ -166,6 +168,7 @@ public struct SurveyPage: PageModel {
             rules.append("a reminder after \(days) days (at most \(survey.settings.maxReminders))")
         }
         settings = rules.joined(separator: "; ")
+        widget = Self.describe(survey.settings.widget)
         questions = definition.questions.map { question in
             var scale: String?
             if let range = question.scoreRange {
@@ -209,5 +212,19 @@ public struct SurveyPage: PageModel {
         }
         olderURL = responses.nextCursor.map { WebURL.survey(survey.id, cursor: $0) }
         self.flash = flash
+    }
+
+    /// "Shown on /pricing or /plans/* after the event Checkout Completed, after 10 seconds on the page; bottom right;
+    /// not shown again for 30 days after a dismissal."
+    static func describe(_ rule: SurveyWidgetRule) -> String {
+        guard rule.enabled else { return "Off (set settings.widget.enabled through the API to show it on your site)." }
+        var when = rule.paths.isEmpty ? "Shown on every page" : "Shown on " + rule.paths.joined(separator: " or ")
+        if let event = rule.event { when += " after the event \(event)" }
+        var waits: [String] = []
+        if let seconds = rule.secondsOnPage, seconds > 0 { waits.append("\(seconds) seconds on the page") }
+        if let seconds = rule.secondsOnSite, seconds > 0 { waits.append("\(seconds) seconds on the site") }
+        if !waits.isEmpty { when += ", after " + waits.joined(separator: " and ") }
+        let position = rule.position == .bottomLeft ? "bottom left" : "bottom right"
+        return "\(when); \(position); not shown again for \(rule.dismissDays) days after a dismissal."
     }
 }

@@ -5,6 +5,7 @@
  *   rapport.page();                                   // page view (name from document.title)
  *   rapport.identify("user-42", { email: "ann@example.com" });
  *   rapport.track("Signed Up", { plan: "pro" });
+ *   rapport.identify("user-42", {}, { userHash: "…" }); // identity verification for /widget.js (never sent as a trait)
  *
  * An anonymous id lives in a first-party cookie (`rapport_anonymous_id`, one year), so a visitor who identifies
  * later keeps the page views made before. Calls are queued and sent in batches to `/v1/batch` of the host that
@@ -20,6 +21,8 @@
   var queue = [];
   var timer = null;
   var userId = null;
+  var userHash = null;
+  var listeners = [];
   var COOKIE = "rapport_anonymous_id";
 
   function uuid() {
@@ -60,6 +63,7 @@
     if (userId) message.userId = userId;
     message.context = Object.assign(context(), message.context || {});
     queue.push(message);
+    listeners.slice().forEach(function (listener) { try { listener(message); } catch (e) { /* a listener's error is its own */ } });
     if (queue.length >= 20) flush();
     else if (!timer) timer = setTimeout(flush, 1000);
   }
@@ -85,9 +89,10 @@
   var rapport = {
     __loaded: true,
     load: function (key, options) { writeKey = key; if (options && options.host) host = options.host; },
-    identify: function (id, traits) {
-      if (id && typeof id === "object") { traits = id; id = null; }
+    identify: function (id, traits, options) {
+      if (id && typeof id === "object") { options = traits; traits = id; id = null; }
       if (id) userId = String(id);
+      if (options && options.userHash) userHash = String(options.userHash);
       enqueue({ type: "identify", traits: traits || {} });
     },
     track: function (event, properties) { enqueue({ type: "track", event: event, properties: properties || {} }); },
@@ -99,8 +104,13 @@
     alias: function (newId, previousId) { enqueue({ type: "alias", userId: String(newId), previousId: previousId || anonymousId() }); },
     anonymousId: anonymousId,
     flush: function () { return flush(false); },
+    // For /widget.js: who the visitor is, where to reach Rapport, and every message as it is queued.
+    user: function () { return { userId: userId, userHash: userHash }; },
+    settings: function () { return { host: host, writeKey: writeKey }; },
+    onMessage: function (listener) { listeners.push(listener); },
     reset: function () {
       userId = null;
+      userHash = null;
       document.cookie = COOKIE + "=; path=/; max-age=0";
     }
   };
