@@ -19,14 +19,9 @@ public struct ProportionInterval: Sendable, Equatable {
         return ProportionInterval(low: low, high: high, level: level)
     }
 
-    /// z such that a standard normal variable lies within ±z with probability `level`, for the levels reports use.
+    /// z such that a standard normal variable lies within ±z with probability `level`, for the levels reports use
+    /// (`Estimate.levels`); nil for any other.
     static func normalQuantile(twoSided level: Double) -> Double? {
-        switch level {
-        case 0.8: 1.281552
-        case 0.9: 1.644854
-        case 0.95: 1.959964
-        case 0.99: 2.575829
-        default: nil
-        }
+        Estimate.levels.contains(level) ? Distributions.z(level: level) : nil
     }
 }

@@ -60,12 +60,8 @@ struct SQLFollowUpRepository: FollowUpRepository {
             if ownerIds.isEmpty {
                 sql.appendInterpolation(unsafeRaw: " AND 1 = 0")
             } else {
-                sql.appendInterpolation(unsafeRaw: " AND owner_id IN (")
-                for (index, id) in ownerIds.enumerated() {
-                    if index > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
-                    sql.appendInterpolation(bind: id)
-                }
-                sql.appendInterpolation(unsafeRaw: ")")
+                sql.appendInterpolation(unsafeRaw: " AND owner_id ")
+                sql.appendInterpolation(isIn: ownerIds, postgres: db.isPostgres)
             }
         }
         if let surveyId = query.surveyId {

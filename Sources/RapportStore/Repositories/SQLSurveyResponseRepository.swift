@@ -171,13 +171,10 @@ struct SQLSurveyResponseRepository: SurveyResponseRepository {
         var sql: SQLQueryString = """
             SELECT survey_id, customer_id, submitted_at, score, band, channel, attributes FROM survey_responses
             WHERE workspace_id = \(bind: workspaceId) AND status = \(bind: SurveyResponse.Status.completed.rawValue)
-              AND score IS NOT NULL AND submitted_at >= \(bind: from) AND submitted_at < \(bind: to) AND survey_id IN (
+              AND score IS NOT NULL AND submitted_at >= \(bind: from) AND submitted_at < \(bind: to)
             """
-        for (index, id) in surveyIds.enumerated() {
-            if index > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
-            sql.appendInterpolation(bind: id)
-        }
-        sql.appendInterpolation(unsafeRaw: ")")
+        sql.appendInterpolation(unsafeRaw: " AND survey_id ")
+        sql.appendInterpolation(isIn: surveyIds, postgres: db.isPostgres)
         return try await db.raw(sql).all().map { row in
             let attributes = JSONValue.parse(try row.string("attributes"))?.objectValue?.compactMapValues(\.stringValue) ?? [:]
             return SurveyMetricRow(surveyId: try row.string("survey_id"), customerId: try row.optionalString("customer_id"),
