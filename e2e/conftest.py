@@ -200,6 +200,17 @@ class ApiClient:
         return self.request("DELETE", path, **kwargs)
 
 
+def wait_for(read, what: str, timeout: float = 60):
+    """Polls `read` every 0.2 s until it returns something truthy, and returns that; fails naming `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = read()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def show(response: requests.Response) -> str:
     return f"{response.request.method} {response.url} -> {response.status_code}\n{response.text[:2000]}"
 

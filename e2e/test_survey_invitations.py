@@ -18,7 +18,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from conftest import CHROMEDRIVER, CHROMIUM, Cli, seed_workspace, show
+from conftest import CHROMEDRIVER, CHROMIUM, Cli, seed_workspace, show, wait_for
 from test_email import Certificates, certificates, start_smtp  # noqa: F401 (fixtures)
 from test_email_outbox import server_env, wait_for_messages
 
@@ -40,14 +40,14 @@ def phone_without_javascript(request: pytest.FixtureRequest) -> WebDriver:
     driver.quit()
 
 
-def wait_for(read, what: str, timeout: float = WAIT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = read()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+def nps_with_reason(question: str = "How likely are you to recommend Acme?") -> list[dict]:
+    """An NPS question and, for detractors and passives, "What is the main reason for your score?"."""
+    return [
+        {"id": "score", "type": "nps", "required": True, "text": question,
+         "low_label": "Not at all likely", "high_label": "Extremely likely"},
+        {"id": "reason", "type": "text", "text": "What is the main reason for your score?",
+         "show_if": {"question": "score", "band": ["detractor", "passive"]}},
+    ]
 
 
 def test_a_resolved_ticket_leads_to_one_email_and_an_answer_on_the_hosted_page_attributed_to_the_agent(
@@ -62,12 +62,7 @@ def test_a_resolved_ticket_leads_to_one_email_and_an_answer_on_the_hosted_page_a
 
     survey = api.post("/api/v1/surveys", json={
         "name": "After your ticket",
-        "questions": [
-            {"id": "score", "type": "nps", "required": True, "text": "How likely are you to recommend Acme?",
-             "low_label": "Not at all likely", "high_label": "Extremely likely"},
-            {"id": "reason", "type": "text", "text": "What is the main reason for your score?",
-             "show_if": {"question": "score", "band": ["detractor", "passive"]}},
-        ],
+        "questions": nps_with_reason(),
     })
     assert survey.status_code == 201, show(survey)
     survey_id = survey.json()["id"]

@@ -11,8 +11,8 @@ import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from conftest import Cli, seed_workspace, show
-from test_survey_invitations import phone_without_javascript, wait_for  # noqa: F401 (fixture)
+from conftest import Cli, seed_workspace, show, wait_for
+from test_survey_invitations import nps_with_reason, phone_without_javascript  # noqa: F401 (fixture)
 
 
 def choose(browser: WebDriver, field: str, value: int) -> None:
@@ -32,12 +32,7 @@ def test_a_shared_link_collects_one_anonymous_response_per_browser_in_the_worksp
 
     survey = api.post("/api/v1/surveys", json={
         "name": "How was your visit?",
-        "questions": [
-            {"id": "score", "type": "nps", "required": True, "text": "How likely are you to recommend Acme?",
-             "low_label": "Not at all likely", "high_label": "Extremely likely"},
-            {"id": "reason", "type": "text", "text": "What is the main reason for your score?",
-             "show_if": {"question": "score", "band": ["detractor", "passive"]}},
-        ],
+        "questions": nps_with_reason(),
     })
     assert survey.status_code == 201, show(survey)
     survey_id = survey.json()["id"]

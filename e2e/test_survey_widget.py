@@ -19,8 +19,9 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import Cli, free_port, seed_workspace, show
+from conftest import Cli, free_port, seed_workspace, show, wait_for
 from test_accessibility import check_page_as_is
+from test_survey_invitations import nps_with_reason
 
 WAIT = 30
 PAGE = """<!doctype html>
@@ -68,14 +69,7 @@ def widget(browser: WebDriver):
     return found[0] if found else None
 
 
-def wait_for(read, what: str, timeout: float = WAIT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = read()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+wait_for = functools.partial(wait_for, timeout=WAIT)
 
 
 def active(browser: WebDriver):
@@ -105,12 +99,7 @@ def test_the_widget_shows_on_another_site_once_its_rule_matches_and_is_answered_
 
     survey = api.post("/api/v1/surveys", json={
         "name": "After checkout",
-        "questions": [
-            {"id": "score", "type": "nps", "required": True, "text": "How likely are you to recommend Acme to a friend?",
-             "low_label": "Not at all likely", "high_label": "Extremely likely"},
-            {"id": "reason", "type": "text", "text": "What is the main reason for your score?",
-             "show_if": {"question": "score", "band": ["detractor", "passive"]}},
-        ],
+        "questions": nps_with_reason("How likely are you to recommend Acme to a friend?"),
         "settings": {"widget": {"enabled": True, "paths": ["/shop/*"], "event": "Checkout Completed", "seconds_on_page": 2}},
     })
     assert survey.status_code == 201, show(survey)
