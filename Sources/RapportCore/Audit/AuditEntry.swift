@@ -68,6 +68,9 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case surveyLinkDisabled = "survey.link_disabled"
     case workspaceBrandColorChanged = "workspace.brand_color_changed"
     case surveyDeleted = "survey.deleted"
+    case goalCreated = "goal.created"
+    case goalUpdated = "goal.updated"
+    case goalDeleted = "goal.deleted"
 }
 
 /// One line of a workspace's audit log.

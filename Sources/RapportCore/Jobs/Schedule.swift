@@ -97,4 +97,6 @@ public protocol ScheduleRepository: Sendable {
     func reschedule(id: String, cron: String, timeZone: String?, payload: String, nextRunAt: Int64, now: Int64) async throws
     /// Moves `nextRunAt` of a schedule (after its time zone changed).
     func setNextRun(id: String, at: Int64, now: Int64) async throws
+    /// Removes a schedule (a digest turned off); jobs it already enqueued stay.
+    func delete(id: String) async throws
 }

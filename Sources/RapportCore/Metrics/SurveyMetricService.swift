@@ -40,11 +40,16 @@ public struct SurveyMetricService: Sendable {
 
     public func report(_ principal: Principal, query: MetricQuery) async throws -> Report {
         try principal.require(Permission.readData.leastRole)
+        return try await report(workspace: principal.workspace, query: query)
+    }
+
+    /// The report over one workspace's responses, for callers that checked access already (goals, digests).
+    public func report(workspace: Workspace, query: MetricQuery) async throws -> Report {
         guard query.from < query.to else { throw RapportError.invalid("from", "from must be before to.") }
         guard Estimate.levels.contains(query.level) else {
             throw RapportError.invalid("level", "level must be one of \(Estimate.levels.map { String($0) }.joined(separator: ", ")).")
         }
-        let zone = TimeZone(identifier: principal.workspace.timeZone) ?? TimeZone(identifier: "UTC")!
+        let zone = TimeZone(identifier: workspace.timeZone) ?? TimeZone(identifier: "UTC")!
         let periods = query.period.map { MetricPeriods($0, timeZone: zone) }
         var starts: [Int64] = []
         if let periods {
@@ -53,7 +58,7 @@ public struct SurveyMetricService: Sendable {
             }
             starts = all
         }
-        let workspaceId = principal.workspaceId
+        let workspaceId = workspace.id
         let (rows, names) = try await deps.store.read { repos -> ([SurveyMetricRow], [String: String]) in
             var surveys: [Survey]
             if let id = query.surveyId {
@@ -95,7 +100,7 @@ public struct SurveyMetricService: Sendable {
                 return group(rows, key: key, label: label, isWhole: false, query: query, periods: periods, starts: starts)
             }
         }
-        return Report(query: query, timeZone: principal.workspace.timeZone, overall: overall, groups: groups, otherGroups: otherGroups)
+        return Report(query: query, timeZone: workspace.timeZone, overall: overall, groups: groups, otherGroups: otherGroups)
     }
 
     static func key(of row: SurveyMetricRow, _ grouping: MetricGrouping) -> String? {

@@ -89,6 +89,7 @@ public protocol Repositories: Sendable {
     var followUps: any FollowUpRepository { get }
     var agentTeams: any AgentTeamRepository { get }
     var surveyLinks: any SurveyLinkRepository { get }
+    var goals: any CXGoalRepository { get }
 }
 
 /// The persistence boundary the domain sees: reads on any connection, writes in one transaction.

@@ -32,6 +32,7 @@ extension Runtime {
             ImportSweepHandler(services.imports),
             SurveySendHandler(services.surveyInvitations),
             SurveyRemindHandler(services.surveyInvitations),
+            DigestSendHandler(services.digests),
         ]
     }
 

@@ -41,6 +41,8 @@ public struct AppServices: Sendable {
     public let followUps: FollowUpService
     public let agentTeams: AgentTeamService
     public let surveyMetrics: SurveyMetricService
+    public let goals: CXGoalService
+    public let digests: DigestService
     public let urlGuard: any OutboundURLGuard
 
     public init(config: AppConfig, database: DatabaseClient, clock: WallClock = .system) {
@@ -54,6 +56,7 @@ public struct AppServices: Sendable {
         self.team = TeamService(core)
         self.agentTeams = AgentTeamService(core)
         self.surveyMetrics = SurveyMetricService(core)
+        self.goals = CXGoalService(core)
         self.apiKeys = ApiKeyService(core)
         self.audit = AuditLog(core)
         self.ingest = IngestService(core)
@@ -77,5 +80,6 @@ public struct AppServices: Sendable {
         self.surveyLinks = SurveyLinkService(core, publicURL: config.emailSettings.publicURL)
         self.surveyWidget = SurveyWidgetService(core, outbox: emails.outbox, mac: HMACMessageAuthenticator())
         self.followUps = FollowUpService(core, outbox: emails.outbox)
+        self.digests = DigestService(core, outbox: emails.outbox, publicURL: config.emailSettings.publicURL)
     }
 }

@@ -73,6 +73,7 @@ public func buildRouter(services: AppServices, web: WebRenderer) throws -> Route
     api.addSurveyWidgetRoutes(widget: services.surveyWidget)
     api.addFollowUpRoutes(followUps: services.followUps, clock: services.core.clock)
     api.addMetricRoutes(metrics: services.surveyMetrics, clock: services.core.clock)
+    api.addGoalRoutes(goals: services.goals, digests: services.digests)
     table.set(RouteTable(router.routes))
     return router
 }
@@ -94,6 +95,8 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
                   customers: services.customers, orders: services.orders, clock: services.core.clock, pages: pages)
         .add(to: session)
     CustomerPages(customers: services.customers, segments: services.segments, pages: pages).add(to: session)
+    GoalPages(goals: services.goals, digests: services.digests, surveys: services.surveys, segments: services.segments, pages: pages)
+        .add(to: session)
     AccountPages(accounts: services.accounts, customers: services.customers, pages: pages).add(to: session)
     ImportPages(imports: services.imports, pages: pages).add(to: session)
     JobPages(jobs: services.jobs, pages: pages).add(to: session)

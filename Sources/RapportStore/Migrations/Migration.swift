@@ -46,6 +46,7 @@ public enum Migrations {
         agentTeams0023,
         surveyWidget0024,
         surveyLinks0025,
+        cxGoals0030,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

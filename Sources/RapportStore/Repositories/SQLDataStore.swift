@@ -51,5 +51,6 @@ struct SQLRepositories: Repositories {
     var surveyInvitations: any SurveyInvitationRepository { SQLSurveyInvitationRepository(db: db) }
     var followUps: any FollowUpRepository { SQLFollowUpRepository(db: db) }
     var agentTeams: any AgentTeamRepository { SQLAgentTeamRepository(db: db) }
+    var goals: any CXGoalRepository { SQLGoalRepository(db: db) }
     var surveyLinks: any SurveyLinkRepository { SQLSurveyLinkRepository(db: db) }
 }

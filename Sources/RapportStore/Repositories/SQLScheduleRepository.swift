@@ -64,6 +64,10 @@ struct SQLScheduleRepository: ScheduleRepository {
             """).first() != nil
     }
 
+    func delete(id: String) async throws {
+        try await db.raw("DELETE FROM schedules WHERE id = \(bind: id)").run()
+    }
+
     func disable(id: String, error: String, now: Int64) async throws {
         try await db.raw("""
             UPDATE schedules SET enabled = 0, last_error = \(bind: String(error.prefix(2_000))), updated_at = \(bind: now)
