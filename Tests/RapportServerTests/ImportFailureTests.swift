@@ -110,6 +110,38 @@ struct ImportFailureTests {
         }
     }
 
+    /// An import whose every attempt died with its worker (the lease expired each time): the queue gives the job up
+    /// without running it again, and the import ends `failed` with the reason instead of staying `running`.
+    @Test func anImportWhoseJobIsGivenUpEndsFailed() async throws {
+        try await TestApp.withRuntime { runtime in
+            let services = runtime.services
+            let fixture = try await Fixture.make(services)
+            let queued = try await services.imports.upload(
+                nil, workspaceId: fixture.workspace.id, kind: .orders,
+                chunks: Chunks(parts: ["order_id,email,total,currency\n" + Self.orders(0..<10)], between: { _ in }))
+            let job = try #require(try await Self.importJobs(services, workspaceId: fixture.workspace.id).first)
+            // Claimed by workers that died at once, until every attempt is used up.
+            let store = services.core.store
+            var now = Date().millisSince1970
+            for _ in 0..<job.maxAttempts {
+                let at = now
+                #expect(try await store.write { try await $0.jobs.claim(owner: "dies", limit: 1, now: at, leaseMillis: 1) }.count == 1)
+                now += 10
+            }
+            let worker = JobWorker(store: store, handlers: [ImportRunHandler(services.imports)], settings: JobWorkerTests.settings(),
+                                   logger: JobWorkerTests.logger)
+            try await JobWorkerTests.running([worker]) {
+                try await JobWorkerTests.eventually("the job is dead") {
+                    try await store.read { try await $0.jobs.find(id: job.id, workspaceId: nil) }?.state == .dead
+                }
+            }
+            let admin = try await services.access.authenticate(apiKey: fixture.adminKey)
+            let stored = try await services.imports.find(admin, id: queued.id)
+            #expect(stored.status == .failed && stored.rowsImported == 0, "\(stored)")
+            #expect(stored.failure?.contains("lease expired on every one of") == true, "\(stored.failure ?? "")")
+        }
+    }
+
     @Test func aMultipartUploadOverItsLimitNamesThatLimitAndLeavesNoJob() async throws {
         try await TrackingTests.run { ws, _ in
             let boundary = "rapport-test-boundary"

@@ -16,6 +16,13 @@ public struct ImportRunHandler: JobHandler {
         }
         try await imports.resume(workspaceId: workspaceId, id: id, finalAttempt: job.attempts >= job.maxAttempts)
     }
+
+    /// Every attempt died with its worker (a file that crashes or hangs the import): the import ends `failed`.
+    public func gaveUp(_ job: Job, reason: String) async throws {
+        guard let workspaceId = job.workspaceId, let id = JSONValue.parse(job.payload)?["import_id"]?.stringValue else { return }
+        try await imports.abandon(workspaceId: workspaceId, id: id,
+                                  because: "The import stopped: \(reason) (the server stopped while running it each time). Rows imported before it are kept.")
+    }
 }
 
 /// `imports.sweep`: ends the uploads whose server died while receiving them (`ImportService.endAbandonedUploads`),

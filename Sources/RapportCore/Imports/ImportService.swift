@@ -207,8 +207,8 @@ public struct ImportService: Sendable {
             guard try await finish(finished, from: job) else { throw ImportTakenOver() }
         } catch let error where finalAttempt && !(error is ImportTakenOver) && !(error is CancellationError) {
             let reason = (error as? RapportError)?.message ?? "an error on our side"
-            try await fail(workspaceId: workspaceId, id: id,
-                           because: "The import stopped: \(reason). Rows imported before it are kept.")
+            try await abandon(workspaceId: workspaceId, id: id,
+                              because: "The import stopped: \(reason). Rows imported before it are kept.")
             throw error
         }
         await refreshStatistics()
@@ -372,8 +372,9 @@ public struct ImportService: Sendable {
         return failed
     }
 
-    /// Ends the stored import `failed` with `reason`, unless it has finished.
-    private func fail(workspaceId: String, id: String, because reason: String) async throws {
+    /// Ends an unfinished import `failed` with `reason` (its last attempt failed, or its job was given up); a finished
+    /// one is left alone.
+    public func abandon(workspaceId: String, id: String, because reason: String) async throws {
         guard let job = try await deps.store.read({ try await $0.imports.find(workspaceId: workspaceId, id: id) }),
               !job.status.isFinished else { return }
         _ = try await fail(job, because: reason)

@@ -8,10 +8,15 @@ public protocol JobHandler: Sendable {
     /// The waits (ms) after the 1st, 2nd, … failed attempt when this kind documents its own schedule (webhooks do);
     /// nil for the worker's jittered exponential backoff.
     var retrySchedule: [Int64]? { get }
+    /// Told when the queue gives the job up without running it again: it was claimed past its maximum attempts
+    /// because every lease expired (it killed or hung its workers). What the job stood for (an import shown
+    /// `running`) must end too; the default does nothing.
+    func gaveUp(_ job: Job, reason: String) async throws
 }
 
 extension JobHandler {
     public var retrySchedule: [Int64]? { nil }
+    public func gaveUp(_ job: Job, reason: String) async throws {}
 }
 
 /// Thrown by a handler when retrying cannot help (a payload it cannot read, a target that no longer exists): the job

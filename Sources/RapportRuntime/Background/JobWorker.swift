@@ -123,7 +123,11 @@ public final class JobWorker: Service, Sendable {
         let started = ContinuousClock.now
         // A job claimed again and again after expired leases (it kills or hangs its workers) is not run forever.
         if job.attempts > job.maxAttempts {
-            return await fail(job, error: "its lease expired on every one of \(job.maxAttempts) attempts", outcome: .dead)
+            let reason = "its lease expired on every one of \(job.maxAttempts) attempts"
+            do { try await handlers[job.kind]?.gaveUp(job, reason: reason) } catch {
+                logger.error("ending what a dead job stood for failed", metadata: ["job_id": "\(job.id)", "kind": "\(job.kind)", "error": "\(error)"])
+            }
+            return await fail(job, error: reason, outcome: .dead)
         }
         guard let handler = handlers[job.kind] else {
             // Retried, not failed: during a rolling deploy a newer process may know the kind.
