@@ -10,6 +10,7 @@ import pytest
 
 from conftest import PASSWORD, Cli, RapportServer, assert_error, logged_in_client, post_login, redirect_path, show
 
+DEMO_STARTUP_TIMEOUT = 240
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -125,7 +126,9 @@ def test_bootstrap_environment_is_ignored_once_a_user_exists(start_server, sqlit
 
 def test_demo_flag_creates_demo_workspace_and_owner(start_server, sqlite_database: str):
     started = time.monotonic()
-    server = start_server(sqlite_database, args=("--demo",))
+    # The demo's year of data takes a few seconds in a release build, up to a minute in a debug build on a busy machine.
+    server = start_server(sqlite_database, args=("--demo",), wait=False)
+    server.wait_until_healthy(timeout=DEMO_STARTUP_TIMEOUT)
     print(f"rapport serve --demo ready in {time.monotonic() - started:.1f} s")
     session, _ = logged_in_client(server.base_url, "demo@rapport.local", "rapport-demo-password")
     me = session.get("/api/v1/me")
