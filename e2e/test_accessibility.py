@@ -67,8 +67,9 @@ def test_every_signed_in_page_fits_a_phone_and_passes_axe(
     start_server, sqlite_database: str, cli: Cli, phone_browser: WebDriver
 ):
     # An SMTP server that is never reached: emails are queued, so the outbox and unsubscribe pages have content.
-    server = start_server(sqlite_database, args=("--demo",),
+    server = start_server(sqlite_database, args=("--demo",), wait=False,
                           env={"SMTP_URL": "smtp://127.0.0.1:9?security=none", "SMTP_FROM": "noreply@rapport.test"})
+    server.wait_until_healthy(timeout=240)  # the demo's year of data: up to a minute in a debug build
     browser = phone_browser
     problems = check_page(browser, server, "/login")
     fill(browser, email=DEMO_EMAIL, password=DEMO_PASSWORD)

@@ -4,11 +4,13 @@ bootstrap (environment variables and --demo)."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
 from conftest import PASSWORD, Cli, RapportServer, assert_error, logged_in_client, post_login, redirect_path, show
 
+DEMO_STARTUP_TIMEOUT = 240
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -123,33 +125,45 @@ def test_bootstrap_environment_is_ignored_once_a_user_exists(start_server, sqlit
 
 
 def test_demo_flag_creates_demo_workspace_and_owner(start_server, sqlite_database: str):
-    server = start_server(sqlite_database, args=("--demo",))
+    started = time.monotonic()
+    # The demo's year of data takes a few seconds in a release build, up to a minute in a debug build on a busy machine.
+    server = start_server(sqlite_database, args=("--demo",), wait=False)
+    server.wait_until_healthy(timeout=DEMO_STARTUP_TIMEOUT)
+    print(f"rapport serve --demo ready in {time.monotonic() - started:.1f} s")
     session, _ = logged_in_client(server.base_url, "demo@rapport.local", "rapport-demo-password")
     me = session.get("/api/v1/me")
     assert me.status_code == 200, show(me)
     assert me.json()["workspace"]["name"] == "Demo"
     assert me.json()["role"] == "owner"
-    # The sample data: customers, accounts with members, and the accounts pages that show them.
-    customers = session.get("/api/v1/customers", params={"limit": "200"})
-    assert customers.status_code == 200, show(customers)
-    assert len(customers.json()["data"]) == 60
-    accounts = session.get("/api/v1/accounts")
+    # A year of sample data: thousands of customers, 150 accounts with members, and the pages that show them.
+    overview = session.get("/")
+    count = re.search(r'data-testid="customer-count">([0-9,.\s\u202f\u00a0]+)<', overview.text)
+    assert count and 2900 <= int(re.sub(r"\D", "", count.group(1))) <= 3100, show(overview)
+    accounts = session.get("/api/v1/accounts", params={"limit": "200"})
     assert accounts.status_code == 200, show(accounts)
     by_name = {account["traits"]["name"]: account for account in accounts.json()["data"]}
-    assert set(by_name) == {"Northwind Traders", "Globex", "Initech", "Umbrella Health"}, show(accounts)
+    assert 140 <= len(by_name) <= 160 and "Northwind Traders" in by_name, show(accounts)
     page = session.get("/accounts")
-    assert page.status_code == 200 and all(name in page.text for name in by_name), show(page)
-    globex = session.get(f"/accounts/{by_name['Globex']['id']}")
-    assert globex.status_code == 200, show(globex)
-    members = session.get("/api/v1/customers", params={"account_id": by_name["Globex"]["id"], "limit": "200"})
-    assert f'data-testid="member-count">{len(members.json()["data"])}<' in globex.text, show(globex)
-    assert len(members.json()["data"]) == 10
-    # The overview shows the customer count and the repeat purchase rate with its interval, as the API computes them.
+    assert page.status_code == 200 and "Northwind Traders" in page.text, show(page)
+    northwind = session.get(f"/accounts/{by_name['Northwind Traders']['id']}")
+    assert northwind.status_code == 200, show(northwind)
+    members = session.get("/api/v1/customers", params={"account_id": by_name["Northwind Traders"]["id"], "limit": "200"})
+    assert f'data-testid="member-count">{len(members.json()["data"])}<' in northwind.text, show(northwind)
+    # Repeat buyers, with the rate's interval.
     stats = session.get("/api/v1/stats/purchases").json()
-    assert stats["purchasers"] > 0 and stats["confidence_interval"]["method"] == "wilson", stats
+    assert stats["purchasers"] > 900 and stats["confidence_interval"]["method"] == "wilson", stats
     low, high = stats["confidence_interval"]["low"], stats["confidence_interval"]["high"]
-    assert 0 <= low <= stats["repeat_purchase_rate"] <= high <= 1, stats
-    overview = session.get("/")
-    assert 'data-testid="customer-count">60<' in overview.text, show(overview)
-    assert f'data-testid="repeat-rate">{stats["repeat_purchase_rate"] * 100:.1f} %<' in overview.text, show(overview)
-    assert f'data-testid="repeat-interval">{low * 100:.1f} % – {high * 100:.1f} %<' in overview.text, show(overview)
+    assert 0.2 <= low <= stats["repeat_purchase_rate"] <= high <= 0.8, stats
+    # Three active surveys with answers; the NPS of the last 90 days comes from hundreds of them; agents and teams.
+    surveys = {survey["name"]: survey for survey in session.get("/api/v1/surveys").json()["data"]}
+    assert set(surveys) == {"Support NPS", "Delivery satisfaction", "Checkout effort"}, surveys
+    assert all(survey["status"] == "active" for survey in surveys.values()), surveys
+    nps = session.get("/api/v1/metrics/nps", params={"survey": surveys["Support NPS"]["id"]})
+    assert nps.status_code == 200 and nps.json()["overall"]["estimate"]["n"] > 200, show(nps)
+    invitations = session.get(f"/api/v1/surveys/{surveys['Support NPS']['id']}/invitation-stats")
+    assert invitations.status_code == 200, show(invitations)
+    assert "no_consent" in invitations.text and "recontact_period" in invitations.text, show(invitations)
+    overdue = session.get("/api/v1/follow-ups", params={"overdue": "true"})
+    assert overdue.status_code == 200 and overdue.json()["data"], show(overdue)
+    teams = session.get("/api/v1/teams")
+    assert {team["name"] for team in teams.json()["data"]} == {"Support EU", "Billing & Returns"}, show(teams)

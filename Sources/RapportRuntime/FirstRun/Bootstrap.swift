@@ -19,8 +19,8 @@ public enum Bootstrap {
         } else if demo {
             let (workspace, user) = try await services.workspaces.setUp(
                 workspaceName: "Demo", ownerEmail: demoEmail, ownerName: "Demo Owner", password: demoPassword)
-            try await DemoData.load(into: services, workspaceId: workspace.id)
-            logger.notice("demo workspace \(workspace.name) ready with sample customers: sign in as \(user.email) / \(demoPassword)")
+            _ = try await DemoData.load(into: services, workspaceId: workspace.id, logger: logger)
+            logger.notice("demo workspace \(workspace.name) ready with a year of sample data: sign in as \(user.email) / \(demoPassword)")
         } else {
             logger.notice("no account exists yet: open /setup to create the first workspace and owner")
         }
