@@ -75,7 +75,9 @@ struct DashboardPageTests {
             #expect(page.text.contains("small sample"))
             // A sparkline and a trend chart with its band, accessible images drawn on the server.
             #expect(page.text.contains("id=\"nps-spark-title\"") && page.text.contains("id=\"nps-trend-chart-title\">NPS by week</title>"))
-            #expect(page.text.contains("class=\"chart-band\""))
+            // Weeks of 2 and 16 March (of six from Monday 23 Feb) have responses, the others none: each a lone period with its whisker.
+            #expect(page.text.contains("class=\"chart-whisker\""))
+            #expect(page.text.contains("6 weeks, 2 with responses"))
             // No CSAT or CES survey: no value, and no 0 either.
             #expect(page.text.contains("No survey asks for CSAT yet.") && Self.attribute("data-value", testid: "tile-csat-value", in: page.text) == nil)
 

@@ -28,17 +28,26 @@ public struct ValueScale: Sendable, Equatable {
             upper = Swift.min(upper, domain.upperBound)
             if upper <= lower { (lower, upper) = (domain.lowerBound, domain.upperBound) }
         }
+        lower = Self.snap(lower)
+        upper = Self.snap(upper)
         self.lower = lower
         self.upper = upper
         self.step = step
+        // Each tick from its index (not by adding steps, which gathers rounding error), snapped and kept in range.
         var ticks: [Double] = []
-        var tick = (lower / step).rounded(.up) * step
-        while tick <= upper + step * 1e-9 {
-            ticks.append(abs(tick) < step * 1e-9 ? 0 : tick)
-            tick += step
+        let first = (lower / step - 1e-9).rounded(.up)
+        var index = 0.0
+        while true {
+            let tick = Self.snap((first + index) * step)
+            guard tick <= upper else { break }
+            if tick >= lower { ticks.append(tick == 0 ? 0 : tick) }
+            index += 1
         }
         self.ticks = ticks
     }
+
+    /// `value` rounded to nine decimals: 5.8999999999 is 5.9.
+    static func snap(_ value: Double) -> Double { (value * 1e9).rounded() / 1e9 }
 
     /// The smallest of 1, 2, 5 × 10ᵏ that is at least `rough`.
     public static func niceStep(_ rough: Double) -> Double {
