@@ -136,6 +136,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "RapportWebTests",
+            dependencies: ["RapportWeb", "RapportCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "RapportMailTests",
             dependencies: [
                 "RapportMail",

@@ -71,6 +71,8 @@ public struct MetricQuery: Sendable, Equatable {
     public var attributes: [String: String]
     public var level: Double
     public var smallSampleBelow: Int
+    /// Only responses that came through this channel (email, widget, link, api, import…).
+    public var channel: String? = nil
 
     public init(metric: SurveyMetric, surveyId: String? = nil, from: Int64, to: Int64, period: MetricPeriod? = nil,
                 groupBy: MetricGrouping? = nil, segmentId: String? = nil, attributes: [String: String] = [:], level: Double = 0.95,

@@ -86,7 +86,9 @@ public struct SurveyMetricService: Sendable {
             }
             return (rows, Dictionary(surveys.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }))
         }
-        let matching = rows.filter { row in query.attributes.allSatisfy { row.attributes[$0.key] == $0.value } }
+        let matching = rows.filter { row in
+            query.attributes.allSatisfy { row.attributes[$0.key] == $0.value } && query.channel.map { row.channel == $0 } ?? true
+        }
         let overall = group(matching, key: nil, label: "All responses", isWhole: true, query: query, periods: periods, starts: starts)
         var groups: [Group] = []
         var otherGroups = 0

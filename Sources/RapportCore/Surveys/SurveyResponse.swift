@@ -80,6 +80,10 @@ public struct SurveyResponseQuery: Sendable, Equatable {
     public var text: String?
     /// The text questions' ids across the survey's versions, which `text` searches; set by the service.
     public var textQuestionIds: [String] = []
+    /// Other trigger attributes (`team`, `touchpoint`…), each exactly; names are identifiers.
+    public var attributes: [String: String] = [:]
+    /// Only responses with a headline score: the ones a metric counts.
+    public var scoredOnly = false
 
     public init(surveyId: String, customerId: String? = nil, band: ScoreBand? = nil, status: SurveyResponse.Status? = nil,
                 submittedFrom: Int64? = nil, submittedBefore: Int64? = nil, agent: String? = nil, channel: String? = nil,
@@ -108,6 +112,8 @@ public protocol SurveyResponseRepository: Sendable {
     func forCustomer(workspaceId: String, customerId: String) async throws -> [SurveyResponse]
     /// Newest first.
     func list(workspaceId: String, _ query: SurveyResponseQuery, page: PageRequest) async throws -> Page<SurveyResponse>
+    /// How many responses `list` would return over all its pages.
+    func count(workspaceId: String, _ query: SurveyResponseQuery) async throws -> Int
     /// The id of the survey's response with this external id, if any.
     func id(workspaceId: String, surveyId: String, externalId: String) async throws -> String?
     /// The id of a response to the survey by this customer submitted at exactly this time, if any.

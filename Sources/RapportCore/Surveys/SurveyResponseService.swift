@@ -104,6 +104,13 @@ public struct SurveyResponseService: Sendable {
         return try await deps.store.read { try await $0.surveyResponses.list(workspaceId: survey.workspaceId, query, page: page) }
     }
 
+    /// How many responses match `query` over all the pages of `list`.
+    public func count(_ principal: Principal, query: SurveyResponseQuery) async throws -> Int {
+        let survey = try await SurveyService(deps).get(principal, id: query.surveyId)
+        let query = try await searchable(query, of: survey)
+        return try await deps.store.read { try await $0.surveyResponses.count(workspaceId: survey.workspaceId, query) }
+    }
+
     // MARK: Validation
 
     /// Checks a response's fields (answers, channel, attributes, language) against `definition`, version `version` of

@@ -94,6 +94,10 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
     SettingsPages(workspaces: services.workspaces, team: services.team, agentTeams: services.agentTeams, apiKeys: services.apiKeys, audit: services.audit,
                   customers: services.customers, orders: services.orders, clock: services.core.clock, pages: pages)
         .add(to: session)
+    DashboardPages(metrics: services.surveyMetrics, surveys: services.surveys, responses: services.surveyResponses,
+                   segments: services.segments, followUps: services.followUps, team: services.team, apiKeys: services.apiKeys,
+                   customers: services.customers, orders: services.orders, clock: services.core.clock, pages: pages)
+        .add(to: session)
     CustomerPages(customers: services.customers, segments: services.segments, pages: pages).add(to: session)
     GoalPages(goals: services.goals, digests: services.digests, surveys: services.surveys, segments: services.segments, pages: pages)
         .add(to: session)

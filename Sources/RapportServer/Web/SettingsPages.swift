@@ -2,7 +2,7 @@ import Hummingbird
 import RapportCore
 import RapportWeb
 
-/// The overview and the workspace's settings: team, API keys, audit log. Mounted on the session group.
+/// The workspace's settings: team, API keys, audit log. Mounted on the session group.
 struct SettingsPages: Sendable {
     let workspaces: WorkspaceService
     let team: TeamService
@@ -15,7 +15,6 @@ struct SettingsPages: Sendable {
     let pages: PageResponder
 
     func add(to group: RouterGroup<AppRequestContext>) {
-        group.get("/") { _, context in try await dashboard(try context.requirePrincipal()) }
         group.get("/settings/team") { _, context in try await teamPage(try context.requirePrincipal(), error: nil) }
         group.post("/settings/team") { request, context in try await addMember(request, context) }
         group.post("/settings/teams") { request, context in try await saveTeam(request, context, id: nil) }
@@ -39,19 +38,6 @@ struct SettingsPages: Sendable {
         }
         group.post("/settings/workspace") { request, context in try await saveWorkspace(request, context) }
         group.get("/settings/audit-log") { request, context in try await auditPage(try context.requirePrincipal(), request) }
-    }
-
-    private func dashboard(_ principal: Principal) async throws -> Response {
-        let members = try await team.list(principal, page: PageRequest(limit: PageRequest.maxLimit))
-        let readsData = principal.role.satisfies(Permission.readData.leastRole)
-        let activeKeys = principal.role.satisfies(.admin)
-            ? try await apiKeys.list(principal, page: PageRequest(limit: PageRequest.maxLimit)).items.filter { !$0.isRevoked }.count
-            : nil
-        let page = DashboardPage(memberCount: members.items.count,
-                                 customerCount: readsData ? try await customers.count(principal) : nil,
-                                 repeatPurchase: readsData ? try await orders.repeatPurchaseRate(principal) : nil,
-                                 activeKeyCount: activeKeys)
-        return try await pages.html(page, for: principal)
     }
 
     private func teamPage(_ principal: Principal, error: String?, flash: String? = nil,

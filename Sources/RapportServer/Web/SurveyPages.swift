@@ -97,7 +97,20 @@ struct SurveyPages: Sendable {
                             status: HTTPResponse.Status = .ok, madeLink: SurveyLinkStatus? = nil) async throws -> Response {
         let survey = try await surveys.get(principal, id: id)
         let cursor = request.method == .get ? try request.pageRequest() : PageRequest()
-        let page = try await responses.list(principal, query: SurveyResponseQuery(surveyId: id), page: cursor)
+        // The list takes the API's response filters and the metrics' (team, touchpoint, scored), so that a figure on
+        // the dashboard links to exactly the responses behind it; a filter that does not fit is said on the page.
+        var filter: SurveyResponseQuery?
+        var shownError = error, status = status
+        if request.method == .get, Self.filterNames.contains(where: { request.uri.queryParameters.get($0) != nil }) {
+            do {
+                filter = try request.surveyPageQuery(surveyId: id)
+            } catch let failure {
+                (shownError, status) = ("The response filters could not be read: \(failure.message)", failure.kind.status)
+            }
+        }
+        let page = try await responses.list(principal, query: filter ?? SurveyResponseQuery(surveyId: id), page: cursor)
+        var matching: Int?
+        if let filter { matching = try await responses.count(principal, query: filter) }
         let canInvite = principal.role.satisfies(Permission.writeData.leastRole)
         let segmentList = canInvite ? try await segments.list(principal, page: PageRequest(limit: PageRequest.maxLimit)).items : []
         let linkStatus: SurveyLinkStatus
@@ -106,11 +119,25 @@ struct SurveyPages: Sendable {
                                canManage: principal.role.satisfies(Permission.manageWorkspace.leastRole),
                                canImport: canInvite, flash: flash, timeZone: principal.displayZone,
                                invitationCounts: try await invitations.stats(principal, surveyId: id), canInvite: canInvite,
-                               segments: segmentList, error: error,
+                               segments: segmentList, error: shownError,
                                link: SurveyLinkSection(linkStatus, survey: survey,
                                                        canManage: principal.role.satisfies(Permission.manageWorkspace.leastRole),
-                                                       timeZone: principal.displayZone))
+                                                       timeZone: principal.displayZone),
+                               filter: filter, filterQuery: filter == nil ? "" : Self.filterQuery(request), matching: matching)
         return try await pages.html(model, for: principal, status: status)
+    }
+
+    /// The query parameters that filter the response list.
+    static let filterNames = ["status", "band", "from", "to", "channel", "agent", "team", "touchpoint", "segment", "q", "scored",
+                              "customer_id"]
+
+    /// The filters of the request as a query string, for the "older responses" link.
+    static func filterQuery(_ request: Request) -> String {
+        filterNames.compactMap { name in
+            request.uri.queryParameters.get(name).map {
+                "\(name)=\(String($0).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+            }
+        }.joined(separator: "&")
     }
 
     private func notice(_ request: Request) -> String? {
@@ -149,5 +176,24 @@ struct SurveyPages: Sendable {
                               "show_if": ["question": "score", "band": .array(unhappy.map { .string($0) })]])
         }
         return ["name": .string(form["name"] ?? ""), "questions": .array(questions)]
+    }
+}
+
+extension Request {
+    /// The survey page's response filters: the API's (`surveyResponseQuery`) and `team`, `touchpoint` and
+    /// `scored=true` (only responses with a headline score, as the metrics count them).
+    func surveyPageQuery(surveyId: String) throws(RapportError) -> SurveyResponseQuery {
+        var query = try surveyResponseQuery(surveyId: surveyId)
+        for name in ["team", "touchpoint"] {
+            if let value = try boundedText(name) { query.attributes[name] = value }
+        }
+        if let scored = textParameter("scored") {
+            guard ["true", "false"].contains(scored) else {
+                throw RapportError(.badRequest, code: "invalid_parameter", message: "scored must be true or false.",
+                                   details: ["field": "scored"])
+            }
+            query.scoredOnly = scored == "true"
+        }
+        return query
     }
 }

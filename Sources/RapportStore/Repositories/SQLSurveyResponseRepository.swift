@@ -57,6 +57,21 @@ struct SQLSurveyResponseRepository: SurveyResponseRepository {
             SELECT \(unsafeRaw: Self.columns) FROM survey_responses
             WHERE workspace_id = \(bind: workspaceId) AND survey_id = \(bind: query.surveyId)
             """
+        Self.appendListFilters(query, to: &sql, postgres: db.isPostgres)
+        return try await db.page(sql, column: "id", page: page, id: \.id, decode: Self.response)
+    }
+
+    func count(workspaceId: String, _ query: SurveyResponseQuery) async throws -> Int {
+        var sql: SQLQueryString = """
+            SELECT COUNT(*) AS n FROM survey_responses
+            WHERE workspace_id = \(bind: workspaceId) AND survey_id = \(bind: query.surveyId)
+            """
+        Self.appendListFilters(query, to: &sql, postgres: db.isPostgres)
+        return try await db.raw(sql).first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    /// The list's filters after the workspace and survey: customer, band, status, then `appendFilters`.
+    static func appendListFilters(_ query: SurveyResponseQuery, to sql: inout SQLQueryString, postgres: Bool) {
         if let customerId = query.customerId {
             sql.appendInterpolation(unsafeRaw: " AND customer_id = ")
             sql.appendInterpolation(bind: customerId)
@@ -69,8 +84,7 @@ struct SQLSurveyResponseRepository: SurveyResponseRepository {
             sql.appendInterpolation(unsafeRaw: " AND status = ")
             sql.appendInterpolation(bind: status.rawValue)
         }
-        Self.appendFilters(query, to: &sql, postgres: db.isPostgres)
-        return try await db.page(sql, column: "id", page: page, id: \.id, decode: Self.response)
+        appendFilters(query, to: &sql, postgres: postgres)
     }
 
     /// The list's and export's other filters. Attributes and answers are JSON text: read with `json_extract` /
@@ -93,6 +107,14 @@ struct SQLSurveyResponseRepository: SurveyResponseRepository {
             sql.appendInterpolation(unsafeRaw: postgres ? " AND (attributes::jsonb ->> 'agent') = " : " AND json_extract(attributes, '$.agent') = ")
             sql.appendInterpolation(bind: agent)
         }
+        // Other attributes by a bound JSON path (the names are identifiers, checked where the query is parsed).
+        for (name, value) in query.attributes.sorted(by: { $0.key < $1.key }) {
+            sql.appendInterpolation(unsafeRaw: postgres ? " AND (attributes::jsonb ->> " : " AND json_extract(attributes, ")
+            sql.appendInterpolation(bind: postgres ? name : "$.\(name)")
+            sql.appendInterpolation(unsafeRaw: postgres ? ") = " : ") = ")
+            sql.appendInterpolation(bind: value)
+        }
+        if query.scoredOnly { sql.appendInterpolation(unsafeRaw: " AND score IS NOT NULL") }
         if let segmentId = query.segmentId {
             sql.appendInterpolation(unsafeRaw: " AND customer_id IN (SELECT m.customer_id FROM segment_members m"
                 + " WHERE m.workspace_id = survey_responses.workspace_id AND m.segment_id = ")

@@ -1,39 +1,6 @@
 import Foundation
 import RapportCore
 
-/// The overview after sign-in: headline numbers the caller's role may see.
-public struct DashboardPage: PageModel {
-    public static let template = "dashboard"
-    /// The repeat purchase rate with its Wilson interval, formatted for the card.
-    public struct Purchases: Sendable {
-        public let customerCount: Int
-        public let purchasers: Int
-        public let repeatPurchasers: Int
-        public let rate: String
-        public let interval: String?
-    }
-
-    public let memberCount: Int
-    /// Shown to roles that may read customer data.
-    public let purchases: Purchases?
-    /// Shown to admins.
-    public let activeKeyCount: Int?
-
-    public init(memberCount: Int, customerCount: Int?, repeatPurchase: RepeatPurchaseRate?, activeKeyCount: Int?) {
-        self.memberCount = memberCount
-        self.activeKeyCount = activeKeyCount
-        guard let customerCount, let repeatPurchase else {
-            purchases = nil
-            return
-        }
-        let percent = { (value: Double) in String(format: "%.1f %%", value * 100) }
-        purchases = Purchases(customerCount: customerCount, purchasers: repeatPurchase.purchasers,
-                              repeatPurchasers: repeatPurchase.repeatPurchasers,
-                              rate: repeatPurchase.rate.map(percent) ?? "no buyers yet",
-                              interval: repeatPurchase.interval.map { "\(percent($0.low)) – \(percent($0.high))" })
-    }
-}
-
 /// The people in the workspace, and the form to add one.
 public struct TeamPage: PageModel {
     public static let template = "team"

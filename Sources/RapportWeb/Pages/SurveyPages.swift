@@ -103,6 +103,17 @@ public struct SurveyPage: PageModel {
     public let editLabel: String
     /// The survey's public link (nil: not shown).
     public let link: SurveyLinkSection?
+    /// The survey's metric with its trend and breakdowns, for a survey that opens with NPS, CSAT or CES.
+    public let resultsURL: String?
+    /// The response list's filters in words, with how many responses match them (a figure's n links here).
+    public let responseFilter: ResponseFilter?
+
+    /// The filters a link from a figure put on the response list.
+    public struct ResponseFilter: Sendable {
+        public let summary: String
+        public let count: Int
+        public let clearURL: String
+    }
 
     /// The responses as CSV, and (for agents and up) the import form with its column guide.
     public let id: String
@@ -118,8 +129,15 @@ public struct SurveyPage: PageModel {
 
     public init(survey: Survey, responses: Page<SurveyResponse>, canManage: Bool, canImport: Bool = false, flash: String?,
                 timeZone: TimeZone = DisplayDate.utc, invitationCounts: (byStatus: [String: Int], byReason: [String: Int]) = ([:], [:]),
-                canInvite: Bool = false, segments: [Segment] = [], error: String? = nil, link: SurveyLinkSection? = nil) {
+                canInvite: Bool = false, segments: [Segment] = [], error: String? = nil, link: SurveyLinkSection? = nil,
+                filter: SurveyResponseQuery? = nil, filterQuery: String = "", matching: Int? = nil) {
         self.link = link
+        let headline = survey.definition.questions.first?.type
+        resultsURL = headline.map { [QuestionType.nps, .csat, .ces].contains($0) } == true ? WebURL.surveyResults(survey.id) : nil
+        responseFilter = filter.map { filter in
+            ResponseFilter(summary: Self.describe(filter, segments: segments, timeZone: timeZone), count: matching ?? 0,
+                           clearURL: WebURL.survey(survey.id) + "#responses")
+        }
         var parts: [String] = []
         for status in SurveyInvitation.Status.allCases {
             guard let count = invitationCounts.byStatus[status.rawValue], count > 0 else { continue }
@@ -210,8 +228,27 @@ public struct SurveyPage: PageModel {
                      attributes: response.attributes.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "),
                      submittedAt: response.submittedAt.map { DisplayDate(millis: $0, timeZone: timeZone) })
         }
-        olderURL = responses.nextCursor.map { WebURL.survey(survey.id, cursor: $0) }
+        olderURL = responses.nextCursor.map {
+            WebURL.survey(survey.id, cursor: $0) + (filterQuery.isEmpty ? "" : "&" + filterQuery) + "#responses"
+        }
         self.flash = flash
+    }
+
+    /// "completed, scored, from 1 Mar 2026, 00:00 UTC to 31 Mar 2026, 23:59 UTC, channel email, agent sam".
+    static func describe(_ query: SurveyResponseQuery, segments: [Segment], timeZone: TimeZone) -> String {
+        var parts: [String] = []
+        if let status = query.status { parts.append(status.rawValue) }
+        if query.scoredOnly { parts.append("with a score") }
+        if let band = query.band { parts.append("band \(band.rawValue)") }
+        if let from = query.submittedFrom { parts.append("from \(DisplayDate(millis: from, timeZone: timeZone))") }
+        if let before = query.submittedBefore { parts.append("before \(DisplayDate(millis: before, timeZone: timeZone))") }
+        if let channel = query.channel { parts.append("channel \(channel)") }
+        if let segmentId = query.segmentId { parts.append("segment \(segments.first { $0.id == segmentId }?.name ?? segmentId)") }
+        if let agent = query.agent { parts.append("agent \(agent)") }
+        for (name, value) in query.attributes.sorted(by: { $0.key < $1.key }) { parts.append("\(name) \(value)") }
+        if let customerId = query.customerId { parts.append("customer \(customerId)") }
+        if let text = query.text { parts.append("containing “\(text)”") }
+        return parts.joined(separator: ", ")
     }
 
     /// "Shown on /pricing or /plans/* after the event Checkout Completed, after 10 seconds on the page; bottom right;

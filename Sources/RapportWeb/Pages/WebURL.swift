@@ -70,6 +70,8 @@ public enum WebURL {
     /// The survey builder.
     public static func surveyEdit(_ id: String, done: String? = nil) -> String { with("/surveys/\(id)/edit", ["done": done]) }
     public static func surveyResponsesCSV(_ id: String) -> String { "/surveys/\(id)/responses.csv" }
+    /// A survey's metric with its trend and breakdowns.
+    public static func surveyResults(_ id: String) -> String { "/surveys/\(id)/results" }
 
     public static func automation(done: String? = nil) -> String { with("/settings/automation", ["done": done]) }
 

@@ -1,0 +1,170 @@
+import Foundation
+import Hummingbird
+import RapportCore
+import RapportWeb
+
+/// The dashboard at `/` and a survey's results at `/surveys/:survey_id/results`: the survey metrics with their
+/// intervals, trends and breakdowns under the filters in the URL. Mounted on the session group; the metric service
+/// checks the read permission. A filter that does not fit is shown as a message on the page (400, 404 or 422), not
+/// as an error page.
+struct DashboardPages: Sendable {
+    let metrics: SurveyMetricService
+    let surveys: SurveyService
+    let responses: SurveyResponseService
+    let segments: SegmentService
+    let followUps: FollowUpService
+    let team: TeamService
+    let apiKeys: ApiKeyService
+    let customers: CustomerService
+    let orders: OrderService
+    let clock: WallClock
+    let pages: PageResponder
+
+    /// At most this many surveys are read for the latest comments, and this many responses of each.
+    static let commentSurveys = 20, commentResponses = 25, commentCount = 5
+
+    func add(to group: RouterGroup<AppRequestContext>) {
+        group.get("/") { request, context in try await dashboard(request, try context.requirePrincipal()) }
+        group.get("/surveys/:survey_id/results") { request, context in
+            try await results(request, try context.requirePrincipal(), id: try context.id("survey_id", of: "survey"))
+        }
+    }
+
+    static func queryValues(_ request: Request) -> [String: String] {
+        var values: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { values[String(key)] = String(value) }
+        return values
+    }
+
+    /// Filter errors the page explains: a value that does not fit, a survey or segment that is not there.
+    static func isFilterError(_ error: RapportError) -> Bool { [.validation, .badRequest, .notFound].contains(error.kind) }
+
+    private func dashboard(_ request: Request, _ principal: Principal) async throws -> Response {
+        let zone = principal.displayZone, now = clock.nowMillis
+        let readsData = principal.role.satisfies(Permission.readData.leastRole)
+        let all = PageRequest(limit: PageRequest.maxLimit)
+        let surveyList = readsData ? try await surveys.list(principal, status: nil, page: all).items : []
+        let segmentList = readsData ? try await segments.list(principal, page: all).items : []
+        var filter = MetricFilter()
+        var message: String?
+        var status = HTTPResponse.Status.ok
+        do {
+            filter = try MetricFilter.parse(Self.queryValues(request), now: now, timeZone: zone)
+        } catch {
+            (message, status) = (error.message, error.kind.status)
+        }
+        var part: DashboardPage.Metrics?
+        if message == nil, readsData {
+            do {
+                part = try await metricsPart(principal, filter: filter, surveyList: surveyList, now: now)
+            } catch let error as RapportError where Self.isFilterError(error) {
+                (message, status) = (Self.filterMessage(error), error.kind.status)
+            }
+        }
+        let members = try await team.list(principal, page: all)
+        let activeKeys = principal.role.satisfies(.admin)
+            ? try await apiKeys.list(principal, page: all).items.filter { !$0.isRevoked }.count : nil
+        let page = DashboardPage(filter: filter, surveys: surveyList, segments: segmentList, metrics: part, error: message, timeZone: zone,
+                                 memberCount: members.items.count,
+                                 customerCount: readsData ? try await customers.count(principal) : nil,
+                                 repeatPurchase: readsData ? try await orders.repeatPurchaseRate(principal) : nil,
+                                 activeKeyCount: activeKeys)
+        return try await pages.html(page, for: principal, status: status)
+    }
+
+    /// A not-found from a filter names the filter.
+    static func filterMessage(_ error: RapportError) -> String {
+        guard error.kind == .notFound else { return error.message }
+        return "The survey or segment in the filters does not exist in this workspace (any more): choose one from the list."
+    }
+
+    private func metricsPart(_ principal: Principal, filter: MetricFilter, surveyList: [Survey], now: Int64) async throws -> DashboardPage.Metrics {
+        var part = DashboardPage.Metrics()
+        var chosen: Survey?
+        if let id = filter.surveyId { chosen = try await surveys.get(principal, id: id) }
+        for metric in SurveyMetric.allCases {
+            let asking = surveyList.filter { Self.opens($0, with: metric) }
+            if let chosen {
+                guard Self.opens(chosen, with: metric) else {
+                    part.notes[metric] = "\(chosen.name) does not ask for \(MetricStyle.name(metric))."
+                    continue
+                }
+                part.surveysByMetric[metric] = [chosen.id]
+            } else {
+                part.surveysByMetric[metric] = asking.map(\.id)
+                if asking.isEmpty { part.notes[metric] = "No survey asks for \(MetricStyle.name(metric)) yet." }
+            }
+            part.reports[metric] = try await metrics.report(principal, query: filter.query(metric))
+        }
+        if part.reports[filter.metric] != nil {
+            let grouping = try MetricGrouping(parameter: filter.by)
+            part.breakdown = try await metrics.report(principal, query: filter.query(filter.metric, groupBy: grouping, trend: false))
+        }
+        part.comments = try await latestComments(principal, filter: filter, surveys: chosen.map { [$0] } ?? surveyList)
+        part.followUps = try await followUpSummary(principal, surveyId: filter.surveyId, surveyList: surveyList, now: now)
+        return part
+    }
+
+    static func opens(_ survey: Survey, with metric: SurveyMetric) -> Bool {
+        survey.definition.questions.first?.type.rawValue == metric.rawValue
+    }
+
+    /// The latest responses with a comment under the filters: the newest few of each survey that has a text question.
+    private func latestComments(_ principal: Principal, filter: MetricFilter, surveys list: [Survey]) async throws -> [CommentItem] {
+        var found: [(Int64, CommentItem)] = []
+        let zone = principal.displayZone
+        for survey in list.filter({ $0.definition.questions.contains { $0.type == .text } }).prefix(Self.commentSurveys) {
+            let query = SurveyResponseQuery(surveyId: survey.id, status: .completed, submittedFrom: filter.from, submittedBefore: filter.to,
+                                            channel: filter.channel, segmentId: filter.segmentId)
+            for response in try await responses.list(principal, query: query, page: PageRequest(limit: Self.commentResponses)).items {
+                if let item = CommentItem(response, survey: survey, timeZone: zone) { found.append((response.submittedAt ?? 0, item)) }
+            }
+        }
+        return found.sorted { $0.0 > $1.0 }.prefix(Self.commentCount).map(\.1)
+    }
+
+    private func followUpSummary(_ principal: Principal, surveyId: String?, surveyList: [Survey], now: Int64) async throws -> FollowUpSummary {
+        let page = PageRequest(limit: PageRequest.maxLimit)
+        // `dueBefore` keeps the open and contacted cases only: all of them with the largest time, the overdue with now.
+        let open = try await followUps.list(principal, query: FollowUpQuery(surveyId: surveyId, dueBefore: Int64.max), page: page)
+        let overdue = try await followUps.list(principal, query: FollowUpQuery(surveyId: surveyId, dueBefore: now), page: page)
+        return FollowUpSummary(open: open, overdue: overdue,
+                               surveyNames: Dictionary(surveyList.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a }),
+                               now: now, timeZone: principal.displayZone)
+    }
+
+    private func results(_ request: Request, _ principal: Principal, id: String) async throws -> Response {
+        let zone = principal.displayZone, now = clock.nowMillis
+        let survey = try await surveys.get(principal, id: id)
+        let segmentList = try await segments.list(principal, page: PageRequest(limit: PageRequest.maxLimit)).items
+        var filter = MetricFilter()
+        var message: String?
+        var status = HTTPResponse.Status.ok
+        do {
+            var values = Self.queryValues(request)
+            values["survey"] = nil
+            filter = try MetricFilter.parse(values, now: now, timeZone: zone)
+        } catch {
+            (message, status) = (error.message, error.kind.status)
+        }
+        filter.surveyId = survey.id
+        let metric = SurveyMetric.allCases.first { Self.opens(survey, with: $0) }
+        var overall: SurveyMetricService.Report?
+        var breakdowns: [SurveyResultsPage.Breakdown] = []
+        if message == nil, let metric {
+            do {
+                overall = try await metrics.report(principal, query: filter.query(metric))
+                for grouping in SurveyResultsPage.groupings {
+                    let report = try await metrics.report(principal, query: filter.query(metric, groupBy: try MetricGrouping(parameter: grouping),
+                                                                                       trend: false))
+                    breakdowns.append(SurveyResultsPage.Breakdown(grouping: grouping, report: report))
+                }
+            } catch let error as RapportError where Self.isFilterError(error) {
+                (message, status) = (Self.filterMessage(error), error.kind.status)
+            }
+        }
+        let page = SurveyResultsPage(survey: survey, metric: metric, filter: filter, overall: overall, breakdowns: breakdowns,
+                                     segments: segmentList, error: message, timeZone: zone)
+        return try await pages.html(page, for: principal, status: status)
+    }
+}
