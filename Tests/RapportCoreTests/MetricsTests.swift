@@ -112,4 +112,16 @@ struct MetricsTests {
         #expect(thirty.low == 10 && thirty.high == 21 && !thirty.smallSample)
         #expect(MeanAndMedian.median([]) == nil)
     }
+
+    /// `group_by` names: the trigger's attributes, the channel, the survey, an account and a customer trait.
+    @Test func groupingsParseAndPrintBack() throws {
+        for raw in ["agent", "team", "touchpoint", "channel", "survey", "account", "attribute.region", "trait.plan", "trait.Plan_Tier-2.x"] {
+            #expect(try MetricGrouping(parameter: raw).parameter == raw)
+        }
+        #expect(try MetricGrouping(parameter: "trait.plan") == .trait("plan"))
+        for bad in ["trait.", "trait.a b", "attribute.Region", "mood", "trait.\(String(repeating: "a", count: 101))"] {
+            #expect(throws: RapportError.self, "\(bad)") { try MetricGrouping(parameter: bad) }
+        }
+        #expect(SurveyMetric(rawValue: "response_rate") == .responseRate && SurveyMetric.followUpTime.questionType == nil)
+    }
 }

@@ -87,7 +87,7 @@ struct GoalTests {
             let valid: [String: Any] = ["name": "NPS up", "metric": "nps", "target": 30, "due_date": "2027-06-30"]
             for (change, field) in [(["target": 150], "target"), (["metric": "csat", "target": 100.5], "target"),
                                     (["due_date": "2027-02-31"], "due_date"), (["due_date": "30/06/2027"], "due_date"),
-                                    (["metric": "mood"], "metric"), (["window_days": 3], "window_days"),
+                                    (["metric": "mood"], "metric"), (["metric": "follow_up_time"], "metric"), (["window_days": 3], "window_days"),
                                     (["name": ""], "name"), (["segment_id": "0196a1a0-0000-7000-8000-000000000000"], "segment_id"),
                                     (["colour": "red"], "colour")] as [([String: Any], String)] {
                 let body = valid.merging(change) { _, new in new }

@@ -152,9 +152,8 @@ public struct FollowUpCloseStats: Sendable, Equatable {
         guard !closedCases.isEmpty else {
             return FollowUpCloseStats(surveyId: surveyId, opened: opened, closed: 0, medianMillisToClose: nil, shareClosedBeforeDue: nil)
         }
-        let durations = closedCases.map { $0.closedAt - $0.createdAt }.sorted()
-        let middle = durations.count / 2
-        let median = durations.count % 2 == 1 ? durations[middle] : (durations[middle - 1] + durations[middle]) / 2
+        // One median for Rapport: the metrics' (`MeanAndMedian.median`), to the nearest millisecond.
+        let median = MeanAndMedian.median(closedCases.map { Double($0.closedAt - $0.createdAt) }).map { Int64($0.value.rounded()) }
         let inTime = closedCases.filter { $0.closedAt <= $0.dueAt }.count
         return FollowUpCloseStats(surveyId: surveyId, opened: opened, closed: closedCases.count, medianMillisToClose: median,
                                   shareClosedBeforeDue: Double(inTime) / Double(closedCases.count))
@@ -178,4 +177,6 @@ public protocol FollowUpRepository: Sendable {
     func forCustomer(workspaceId: String, customerId: String) async throws -> [FollowUpCase]
     /// Time to close and the share closed before due, over the survey's cases.
     func closeStats(workspaceId: String, surveyId: String) async throws -> FollowUpCloseStats
+    /// The cases of these surveys opened in [from, to), open or closed, with their response's channel and attributes.
+    func metricRows(workspaceId: String, surveyIds: [String], from: Int64, to: Int64) async throws -> [FollowUpMetricRow]
 }

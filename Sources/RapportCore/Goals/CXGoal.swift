@@ -6,8 +6,8 @@ public struct CXGoal: Sendable, Equatable {
     public var workspaceId: String
     public var name: String
     public var metric: SurveyMetric
-    /// In the metric's own unit, as the metrics API reports it: NPS −100…100, CSAT in per cent, CES a mean 1…7.
-    /// Higher is better for all three, so the goal is met at or above it.
+    /// In the metric's own unit, as the metrics API reports it: NPS −100…100, CSAT and the response rate in per cent,
+    /// CES a mean 1…7. Higher is better for all of them, so the goal is met at or above it.
     public var target: Double
     /// The calendar date (`YYYY-MM-DD`) in the workspace's time zone by which the target should hold.
     public var dueDate: String
@@ -40,12 +40,16 @@ public struct CXGoal: Sendable, Equatable {
     public static let windowDays: ClosedRange<Int> = 7...365
     public static let maxGoals = 50
 
+    /// The metrics a goal can aim at: those where higher is better (time to close, where lower is, is not one yet).
+    public static let metrics: [SurveyMetric] = [.nps, .csat, .ces, .responseRate]
+
     /// The values a target of `metric` may take.
     public static func targetRange(_ metric: SurveyMetric) -> ClosedRange<Double> {
         switch metric {
         case .nps: -100...100
-        case .csat: 0...100
+        case .csat, .responseRate: 0...100
         case .ces: 1...7
+        case .followUpTime: 0...0
         }
     }
 }

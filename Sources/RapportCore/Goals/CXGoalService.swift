@@ -147,7 +147,10 @@ public struct CXGoalService: Sendable {
             goal.name = try Validation.name(text, field: "name")
         }
         if let raw = fields["metric"] {
-            goal.metric = try Validation.oneOf(raw.stringValue, field: "metric", as: SurveyMetric.self)
+            guard let metric = raw.stringValue.flatMap(SurveyMetric.init(rawValue:)), CXGoal.metrics.contains(metric) else {
+                throw RapportError.invalid("metric", "metric must be one of: \(CXGoal.metrics.map(\.rawValue).joined(separator: ", ")).")
+            }
+            goal.metric = metric
         }
         if let raw = fields["target"] {
             guard let number = raw.numberValue, number.isFinite else { throw RapportError.invalid("target", "target must be a number.") }
@@ -156,7 +159,7 @@ public struct CXGoalService: Sendable {
         let range = CXGoal.targetRange(goal.metric)
         guard range.contains(goal.target) else {
             throw RapportError.invalid("target", "The \(MetricText.name(goal.metric)) target must be from \(Self.format(range.lowerBound)) to "
-                                           + "\(Self.format(range.upperBound))" + (goal.metric == .csat ? " per cent." : "."))
+                                           + "\(Self.format(range.upperBound))" + ([.csat, .responseRate].contains(goal.metric) ? " per cent." : "."))
         }
         if let raw = fields["due_date"] {
             guard let text = raw.stringValue, text.count == 10, ISO8601.millis(text) != nil else {
@@ -181,7 +184,7 @@ public struct CXGoalService: Sendable {
             guard let survey = try await repos.surveys.find(workspaceId: goal.workspaceId, id: id) else {
                 throw RapportError.invalid("survey_id", "survey_id names no survey of this workspace.")
             }
-            guard survey.definition.questions.first?.type == goal.metric.questionType else {
+            if let type = goal.metric.questionType, survey.definition.questions.first?.type != type {
                 throw RapportError.invalid("survey_id", "The survey \"\(survey.name)\" does not open with a \(goal.metric.rawValue) question.")
             }
         }

@@ -1,21 +1,25 @@
 import Foundation
 
 /// How a survey metric reads for people, the same on every page and in every email: NPS in whole points with a sign,
-/// CSAT in per cent, CES as a mean with two decimals; differences in points (NPS, CSAT) or on the scale (CES).
+/// CSAT and the response rate in per cent, CES as a mean with two decimals, time to close in hours; differences in
+/// points (NPS, CSAT, response rate) or in the metric's unit.
 public enum MetricText {
     public static func name(_ metric: SurveyMetric) -> String {
         switch metric {
         case .nps: "NPS"
         case .csat: "CSAT"
         case .ces: "CES"
+        case .responseRate: "Response rate"
+        case .followUpTime: "Time to close"
         }
     }
 
     public static func value(_ value: Double, _ metric: SurveyMetric) -> String {
         switch metric {
         case .nps: String(format: "%+.0f", value.rounded() == 0 ? 0 : value)
-        case .csat: String(format: "%.0f %%", value)
+        case .csat, .responseRate: String(format: "%.0f %%", value)
         case .ces: String(format: "%.2f", value)
+        case .followUpTime: String(format: "%.1f h", value)
         }
     }
 
@@ -28,8 +32,9 @@ public enum MetricText {
     public static func difference(_ difference: Double, _ metric: SurveyMetric) -> String {
         switch metric {
         case .nps: String(format: "%+.0f points", difference)
-        case .csat: String(format: "%+.1f points", difference)
+        case .csat, .responseRate: String(format: "%+.1f points", difference)
         case .ces: String(format: "%+.2f", difference)
+        case .followUpTime: String(format: "%+.1f h", difference)
         }
     }
 

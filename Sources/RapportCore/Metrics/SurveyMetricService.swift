@@ -1,8 +1,9 @@
 import Foundation
 
-/// NPS, CSAT and CES over a date range, overall, as a trend by day, week or month in the workspace's time zone, and
-/// broken down by a trigger attribute, the answering channel or the survey (docs/methods.md, docs/api.md "Metrics").
-/// Read by analysts and up.
+/// NPS, CSAT, CES, the response rate and the follow-up time over a date range, overall, as a trend by day, week or
+/// month in the workspace's time zone, and broken down by a trigger attribute, the channel, the survey, a customer
+/// trait or account (docs/methods.md, docs/api.md "Metrics"); and two periods or two groups compared
+/// (`compare`, in SurveyMetricService+Compare.swift). Read by analysts and up.
 public struct SurveyMetricService: Sendable {
     let deps: CoreDependencies
 
@@ -25,6 +26,8 @@ public struct SurveyMetricService: Sendable {
         public var estimate: Estimate?
         /// CES only: the share of easy answers (5–7).
         public var easyShare: Estimate?
+        /// Follow-up time only: the cases opened in the range that are still open (not in the median).
+        public var open: Int?
         public var series: [Point]
     }
 
@@ -59,85 +62,76 @@ public struct SurveyMetricService: Sendable {
             starts = all
         }
         let workspaceId = workspace.id
-        let (rows, names) = try await deps.store.read { repos -> ([SurveyMetricRow], [String: String]) in
-            var surveys: [Survey]
-            if let id = query.surveyId {
-                guard let survey = try await repos.surveys.find(workspaceId: workspaceId, id: id) else {
-                    throw RapportError.notFound("survey")
-                }
-                guard survey.definition.questions.first?.type == query.metric.questionType else {
-                    throw RapportError.invalid("survey", "The survey \"\(survey.name)\" does not open with a \(query.metric.rawValue) "
-                                                   + "question, so it has no \(query.metric.rawValue).")
-                }
-                surveys = [survey]
-            } else {
-                surveys = try await repos.surveys.list(workspaceId: workspaceId, status: nil, page: PageRequest(limit: PageRequest.maxLimit)).items
-                surveys = surveys.filter { $0.definition.questions.first?.type == query.metric.questionType }
-            }
-            guard !surveys.isEmpty else { return ([], [:]) }
-            var rows = try await repos.surveyResponses.metricRows(workspaceId: workspaceId, surveyIds: surveys.map(\.id),
-                                                                  from: query.from, to: query.to)
-            if let segmentId = query.segmentId {
-                guard try await repos.segments.find(workspaceId: workspaceId, id: segmentId) != nil else {
-                    throw RapportError.notFound("segment")
-                }
-                let members = Set(try await repos.segments.memberIds(workspaceId: workspaceId, segmentId: segmentId))
-                rows = rows.filter { $0.customerId.map(members.contains) ?? false }
-            }
-            return (rows, Dictionary(surveys.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }))
+        let sample = try await deps.store.read { repos in
+            try await MetricObservations.load(repos, workspaceId: workspaceId, query: query)
         }
-        let matching = rows.filter { row in
-            query.attributes.allSatisfy { row.attributes[$0.key] == $0.value } && query.channel.map { row.channel == $0 } ?? true
+        let matching = sample.observations.filter { observation in
+            observation.matches(query.attributes) && query.channel.map { observation.channel == $0 } ?? true
         }
-        let overall = group(matching, key: nil, label: "All responses", isWhole: true, query: query, periods: periods, starts: starts)
+        let overall = group(matching, key: nil, label: Self.wholeLabel(query.metric), isWhole: true, query: query, periods: periods, starts: starts)
         var groups: [Group] = []
         var otherGroups = 0
         if let grouping = query.groupBy {
-            var byKey: [String?: [SurveyMetricRow]] = [:]
-            for row in matching { byKey[Self.key(of: row, grouping), default: []].append(row) }
+            var byKey: [String?: [MetricObservation]] = [:]
+            for observation in matching {
+                for key in observation.keys(grouping) { byKey[key, default: []].append(observation) }
+            }
             let ordered = byKey.sorted { ($0.value.count, $1.key ?? "") > ($1.value.count, $0.key ?? "") }
             otherGroups = max(0, ordered.count - MetricQuery.maxGroups)
-            groups = ordered.prefix(MetricQuery.maxGroups).map { key, rows in
-                let label = key.map { grouping == .survey ? names[$0] ?? $0 : $0 } ?? "(none)"
-                return group(rows, key: key, label: label, isWhole: false, query: query, periods: periods, starts: starts)
+            groups = ordered.prefix(MetricQuery.maxGroups).map { key, observations -> Group in
+                var label = key ?? "(none)"
+                if let key, Self.labelsById(grouping, query.metric), let name = sample.labels[key] { label = name }
+                return group(observations, key: key, label: label, isWhole: false, query: query, periods: periods, starts: starts)
             }
         }
         return Report(query: query, timeZone: workspace.timeZone, overall: overall, groups: groups, otherGroups: otherGroups)
     }
 
-    static func key(of row: SurveyMetricRow, _ grouping: MetricGrouping) -> String? {
-        switch grouping {
-        case .attribute(let name): row.attributes[name]
-        case .responseChannel: row.channel
-        case .survey: row.surveyId
+    /// Whether a grouping's keys are ids shown by a name: surveys, accounts, and the owners of follow-up cases.
+    static func labelsById(_ grouping: MetricGrouping, _ metric: SurveyMetric) -> Bool {
+        grouping == .survey || grouping == .account || (metric == .followUpTime && grouping == .attribute("agent"))
+    }
+
+    static func wholeLabel(_ metric: SurveyMetric) -> String {
+        switch metric {
+        case .nps, .csat, .ces: "All responses"
+        case .responseRate: "All invitations"
+        case .followUpTime: "All cases"
         }
     }
 
-    private func group(_ rows: [SurveyMetricRow], key: String?, label: String, isWhole: Bool, query: MetricQuery,
+    private func group(_ observations: [MetricObservation], key: String?, label: String, isWhole: Bool, query: MetricQuery,
                        periods: MetricPeriods?, starts: [Int64]) -> Group {
         var series: [Point] = []
         if let periods {
-            var byStart: [Int64: [SurveyMetricRow]] = [:]
-            for row in rows { byStart[periods.start(of: row.submittedAt), default: []].append(row) }
+            var byStart: [Int64: [MetricObservation]] = [:]
+            for observation in observations { byStart[periods.start(of: observation.at), default: []].append(observation) }
             series = starts.map { Point(start: $0, estimate: Self.estimate(byStart[$0] ?? [], query).0) }
         }
-        let (estimate, easy) = Self.estimate(rows, query)
-        return Group(key: key, label: label, isWhole: isWhole, estimate: estimate, easyShare: easy, series: series)
+        let (estimate, easy) = Self.estimate(observations, query)
+        let open = query.metric == .followUpTime ? observations.filter { $0.duration == nil }.count : nil
+        return Group(key: key, label: label, isWhole: isWhole, estimate: estimate, easyShare: easy, open: open, series: series)
     }
 
-    /// The metric of some rows, and for CES the share of easy answers; nil for none.
-    static func estimate(_ rows: [SurveyMetricRow], _ query: MetricQuery) -> (Estimate?, Estimate?) {
+    /// The metric of some observations, and for CES the share of easy answers; nil for none.
+    static func estimate(_ observations: [MetricObservation], _ query: MetricQuery) -> (Estimate?, Estimate?) {
         let level = query.level, threshold = query.smallSampleBelow
         switch query.metric {
         case .nps:
-            return (NetPromoterScore(scores: rows.map(\.score)).estimate(level: level, smallSampleBelow: threshold), nil)
+            return (NetPromoterScore(scores: observations.map(\.score)).estimate(level: level, smallSampleBelow: threshold), nil)
         case .csat:
-            let satisfied = rows.filter { $0.band == .positive }.count
-            return (Proportions.estimate(successes: satisfied, trials: rows.count, level: level, smallSampleBelow: threshold), nil)
+            let satisfied = observations.filter { $0.band == .positive }.count
+            return (Proportions.estimate(successes: satisfied, trials: observations.count, level: level, smallSampleBelow: threshold), nil)
         case .ces:
-            let easy = rows.filter { $0.band == .positive }.count
-            return (MeanAndMedian.mean(rows.map { Double($0.score) }, level: level, smallSampleBelow: threshold),
-                    Proportions.estimate(successes: easy, trials: rows.count, level: level, smallSampleBelow: threshold))
+            let easy = observations.filter { $0.band == .positive }.count
+            return (MeanAndMedian.mean(observations.map { Double($0.score) }, level: level, smallSampleBelow: threshold),
+                    Proportions.estimate(successes: easy, trials: observations.count, level: level, smallSampleBelow: threshold))
+        case .responseRate:
+            let answered = observations.filter { $0.score == 1 }.count
+            return (Proportions.estimate(successes: answered, trials: observations.count, level: level, smallSampleBelow: threshold), nil)
+        case .followUpTime:
+            let hours = observations.compactMap(\.duration).map { $0 / 3_600_000 }
+            return (MeanAndMedian.median(hours, level: level, smallSampleBelow: threshold), nil)
         }
     }
 }

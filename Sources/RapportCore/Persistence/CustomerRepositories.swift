@@ -89,6 +89,8 @@ public protocol AccountRepository: Sendable {
     func list(workspaceId: String, page: PageRequest) async throws -> Page<Account>
     func accounts(workspaceId: String, customerId: String) async throws -> [Account]
     func memberCount(workspaceId: String, accountId: String) async throws -> Int
+    /// The accounts (id and name) of these customers.
+    func links(workspaceId: String, customerIds: [String]) async throws -> [CustomerAccountLink]
 }
 
 /// The consent ledger: append-only.

@@ -111,7 +111,7 @@ public struct DigestService: Sendable {
         let (to, from, previousFrom) = (Self.millis(today), Self.millis(start), Self.millis(before))
 
         var rows: [JSONValue] = []
-        for metric in SurveyMetric.allCases {
+        for metric in [SurveyMetric.nps, .csat, .ces, .responseRate] {
             let current = try await metrics.report(workspace: workspace, query: MetricQuery(metric: metric, from: from, to: to)).overall.estimate
             let previous = try await metrics.report(workspace: workspace, query: MetricQuery(metric: metric, from: previousFrom, to: from))
                 .overall.estimate

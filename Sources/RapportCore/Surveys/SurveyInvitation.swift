@@ -141,6 +141,9 @@ public protocol SurveyInvitationRepository: Sendable {
               page: PageRequest) async throws -> Page<SurveyInvitation>
     /// The survey's invitations by status, and the suppressed ones by reason.
     func counts(workspaceId: String, surveyId: String) async throws -> (byStatus: [String: Int], byReason: [String: Int])
+    /// The invitations of these surveys delivered in [from, to) by their sent time, for the response rate: status
+    /// sent, responded or dismissed, and not an email the outbox failed or blocked (docs/methods.md).
+    func metricRows(workspaceId: String, surveyIds: [String], from: Int64, to: Int64) async throws -> [InvitationMetricRow]
     func addToken(hash: String, invitation: SurveyInvitation, at: Int64) async throws
     /// The invitation a link's token names (any workspace: the token is the authority).
     func find(tokenHash: String) async throws -> SurveyInvitation?

@@ -120,6 +120,7 @@ public protocol SurveyResponseRepository: Sendable {
     func id(workspaceId: String, surveyId: String, customerId: String, submittedAt: Int64) async throws -> String?
     /// Each customer's email for an export: the profile's `email` trait, else its first email identifier.
     func emails(workspaceId: String, customerIds: [String]) async throws -> [String: String]
-    /// The completed, scored responses to these surveys submitted in [from, to), for the metrics.
-    func metricRows(workspaceId: String, surveyIds: [String], from: Int64, to: Int64) async throws -> [SurveyMetricRow]
+    /// The completed, scored responses to these surveys submitted in [from, to), for the metrics; `withAnswers`: every
+    /// completed response, scored or not, with its answers (a metric of another question than the first).
+    func metricRows(workspaceId: String, surveyIds: [String], from: Int64, to: Int64, withAnswers: Bool) async throws -> [SurveyMetricRow]
 }

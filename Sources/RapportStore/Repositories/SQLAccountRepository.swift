@@ -51,6 +51,20 @@ struct SQLAccountRepository: AccountRepository {
             """).first()?.int("n") ?? 0
     }
 
+    func links(workspaceId: String, customerIds: [String]) async throws -> [CustomerAccountLink] {
+        guard !customerIds.isEmpty else { return [] }
+        var sql: SQLQueryString = """
+            SELECT m.customer_id, a.id, a.name FROM account_members m JOIN accounts a
+              ON a.workspace_id = m.workspace_id AND a.id = m.account_id
+            WHERE m.workspace_id = \(bind: workspaceId) AND m.customer_id\(unsafeRaw: " ")
+            """
+        sql.appendInterpolation(isIn: customerIds, postgres: db.isPostgres)
+        return try await db.raw(sql).all().map { row in
+            CustomerAccountLink(customerId: try row.string("customer_id"), accountId: try row.string("id"),
+                                accountName: try row.optionalString("name"))
+        }
+    }
+
     static func account(_ row: any SQLRow) throws -> Account {
         Account(id: try row.string("id"), workspaceId: try row.string("workspace_id"), groupId: try row.string("group_id"),
                 traits: JSONValue.parse(try row.string("traits"))?.objectValue ?? [:], createdAt: try row.int64("created_at"),

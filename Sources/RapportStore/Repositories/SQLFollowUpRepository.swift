@@ -133,6 +133,24 @@ struct SQLFollowUpRepository: FollowUpRepository {
         return FollowUpCloseStats.compute(surveyId: surveyId, opened: opened, closedCases: closed)
     }
 
+    func metricRows(workspaceId: String, surveyIds: [String], from: Int64, to: Int64) async throws -> [FollowUpMetricRow] {
+        guard !surveyIds.isEmpty else { return [] }
+        var sql: SQLQueryString = """
+            SELECT c.survey_id, c.customer_id, c.owner_id, c.created_at, c.closed_at, r.channel, r.attributes FROM follow_up_cases c
+            LEFT JOIN survey_responses r ON r.workspace_id = c.workspace_id AND r.id = c.response_id
+            WHERE c.workspace_id = \(bind: workspaceId) AND c.created_at >= \(bind: from) AND c.created_at < \(bind: to)
+              AND c.survey_id\(unsafeRaw: " ")
+            """
+        sql.appendInterpolation(isIn: surveyIds, postgres: db.isPostgres)
+        return try await db.raw(sql).all().map { row in
+            let attributes = try row.optionalString("attributes").flatMap { JSONValue.parse($0)?.objectValue?.compactMapValues(\.stringValue) } ?? [:]
+            return FollowUpMetricRow(surveyId: try row.string("survey_id"), customerId: try row.optionalString("customer_id"),
+                                     ownerId: try row.optionalString("owner_id"), openedAt: try row.int64("created_at"),
+                                     closedAt: try row.optionalInt64("closed_at"), channel: try row.optionalString("channel"),
+                                     attributes: attributes)
+        }
+    }
+
     static func followUp(_ row: any SQLRow) throws -> FollowUpCase {
         let rawStatus = try row.string("status")
         guard let status = FollowUpStatus(rawValue: rawStatus) else {

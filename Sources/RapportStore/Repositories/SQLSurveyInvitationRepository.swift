@@ -96,6 +96,28 @@ struct SQLSurveyInvitationRepository: SurveyInvitationRepository {
         return try await db.page(sql, column: "id", page: page, id: \.id, decode: Self.invitation)
     }
 
+    func metricRows(workspaceId: String, surveyIds: [String], from: Int64, to: Int64) async throws -> [InvitationMetricRow] {
+        guard !surveyIds.isEmpty else { return [] }
+        let delivered = [SurveyInvitation.Status.sent, .responded, .dismissed].map(\.rawValue)
+        let undelivered = [OutboundEmail.State.failed, .blocked].map(\.rawValue)
+        var sql: SQLQueryString = """
+            SELECT i.survey_id, i.customer_id, i.sent_at, i.channel, i.attributes, i.status, i.responded_at FROM survey_invitations i
+            LEFT JOIN email_outbox e ON e.workspace_id = i.workspace_id AND e.id = i.email_id
+            WHERE i.workspace_id = \(bind: workspaceId) AND i.sent_at >= \(bind: from) AND i.sent_at < \(bind: to)
+              AND (e.state IS NULL OR e.state NOT IN (\(binds: undelivered))) AND i.status IN (\(binds: delivered))
+              AND i.survey_id\(unsafeRaw: " ")
+            """
+        sql.appendInterpolation(isIn: surveyIds, postgres: db.isPostgres)
+        return try await db.raw(sql).all().map { row in
+            let attributes = JSONValue.parse(try row.string("attributes"))?.objectValue?.compactMapValues(\.stringValue) ?? [:]
+            let status = try row.string("status"), respondedAt = try row.optionalInt64("responded_at")
+            let responded = status == SurveyInvitation.Status.responded.rawValue || respondedAt != nil
+            return InvitationMetricRow(surveyId: try row.string("survey_id"), customerId: try row.string("customer_id"),
+                                       sentAt: try row.int64("sent_at"), channel: try row.string("channel"), attributes: attributes,
+                                       responded: responded)
+        }
+    }
+
     func counts(workspaceId: String, surveyId: String) async throws -> (byStatus: [String: Int], byReason: [String: Int]) {
         let rows = try await db.raw("""
             SELECT status, reason, COUNT(*) AS n FROM survey_invitations

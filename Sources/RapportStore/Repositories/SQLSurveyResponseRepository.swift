@@ -188,21 +188,23 @@ struct SQLSurveyResponseRepository: SurveyResponseRepository {
         JSONValue.object(attributes.mapValues { .string($0) }).jsonText
     }
 
-    func metricRows(workspaceId: String, surveyIds: [String], from: Int64, to: Int64) async throws -> [SurveyMetricRow] {
+    func metricRows(workspaceId: String, surveyIds: [String], from: Int64, to: Int64, withAnswers: Bool) async throws -> [SurveyMetricRow] {
         guard !surveyIds.isEmpty else { return [] }
         var sql: SQLQueryString = """
-            SELECT survey_id, customer_id, submitted_at, score, band, channel, attributes FROM survey_responses
+            SELECT survey_id, customer_id, submitted_at, score, band, channel, attributes\(unsafeRaw: withAnswers ? ", answers" : "")
+            FROM survey_responses
             WHERE workspace_id = \(bind: workspaceId) AND status = \(bind: SurveyResponse.Status.completed.rawValue)
-              AND score IS NOT NULL AND submitted_at >= \(bind: from) AND submitted_at < \(bind: to)
+              AND \(unsafeRaw: withAnswers ? "" : "score IS NOT NULL AND ")submitted_at >= \(bind: from) AND submitted_at < \(bind: to)
             """
         sql.appendInterpolation(unsafeRaw: " AND survey_id ")
         sql.appendInterpolation(isIn: surveyIds, postgres: db.isPostgres)
         return try await db.raw(sql).all().map { row in
             let attributes = JSONValue.parse(try row.string("attributes"))?.objectValue?.compactMapValues(\.stringValue) ?? [:]
+            let answers = withAnswers ? JSONValue.parse(try row.string("answers"))?.objectValue ?? [:] : [:]
             return SurveyMetricRow(surveyId: try row.string("survey_id"), customerId: try row.optionalString("customer_id"),
-                                   submittedAt: try row.int64("submitted_at"), score: Int(try row.int64("score")),
+                                   submittedAt: try row.int64("submitted_at"), score: try row.optionalInt64("score").map { Int($0) },
                                    band: try row.optionalString("band").flatMap(ScoreBand.init(rawValue:)),
-                                   channel: try row.string("channel"), attributes: attributes)
+                                   channel: try row.string("channel"), attributes: attributes, answers: answers)
         }
     }
 

@@ -3,12 +3,12 @@ import RapportCore
 
 /// How each survey metric is written on a page: its name, scale, decimals and the domain its charts are drawn in.
 public enum MetricStyle {
-    public static func name(_ metric: SurveyMetric) -> String { metric.rawValue.uppercased() }
+    public static func name(_ metric: SurveyMetric) -> String { MetricText.name(metric) }
 
     public static func decimals(_ metric: SurveyMetric) -> Int {
         switch metric {
         case .nps: 0
-        case .csat: 1
+        case .csat, .responseRate, .followUpTime: 1
         case .ces: 2
         }
     }
@@ -16,8 +16,9 @@ public enum MetricStyle {
     public static func domain(_ metric: SurveyMetric) -> ClosedRange<Double> {
         switch metric {
         case .nps: -100...100
-        case .csat: 0...100
+        case .csat, .responseRate: 0...100
         case .ces: 1...7
+        case .followUpTime: 0...168
         }
     }
 
@@ -26,12 +27,14 @@ public enum MetricStyle {
         case .nps: "% promoters − % detractors, −100 to 100"
         case .csat: "% satisfied (top two boxes)"
         case .ces: "mean effort score, 1 (hard) to 7 (easy)"
+        case .responseRate: "% of delivered invitations answered"
+        case .followUpTime: "median hours from opening to close of a follow-up case"
         }
     }
 
     /// "12", "82.5 %", "5.43".
     public static func value(_ value: Double, _ metric: SurveyMetric) -> String {
-        ChartText.number(value, decimals: decimals(metric)) + (metric == .csat ? " %" : "")
+        ChartText.number(value, decimals: decimals(metric)) + ([.csat, .responseRate].contains(metric) ? " %" : metric == .followUpTime ? " h" : "")
     }
 
     /// "95 % interval −5 to 28", or nil without bounds.

@@ -54,7 +54,7 @@ public struct GoalsPage: PageModel {
                         statusText: MetricText.status(progress), due: MetricText.due(progress, dueDate: goal.dueDate),
                         dueDate: goal.dueDate, scope: scope.joined(separator: ", "), deleteURL: "/goals/\(goal.id)/delete")
         }
-        self.metrics = SurveyMetric.allCases.map { Option(value: $0.rawValue, label: MetricText.name($0), selected: false) }
+        self.metrics = CXGoal.metrics.map { Option(value: $0.rawValue, label: MetricText.name($0), selected: false) }
         self.surveys = surveys.map { Option(value: $0.id, label: $0.name, selected: false) }
         self.segments = segments.map { Option(value: $0.id, label: $0.name, selected: false) }
         let current = digest?.frequency ?? .off
