@@ -90,9 +90,10 @@ struct MetricObservation: Sendable {
     }
 
     /// Whether the observation holds every filter value (`team` matches the attribute or the agent's teams).
-    func matches(_ filters: [String: String]) -> Bool {
-        filters.allSatisfy { name, value in
+    /// Whether the observation passes the query's attribute filters and its channel filter.
+    func matches(_ query: MetricQuery) -> Bool {
+        query.attributes.allSatisfy { name, value in
             name == "team" ? keys(.attribute("team")).contains(value) : attributes[name] == value
-        }
+        } && query.channel.map { channel == $0 } ?? true
     }
 }

@@ -49,7 +49,7 @@ extension SurveyMetricService {
         let sample = try await deps.store.read { repos in
             try await MetricObservations.load(repos, workspaceId: workspaceId, query: finalRead)
         }
-        let matching = sample.observations.filter { $0.matches(query.attributes) }
+        let matching = sample.observations.filter { $0.matches(query) }
         func side(_ side: MetricSide) -> [MetricObservation] {
             switch side {
             case .period(let from, let to): matching.filter { $0.at >= from && $0.at < to }

@@ -65,9 +65,7 @@ public struct SurveyMetricService: Sendable {
         let sample = try await deps.store.read { repos in
             try await MetricObservations.load(repos, workspaceId: workspaceId, query: query)
         }
-        let matching = sample.observations.filter { observation in
-            observation.matches(query.attributes) && query.channel.map { observation.channel == $0 } ?? true
-        }
+        let matching = sample.observations.filter { $0.matches(query) }
         let overall = group(matching, key: nil, label: Self.wholeLabel(query.metric), isWhole: true, query: query, periods: periods, starts: starts)
         var groups: [Group] = []
         var otherGroups = 0

@@ -95,7 +95,8 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
                   customers: services.customers, orders: services.orders, clock: services.core.clock, pages: pages)
         .add(to: session)
     DashboardPages(metrics: services.surveyMetrics, surveys: services.surveys, responses: services.surveyResponses,
-                   segments: services.segments, followUps: services.followUps, team: services.team, apiKeys: services.apiKeys,
+                   segments: services.segments, followUps: services.followUps, goals: services.goals, team: services.team,
+                   apiKeys: services.apiKeys,
                    customers: services.customers, orders: services.orders, clock: services.core.clock, pages: pages)
         .add(to: session)
     CustomerPages(customers: services.customers, segments: services.segments, pages: pages).add(to: session)

@@ -13,6 +13,7 @@ struct DashboardPages: Sendable {
     let responses: SurveyResponseService
     let segments: SegmentService
     let followUps: FollowUpService
+    let goals: CXGoalService
     let team: TeamService
     let apiKeys: ApiKeyService
     let customers: CustomerService
@@ -82,7 +83,7 @@ struct DashboardPages: Sendable {
         var part = DashboardPage.Metrics()
         var chosen: Survey?
         if let id = filter.surveyId { chosen = try await surveys.get(principal, id: id) }
-        for metric in SurveyMetric.allCases {
+        for metric in DashboardPage.metrics {
             let asking = surveyList.filter { Self.opens($0, with: metric) }
             if let chosen {
                 guard Self.opens(chosen, with: metric) else {
@@ -100,13 +101,15 @@ struct DashboardPages: Sendable {
             let grouping = try MetricGrouping(parameter: filter.by)
             part.breakdown = try await metrics.report(principal, query: filter.query(filter.metric, groupBy: grouping, trend: false))
         }
+        part.goals = try await goals.list(principal)
         part.comments = try await latestComments(principal, filter: filter, surveys: chosen.map { [$0] } ?? surveyList)
         part.followUps = try await followUpSummary(principal, surveyId: filter.surveyId, surveyList: surveyList, now: now)
         return part
     }
 
+    /// Whether the survey's responses (or, for the response rate, its invitations) count towards the metric.
     static func opens(_ survey: Survey, with metric: SurveyMetric) -> Bool {
-        survey.definition.questions.first?.type.rawValue == metric.rawValue
+        metric.questionType.map { survey.definition.questions.first?.type == $0 } ?? true
     }
 
     /// The latest responses with a comment under the filters: the newest few of each survey that has a text question.
@@ -148,7 +151,9 @@ struct DashboardPages: Sendable {
             (message, status) = (error.message, error.kind.status)
         }
         filter.surveyId = survey.id
-        let metric = SurveyMetric.allCases.first { Self.opens(survey, with: $0) }
+        let metric = [SurveyMetric.nps, .csat, .ces].first { Self.opens(survey, with: $0) }
+        let change = request.uri.queryParameters.get("change").flatMap { $0.isEmpty ? nil : String($0) }
+        var comparison: ComparisonView?
         var overall: SurveyMetricService.Report?
         var breakdowns: [SurveyResultsPage.Breakdown] = []
         if message == nil, let metric {
@@ -159,12 +164,23 @@ struct DashboardPages: Sendable {
                                                                                        trend: false))
                     breakdowns.append(SurveyResultsPage.Breakdown(grouping: grouping, report: report))
                 }
+                if let change {
+                    let split = try MetricFilter.day(change, field: "change", timeZone: zone).start
+                    guard split > filter.from, split < filter.to else {
+                        throw RapportError.invalid("change", "The date of the change must fall inside the dates shown, so that there is a before and an after.")
+                    }
+                    let result = try await metrics.compare(principal, query: filter.query(metric, trend: false),
+                                                           a: .period(from: filter.from, to: split), b: .period(from: split, to: filter.to))
+                    comparison = ComparisonView(metric: metric, comparison: result, change: change,
+                                                fromDay: ChartText.day(filter.from, timeZone: zone),
+                                                toDay: ChartText.day(filter.to - 1, timeZone: zone))
+                }
             } catch let error as RapportError where Self.isFilterError(error) {
                 (message, status) = (Self.filterMessage(error), error.kind.status)
             }
         }
         let page = SurveyResultsPage(survey: survey, metric: metric, filter: filter, overall: overall, breakdowns: breakdowns,
-                                     segments: segmentList, error: message, timeZone: zone)
+                                     segments: segmentList, error: message, timeZone: zone, change: change, comparison: comparison)
         return try await pages.html(page, for: principal, status: status)
     }
 }

@@ -6,6 +6,8 @@ import RapportCore
 /// follow-ups; and the workspace's other headline numbers lower down. Every filter is in the URL.
 public struct DashboardPage: PageModel {
     public static let template = "dashboard"
+    /// The metrics with a tile, a trend and a breakdown (time to close is on the follow-up queue and the API).
+    public static let metrics: [SurveyMetric] = [.nps, .csat, .ces, .responseRate]
 
     /// The repeat purchase rate with its Wilson interval, formatted for the card.
     public struct Purchases: Sendable {
@@ -20,8 +22,6 @@ public struct DashboardPage: PageModel {
     /// A filter that could not be read, in words; the metrics are left out until it is fixed.
     public let error: String?
     public let tiles: [MetricTile]
-    // The response-rate tile and the before/after comparison come with SurveyMetricService's response_rate and
-    // comparison (another branch): add a `MetricTile` to `tiles` and a section after `trends`.
     public let trends: [TrendSection]
     public let breakdown: BreakdownTable?
     /// The filters the breakdown's own form carries along.
@@ -29,6 +29,9 @@ public struct DashboardPage: PageModel {
     public let breakdownChoices: [FilterForm.Option]
     public let breakdownMetrics: [FilterForm.Option]
     public let breakdownHint: String?
+    /// The workspace's goals with where each stands (docs/methods.md, "Goals").
+    public let goals: [GoalsPage.Goal]
+    public let hasGoals: Bool
     public let comments: [CommentItem]
     public let hasComments: Bool
     public let followUps: FollowUpSummary?
@@ -49,6 +52,7 @@ public struct DashboardPage: PageModel {
         public var breakdown: SurveyMetricService.Report?
         public var comments: [CommentItem] = []
         public var followUps: FollowUpSummary?
+        public var goals: [GoalReport] = []
 
         public init() {}
     }
@@ -63,15 +67,16 @@ public struct DashboardPage: PageModel {
             let ids = metrics.surveysByMetric[metric] ?? []
             return ids.count == 1 ? ids[0] : nil
         }
-        tiles = error != nil ? [] : SurveyMetric.allCases.map { metric in
+        tiles = error != nil ? [] : Self.metrics.map { metric in
             let survey = onlySurvey(metric)
-            let nURL = survey.map { filter.responsesURL(surveyId: $0) }
+            // The response rate's n counts invitations, not responses: it opens the breakdown by survey.
+            let nURL = survey.flatMap { metric.questionType == nil ? nil : filter.responsesURL(surveyId: $0) }
                 ?? filter.url(WebURL.home, changing: ["by": "survey", "metric": metric.rawValue]) + "#breakdown"
             return MetricTile(metric: metric, report: metrics.reports[metric], note: metrics.notes[metric], nURL: nURL,
                               resultsURL: survey.map { filter.url(WebURL.surveyResults($0), changing: ["survey": nil]) },
                               timeZone: timeZone)
         }
-        trends = SurveyMetric.allCases.compactMap { metric in
+        trends = Self.metrics.compactMap { metric in
             metrics.reports[metric].map { TrendSection(metric: metric, report: $0, timeZone: timeZone) }
         }
         breakdown = metrics.breakdown.map { report in
@@ -87,10 +92,12 @@ public struct DashboardPage: PageModel {
         }
         filterHidden = filter.pairs(changing: ["by": nil, "metric": nil]).map { FilterForm.Hidden(name: $0.0, value: $0.1) }
         breakdownChoices = MetricFilter.groupings.map { FilterForm.Option(value: $0, label: $0.prefix(1).uppercased() + $0.dropFirst(), selected: $0 == filter.by) }
-        breakdownMetrics = SurveyMetric.allCases.map { FilterForm.Option(value: $0.rawValue, label: MetricStyle.name($0), selected: $0 == filter.metric) }
+        breakdownMetrics = Self.metrics.map { FilterForm.Option(value: $0.rawValue, label: MetricStyle.name($0), selected: $0 == filter.metric) }
         breakdownHint = filter.by != "survey" && onlySurvey(filter.metric) == nil && metrics.breakdown != nil
             ? "These responses come from several surveys: choose a survey above, or break down by survey, to open the responses behind a group."
             : nil
+        goals = GoalsPage.rows(metrics.goals, surveys: surveys, segments: segments)
+        hasGoals = !goals.isEmpty
         comments = metrics.comments
         hasComments = !comments.isEmpty
         followUps = metrics.followUps

@@ -77,7 +77,9 @@ public struct MetricFilter: Sendable, Equatable {
             filter.by = by
         }
         if let metric = value("metric") {
-            guard let known = SurveyMetric(rawValue: metric) else { throw RapportError.invalid("metric", "The metric must be NPS, CSAT or CES.") }
+            guard let known = SurveyMetric(rawValue: metric), DashboardPage.metrics.contains(known) else {
+                throw RapportError.invalid("metric", "The metric must be NPS, CSAT, CES or the response rate.")
+            }
             filter.metric = known
         }
         if let sort = value("sort") {
@@ -94,7 +96,7 @@ public struct MetricFilter: Sendable, Equatable {
     }
 
     /// A `YYYY-MM-DD` date's start and the next day's start in `timeZone`.
-    static func day(_ text: String, field: String, timeZone: TimeZone) throws(RapportError) -> (start: Int64, next: Int64) {
+    public static func day(_ text: String, field: String, timeZone: TimeZone) throws(RapportError) -> (start: Int64, next: Int64) {
         let parts = text.split(separator: "-")
         guard text.count == 10, parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
               (2000...2100).contains(year), ISO8601.millis(text) != nil else {

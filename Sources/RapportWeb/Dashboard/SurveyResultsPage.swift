@@ -27,12 +27,14 @@ public struct SurveyResultsPage: PageModel {
     public let noMetric: String?
     public let tile: MetricTile?
     public let trend: TrendSection?
-    // The before/after comparison (SurveyMetricService's comparison, another branch) belongs after the trend.
+    public let changeForm: ChangeForm?
+    public let comparison: ComparisonView?
     public let breakdowns: [BreakdownTable]
     public let hasBreakdowns: Bool
 
     public init(survey: Survey, metric: SurveyMetric?, filter: MetricFilter, overall: SurveyMetricService.Report?,
-                breakdowns: [Breakdown], segments: [Segment], error: String?, timeZone: TimeZone) {
+                breakdowns: [Breakdown], segments: [Segment], error: String?, timeZone: TimeZone,
+                change: String? = nil, comparison: ComparisonView? = nil) {
         name = survey.name
         surveyURL = WebURL.survey(survey.id)
         dashboardURL = filter.url(WebURL.home)
@@ -60,5 +62,10 @@ public struct SurveyResultsPage: PageModel {
             }
         } ?? []
         hasBreakdowns = !self.breakdowns.isEmpty
+        changeForm = metric == nil ? nil : ChangeForm(action: resultsURL, change: change ?? "",
+                                                      hidden: filter.pairs(changing: ["survey": nil, "change": nil]).map {
+                                                          FilterForm.Hidden(name: $0.0, value: $0.1)
+                                                      })
+        self.comparison = comparison
     }
 }

@@ -40,20 +40,7 @@ public struct GoalsPage: PageModel {
 
     public init(goals: [GoalReport], surveys: [Survey], segments: [Segment], digest: DigestSetting?, error: String?, flash: String?,
                 timeZone: TimeZone = DisplayDate.utc) {
-        let surveyNames = Dictionary(surveys.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-        let segmentNames = Dictionary(segments.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-        self.goals = goals.map { report in
-            let goal = report.goal, progress = report.progress
-            var scope = [goal.surveyId.map { "Survey " + (surveyNames[$0] ?? "(deleted)") } ?? "Every \(MetricText.name(goal.metric)) survey"]
-            if let id = goal.segmentId { scope.append("segment " + (segmentNames[id] ?? "(deleted)")) }
-            scope.append("last \(goal.windowDays) days")
-            return Goal(id: goal.id, name: goal.name, metric: MetricText.name(goal.metric), target: MetricText.value(goal.target, goal.metric),
-                        value: progress.estimate.map { MetricText.value($0.value, goal.metric) },
-                        interval: progress.estimate.flatMap { MetricText.interval($0, goal.metric) }, n: progress.estimate?.n,
-                        smallSample: progress.estimate?.smallSample ?? false, status: progress.status.rawValue,
-                        statusText: MetricText.status(progress), due: MetricText.due(progress, dueDate: goal.dueDate),
-                        dueDate: goal.dueDate, scope: scope.joined(separator: ", "), deleteURL: "/goals/\(goal.id)/delete")
-        }
+        self.goals = Self.rows(goals, surveys: surveys, segments: segments)
         self.metrics = CXGoal.metrics.map { Option(value: $0.rawValue, label: MetricText.name($0), selected: false) }
         self.surveys = surveys.map { Option(value: $0.id, label: $0.name, selected: false) }
         self.segments = segments.map { Option(value: $0.id, label: $0.name, selected: false) }
@@ -69,5 +56,23 @@ public struct GoalsPage: PageModel {
         self.nextDigest = digest?.nextRunAt.map { DisplayDate(millis: $0, timeZone: timeZone) }
         self.error = error
         self.flash = flash
+    }
+
+    /// The goals as the Goals page and the dashboard show them.
+    public static func rows(_ goals: [GoalReport], surveys: [Survey], segments: [Segment]) -> [Goal] {
+        let surveyNames = Dictionary(surveys.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        let segmentNames = Dictionary(segments.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        return goals.map { report in
+            let goal = report.goal, progress = report.progress
+            var scope = [goal.surveyId.map { "Survey " + (surveyNames[$0] ?? "(deleted)") } ?? "Every \(MetricText.name(goal.metric)) survey"]
+            if let id = goal.segmentId { scope.append("segment " + (segmentNames[id] ?? "(deleted)")) }
+            scope.append("last \(goal.windowDays) days")
+            return Goal(id: goal.id, name: goal.name, metric: MetricText.name(goal.metric), target: MetricText.value(goal.target, goal.metric),
+                        value: progress.estimate.map { MetricText.value($0.value, goal.metric) },
+                        interval: progress.estimate.flatMap { MetricText.interval($0, goal.metric) }, n: progress.estimate?.n,
+                        smallSample: progress.estimate?.smallSample ?? false, status: progress.status.rawValue,
+                        statusText: MetricText.status(progress), due: MetricText.due(progress, dueDate: goal.dueDate),
+                        dueDate: goal.dueDate, scope: scope.joined(separator: ", "), deleteURL: "/goals/\(goal.id)/delete")
+        }
     }
 }
