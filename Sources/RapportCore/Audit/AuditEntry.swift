@@ -68,6 +68,11 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case surveyLinkDisabled = "survey.link_disabled"
     case workspaceBrandColorChanged = "workspace.brand_color_changed"
     case surveyDeleted = "survey.deleted"
+    /// A person's consent recorded by a user or an API key (the UI's form, `POST …/consents`).
+    case consentRecorded = "consent.recorded"
+    case segmentCreated = "segment.created"
+    case segmentUpdated = "segment.updated"
+    case segmentDeleted = "segment.deleted"
 }
 
 /// One line of a workspace's audit log.
