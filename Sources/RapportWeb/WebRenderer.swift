@@ -27,7 +27,8 @@ public struct WebRenderer: Sendable {
         for name in try FileManager.default.contentsOfDirectory(atPath: staticDir.path) {
             let body = try String(contentsOf: staticDir.appendingPathComponent(name), encoding: .utf8)
             let type = name.hasSuffix(".css") ? "text/css; charset=utf-8"
-                : name.hasSuffix(".js") ? "text/javascript; charset=utf-8" : "text/plain; charset=utf-8"
+                : name.hasSuffix(".js") ? "text/javascript; charset=utf-8"
+                : name.hasSuffix(".svg") ? "image/svg+xml; charset=utf-8" : "text/plain; charset=utf-8"
             assets[name] = StaticAsset(contentType: type, body: body)
         }
         return WebRenderer(library: library, assets: assets)

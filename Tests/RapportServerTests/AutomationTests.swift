@@ -401,7 +401,7 @@ struct AutomationTests {
         let list = web.render(AutomationRulesPage(rules: [rule], lastRuns: ["r1": run], endpoints: [], error: nil, flash: nil),
                               chrome: chrome)
         #expect(list.contains("&lt;i&gt;Welcome&lt;/i&gt;") && !list.contains("<i>Welcome</i>"))
-        #expect(list.contains("Event Signed Up") && list.contains("<td>paused</td>"))
+        #expect(list.contains("Event Signed Up") && list.contains(#"<span class="badge status-paused">paused</span>"#))
         #expect(list.contains("skipped (rate_limited), <time datetime=\"2026-12-01T17:05:09.250Z\">1 Dec 2026, 17:05 UTC</time>"))
         #expect(list.contains(#"href="/settings/automation""#), "in the navigation")
         let page = web.render(AutomationRulePage(rule: rule, runs: Page(items: [run], nextCursor: nil), flash: nil), chrome: chrome)
@@ -445,7 +445,7 @@ struct AutomationTests {
             #expect(paused.headers[.location] == "/settings/automation/\(ruleId)?done=paused")
             #expect(try await http.get("/api/v1/automation/rules/\(ruleId)", key: fixture.adminKey).json["enabled"] as? Bool == false)
             let listed = try await browser.request(.get, "/settings/automation")
-            #expect(listed.text.contains("Welcome") && listed.text.contains("<td>paused</td>"))
+            #expect(listed.text.contains("Welcome") && listed.text.contains(#"<span class="badge status-paused">paused</span>"#))
             let deleted = try await browser.request(.post, "/settings/automation/\(ruleId)/delete", form: ["_csrf": csrf])
             #expect(deleted.headers[.location] == "/settings/automation?done=deleted")
             #expect(try await http.get("/api/v1/automation/rules/\(ruleId)", key: fixture.adminKey).status == .notFound)

@@ -98,7 +98,7 @@ struct JobAdminTests {
             #expect(page.text.contains(#"data-testid="job-counts""#))
             #expect(page.text.contains("<th>email.send</th>"))
             #expect(page.text.contains("550 mailbox unavailable"))
-            #expect(page.text.contains(#"href="/settings/jobs">Jobs</a>"#), "the admin navigation links the page")
+            #expect(page.text.contains(#"href="/settings/jobs" aria-current="page">"#), "the admin navigation links the page, marked current")
             let csrf = try #require(BrowserSessionTests.Browser.hidden("_csrf", in: page.text))
 
             let refused = try await browser.request(.post, "/settings/jobs/\(queued)/retry", form: ["_csrf": csrf])

@@ -71,6 +71,11 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case goalCreated = "goal.created"
     case goalUpdated = "goal.updated"
     case goalDeleted = "goal.deleted"
+    /// A person's consent recorded by a user or an API key (the UI's form, `POST …/consents`).
+    case consentRecorded = "consent.recorded"
+    case segmentCreated = "segment.created"
+    case segmentUpdated = "segment.updated"
+    case segmentDeleted = "segment.deleted"
 }
 
 /// One line of a workspace's audit log.

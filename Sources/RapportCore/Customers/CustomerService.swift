@@ -291,6 +291,9 @@ public struct CustomerService: Sendable {
             try await writer.recordConsent(customerId: customer.id, purpose: purpose, channel: channel, status: status,
                                           source: source, at: deps.clock.nowMillis)
             try await writer.flush()
+            try await audit.record(in: repos, workspaceId: workspaceId, actor: principal.actor, action: .consentRecorded,
+                                   targetType: "customer", targetId: customer.id,
+                                   details: ["purpose": purpose, "channel": channel, "status": status.rawValue, "source": source])
             return try await repos.consents.history(workspaceId: workspaceId, customerId: customer.id).last!
         }
     }

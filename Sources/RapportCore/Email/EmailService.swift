@@ -163,6 +163,13 @@ public struct EmailService: Sendable {
                 try await writer.recordConsent(customerId: customer.id, purpose: purpose, channel: "email",
                                               status: .withdrawn, source: "unsubscribe_link", at: deps.clock.nowMillis)
                 try await writer.flush()
+                // The recipient is no user of the workspace: the entry names the link as the actor.
+                try await AuditLog(deps).record(
+                    in: repos, workspaceId: email.workspaceId,
+                    actor: AuditActor(type: .system, id: nil, label: "the recipient, by the unsubscribe link"),
+                    action: .consentRecorded, targetType: "customer", targetId: customer.id,
+                    details: ["purpose": purpose, "channel": "email", "status": "withdrawn", "source": "unsubscribe_link",
+                              "email_id": email.id])
             }
             return target
         }

@@ -15,7 +15,13 @@ public struct SegmentService: Sendable {
         var segment = Segment(id: deps.ids.next(), workspaceId: principal.workspaceId, name: try Validation.name(name),
                               description: try description.flatMap { raw throws(RapportError) in try Validation.description(raw) },
                               rule: parsed, createdAt: now, updatedAt: now)
-        try await deps.store.write { [segment] repos in try await repos.segments.insert(segment) }
+        let audit = AuditLog(deps)
+        try await deps.store.write { [segment] repos in
+            try await repos.segments.insert(segment)
+            try await audit.record(in: repos, workspaceId: segment.workspaceId, actor: principal.actor, action: .segmentCreated,
+                                   targetType: "segment", targetId: segment.id,
+                                   details: ["name": segment.name, "rule": segment.rule.json.jsonText])
+        }
         segment = try await refresh(segment)
         return segment
     }
@@ -23,18 +29,31 @@ public struct SegmentService: Sendable {
     public func update(_ principal: Principal, id: String, name: String?, description: String??, rule: JSONValue?) async throws -> Segment {
         try principal.require(Permission.writeData.leastRole)
         var segment = try await get(principal, id: id)
-        if let name { segment.name = try Validation.name(name) }
+        var changes: [String: String] = [:]
+        if let name { segment.name = try Validation.name(name); changes["name"] = segment.name }
+        if description != nil { changes["description"] = "changed" }
         if let description { segment.description = try description.flatMap { raw throws(RapportError) in try Validation.description(raw) } }
         if let rule { segment.rule = try SegmentRule.parse(rule) }
         segment.updatedAt = deps.clock.nowMillis
-        try await deps.store.write { [segment] repos in try await repos.segments.update(segment) }
+        if rule != nil { changes["rule"] = segment.rule.json.jsonText }
+        let audit = AuditLog(deps)
+        try await deps.store.write { [segment, changes] repos in
+            try await repos.segments.update(segment)
+            try await audit.record(in: repos, workspaceId: segment.workspaceId, actor: principal.actor, action: .segmentUpdated,
+                                   targetType: "segment", targetId: segment.id, details: changes)
+        }
         return try await refresh(segment)
     }
 
     public func delete(_ principal: Principal, id: String) async throws {
         try principal.require(Permission.writeData.leastRole)
         let segment = try await get(principal, id: id)
-        try await deps.store.write { try await $0.segments.delete(workspaceId: segment.workspaceId, id: segment.id) }
+        let audit = AuditLog(deps)
+        try await deps.store.write { repos in
+            try await repos.segments.delete(workspaceId: segment.workspaceId, id: segment.id)
+            try await audit.record(in: repos, workspaceId: segment.workspaceId, actor: principal.actor, action: .segmentDeleted,
+                                   targetType: "segment", targetId: segment.id, details: ["name": segment.name])
+        }
     }
 
     public func get(_ principal: Principal, id: String) async throws -> Segment {

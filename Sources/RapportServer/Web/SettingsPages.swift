@@ -12,6 +12,8 @@ struct SettingsPages: Sendable {
     let customers: CustomerService
     let orders: OrderService
     let clock: WallClock
+    /// Where sites and clients reach this server, for the new key's examples.
+    let publicURL: String
     let pages: PageResponder
 
     func add(to group: RouterGroup<AppRequestContext>) {
@@ -76,11 +78,12 @@ struct SettingsPages: Sendable {
         }
     }
 
-    private func apiKeysPage(_ principal: Principal, newSecret: String?, error: String?,
+    private func apiKeysPage(_ principal: Principal, newSecret: String?, newScope: ApiKeyScope? = nil, error: String?,
                              status: HTTPResponse.Status = .ok) async throws -> Response {
         let keys = try await apiKeys.list(principal, page: PageRequest(limit: PageRequest.maxLimit))
-        return try await pages.html(ApiKeysPage(keys: keys.items, newSecret: newSecret, error: error, timeZone: principal.displayZone), for: principal,
-                                    status: status)
+        let page = ApiKeysPage(keys: keys.items, newSecret: newSecret, newScope: newScope, publicURL: publicURL, error: error,
+                               timeZone: principal.displayZone)
+        return try await pages.html(page, for: principal, status: status)
     }
 
     private func createKey(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -89,7 +92,7 @@ struct SettingsPages: Sendable {
             let scope = try Validation.oneOf(form["scope"], field: "scope", as: ApiKeyScope.self)
             let (_, secret) = try await apiKeys.create(principal, workspaceId: principal.workspaceId, name: form["name"] ?? "",
                                                        scope: scope, ip: context.remoteIP)
-            return try await apiKeysPage(principal, newSecret: secret, error: nil, status: .created)
+            return try await apiKeysPage(principal, newSecret: secret, newScope: scope, error: nil, status: .created)
         } catch let error as RapportError where error.kind == .validation {
             return try await apiKeysPage(principal, newSecret: nil, error: error.message, status: .unprocessableContent)
         }

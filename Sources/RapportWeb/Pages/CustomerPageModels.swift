@@ -50,11 +50,14 @@ public struct CustomerPage: PageModel {
             public let currency: String
             public let revenue: String
             public let orderCount: Int
+            /// "1 order", "3 orders".
+            public let orders: String
         }
 
         public let revenue: String
         public let currency: String
         public let orderCount: Int
+        public let orders: String
         public let averageOrderValue: String
         public let isRepeat: Bool
         public let otherCurrencies: [OtherCurrency]
@@ -102,6 +105,8 @@ public struct CustomerPage: PageModel {
         public let occurredAt: DisplayDate
         public let lines: [Line]
         public let hasLines: Bool
+        public let details: [TimelineDetail]
+        public let hasDetails: Bool
     }
 
     public let customer: Summary
@@ -147,12 +152,13 @@ public struct CustomerPage: PageModel {
         purchases = Purchases(
             revenue: Money.format(minorUnits: profile.purchases.revenueMinorUnits, currency: currency),
             currency: currency ?? "", orderCount: profile.purchases.orderCount,
+            orders: Plural.count(profile.purchases.orderCount, "order"),
             averageOrderValue: Money.format(minorUnits: profile.purchases.averageOrderValueMinorUnits, currency: currency),
             isRepeat: profile.purchases.isRepeatPurchaser,
             otherCurrencies: profile.purchases.byCurrency.dropFirst().map {
                 Purchases.OtherCurrency(currency: $0.currency,
                                         revenue: Money.format(minorUnits: $0.revenueMinorUnits, currency: $0.currency),
-                                        orderCount: $0.orderCount)
+                                        orderCount: $0.orderCount, orders: Plural.count($0.orderCount, "order"))
             })
         identifiers = profile.identifiers.map(\.description)
         consents = ConsentRecord.current(profile.consents).map {
@@ -177,8 +183,9 @@ public struct CustomerPage: PageModel {
                         Money.minorUnits($0, currency: orderCurrency, acceptStrings: true) } ?? 0, currency: orderCurrency),
                     currency: orderCurrency ?? "")
             }
+            let details = TimelineDetail.of(activity.kind, properties: activity.properties)
             return Interaction(type: activity.kind.rawValue, name: activity.name ?? "", occurredAt: date(activity.occurredAt),
-                               lines: lines, hasLines: !lines.isEmpty)
+                               lines: lines, hasLines: !lines.isEmpty, details: details, hasDetails: !details.isEmpty)
         }
         olderURL = timeline.nextCursor.map { WebURL.customer(customer.id, type: type, cursor: $0) }
     }

@@ -74,12 +74,17 @@ public struct ImportPage: PageModel {
     public let hasRejections: Bool
     /// Rejected rows beyond those kept for the list; nil when every one is listed.
     public let moreRejections: Int?
+    /// "1 more rejected row is not listed.", "5 more rejected rows are not listed."; nil when every one is listed.
+    public let moreRejectionsText: String?
 
     public init(job: ImportJob, timeZone: TimeZone = DisplayDate.utc) {
         self.job = ImportSummary(job, timeZone: timeZone)
         rejections = job.rejections.map { Rejection(row: $0.row, field: $0.field ?? "", reason: $0.reason) }
         hasRejections = !rejections.isEmpty
         moreRejections = job.rowsRejected > job.rejections.count ? job.rowsRejected - job.rejections.count : nil
+        moreRejectionsText = moreRejections.map { more in
+            "\(Plural.count(more, "more rejected row", "more rejected rows")) \(more == 1 ? "is" : "are") not listed."
+        }
     }
 }
 
@@ -115,6 +120,8 @@ public struct AccountPage: PageModel {
         public let name: String
         public let groupId: String
         public let memberCount: Int
+        /// "member" or "members", after the count.
+        public let membersWord: String
         public let createdAt: DisplayDate
         public let updatedAt: DisplayDate
     }
@@ -133,6 +140,7 @@ public struct AccountPage: PageModel {
 
     public init(account: Account, memberCount: Int, members: Page<Customer>, timeZone: TimeZone = DisplayDate.utc) {
         self.account = Summary(name: account.name ?? account.groupId, groupId: account.groupId, memberCount: memberCount,
+                               membersWord: Plural.word(memberCount, "member"),
                                createdAt: DisplayDate(millis: account.createdAt, timeZone: timeZone),
                                updatedAt: DisplayDate(millis: account.updatedAt, timeZone: timeZone))
         traits = account.traits.sorted { $0.key < $1.key }

@@ -5,6 +5,8 @@ import Mustache
 /// absent, so `{{#error}}` skips it.
 public protocol PageModel: Sendable {
     static var template: String { get }
+    /// The navigation item the page sits under (see `PageNavigation.swift`).
+    static var section: NavSection? { get }
 }
 
 /// What every signed-in page shows around its content: who is signed in, in which workspace, the workspace switcher
@@ -59,6 +61,9 @@ struct FramedPage: MustacheParent {
 
     func child(named name: String) -> Any? {
         if let value = Self.property(name, of: page) { return value }
+        if name == "navigation", let chrome {
+            return PageNavigation(current: type(of: page).section, isAdmin: chrome.user.isAdmin).groups
+        }
         return chrome.flatMap { Self.property(name, of: $0) }
     }
 

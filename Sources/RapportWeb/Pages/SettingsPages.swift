@@ -77,11 +77,23 @@ public struct ApiKeysPage: PageModel {
         public let revokeURL: String
     }
 
+    /// How to use a key just made: the tracking snippet for a `track` key, a curl call for every key.
+    public struct Usage: Sendable {
+        public let isTracking: Bool
+        public let snippet: String?
+        public let curl: String
+    }
+
     public let keys: [Row]
     public let newSecret: String?
+    public let usage: Usage?
     public let error: String?
 
-    public init(keys: [ApiKey], newSecret: String?, error: String?, timeZone: TimeZone = DisplayDate.utc) {
+    /// - Parameters:
+    ///   - newScope: the scope of `newSecret`, which decides the examples shown with it.
+    ///   - publicURL: where people and sites reach this server (`PUBLIC_URL`), used in the examples.
+    public init(keys: [ApiKey], newSecret: String?, newScope: ApiKeyScope? = nil, publicURL: String = "",
+                error: String?, timeZone: TimeZone = DisplayDate.utc) {
         self.keys = keys.map { key in
             Row(name: key.name, scope: key.scope.rawValue, prefix: key.prefix,
                 createdAt: DisplayDate(millis: key.createdAt, timeZone: timeZone),
@@ -90,7 +102,27 @@ public struct ApiKeysPage: PageModel {
                 revokeURL: WebURL.revokeKey(key.id))
         }
         self.newSecret = newSecret
+        self.usage = newSecret.map { Self.usage(secret: $0, scope: newScope ?? .read, publicURL: publicURL) }
         self.error = error
+    }
+
+    static func usage(secret: String, scope: ApiKeyScope, publicURL: String) -> Usage {
+        let base = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        guard scope == .track else {
+            return Usage(isTracking: false, snippet: nil,
+                         curl: "curl -H 'Authorization: Bearer \(secret)' '\(base)/api/v1/customers?limit=10'")
+        }
+        return Usage(
+            isTracking: true,
+            snippet: """
+                <script src="\(base)/rapport.js" data-write-key="\(secret)"></script>
+                <script>rapport.page();</script>
+                """,
+            curl: """
+                curl -u '\(secret):' -H 'Content-Type: application/json' \\
+                  -d '{"userId": "user-42", "event": "Signed Up", "properties": {"plan": "pro"}}' \\
+                  \(base)/v1/track
+                """)
     }
 }
 
@@ -100,10 +132,14 @@ public struct AuditLogPage: PageModel {
     public struct Row: Sendable {
         public let occurredAt: DisplayDate
         public let actor: String
+        /// The action in words ("Consent recorded"), with its code (`consent.recorded`) beside it.
+        public let summary: String
         public let action: String
         public let target: String
+        /// The target's page, for customers and segments.
+        public let targetURL: String?
         public let ip: String
-        public let details: String
+        public let details: [TimelineDetail]
     }
 
     public let entries: [Row]
@@ -112,11 +148,29 @@ public struct AuditLogPage: PageModel {
     public init(entries: Page<AuditEntry>, timeZone: TimeZone = DisplayDate.utc) {
         self.entries = entries.items.map { entry in
             Row(occurredAt: DisplayDate(millis: entry.occurredAt, timeZone: timeZone),
-                actor: entry.actor.label ?? entry.actor.type.rawValue, action: entry.action,
-                target: [entry.targetType, entry.targetId].compactMap { $0 }.joined(separator: " "), ip: entry.ip ?? "",
-                details: entry.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+                actor: entry.actor.label ?? entry.actor.type.rawValue, summary: Self.words(entry.action), action: entry.action,
+                target: [entry.targetType, entry.targetId].compactMap { $0 }.joined(separator: " "),
+                targetURL: Self.url(type: entry.targetType, id: entry.targetId), ip: entry.ip ?? "",
+                details: entry.details.sorted { $0.key < $1.key }
+                    .map { TimelineDetail(key: $0.key, value: TimelineDetail.text(.string($0.value))) })
         }
         olderURL = entries.nextCursor.map { WebURL.auditLog(cursor: $0) }
+    }
+
+    /// "segment.created" → "Segment created", "api_key.revoked" → "Api key revoked" with "API" kept upper case.
+    public static func words(_ action: String) -> String {
+        let text = action.replacingOccurrences(of: ".", with: " ").replacingOccurrences(of: "_", with: " ")
+            .replacingOccurrences(of: "api key", with: "API key").replacingOccurrences(of: "smtp", with: "SMTP")
+        return text.prefix(1).uppercased() + text.dropFirst()
+    }
+
+    static func url(type: String?, id: String?) -> String? {
+        guard let id else { return nil }
+        switch type {
+        case "customer": return WebURL.customer(id)
+        case "segment": return WebURL.customers(segmentId: id)
+        default: return nil
+        }
     }
 }
 

@@ -179,11 +179,11 @@ public struct SurveyPage: PageModel {
         languages = definition.languages.joined(separator: ", ")
         var rules: [String] = []
         if survey.settings.oncePerPerson { rules.append("once per person") }
-        if let days = survey.settings.minDaysBetween { rules.append("at most once every \(days) days per person") }
+        if let days = survey.settings.minDaysBetween { rules.append("at most once every \(Plural.count(days, "day")) per person") }
         rules.append(survey.settings.editWindowHours == 0 ? "answers cannot be changed"
-                     : "answers can be changed for \(survey.settings.editWindowHours) hours")
+                     : "answers can be changed for \(Plural.count(survey.settings.editWindowHours, "hour"))")
         if let days = survey.settings.reminderAfterDays {
-            rules.append("a reminder after \(days) days (at most \(survey.settings.maxReminders))")
+            rules.append("a reminder after \(Plural.count(days, "day")) (at most \(survey.settings.maxReminders))")
         }
         settings = rules.joined(separator: "; ")
         widget = Self.describe(survey.settings.widget)
@@ -262,6 +262,6 @@ public struct SurveyPage: PageModel {
         if let seconds = rule.secondsOnSite, seconds > 0 { waits.append("\(seconds) seconds on the site") }
         if !waits.isEmpty { when += ", after " + waits.joined(separator: " and ") }
         let position = rule.position == .bottomLeft ? "bottom left" : "bottom right"
-        return "\(when); \(position); not shown again for \(rule.dismissDays) days after a dismissal."
+        return "\(when); \(position); not shown again for \(Plural.count(rule.dismissDays, "day")) after a dismissal."
     }
 }
