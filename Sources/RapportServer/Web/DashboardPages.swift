@@ -165,7 +165,9 @@ struct DashboardPages: Sendable {
                     breakdowns.append(SurveyResultsPage.Breakdown(grouping: grouping, report: report))
                 }
                 if let change {
-                    let split = try MetricFilter.day(change, field: "change", timeZone: zone).start
+                    guard let split = try? MetricFilter.day(change, field: "change", timeZone: zone).start else {
+                        throw RapportError.invalid("change", "The date of the change must be a date like 2026-03-14.")
+                    }
                     guard split > filter.from, split < filter.to else {
                         throw RapportError.invalid("change", "The date of the change must fall inside the dates shown, so that there is a before and an after.")
                     }

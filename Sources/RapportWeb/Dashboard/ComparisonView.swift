@@ -2,7 +2,7 @@ import Foundation
 import RapportCore
 
 /// A before/after comparison on a survey's results page: the metric before and after a change date within the
-/// filters' range, and the difference (after − before) with its interval and p-value (docs/methods.md, "Comparing").
+/// filters' range, and the difference (after − before) with its interval and p-value (docs/methods.md, "Comparing two periods or two groups").
 public struct ComparisonView: Sendable {
     public struct Side: Sendable {
         public let label: String
