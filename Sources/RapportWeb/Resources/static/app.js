@@ -136,13 +136,14 @@ document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
 (function sortableTables() {
   document.querySelectorAll(".table-scroll > table").forEach(function (table) {
     var body = table.tBodies[0];
-    if (!table.tHead || !body || table.hasAttribute("data-nosort")) return;
+    // A table the server sorts (its headers carry aria-sort and links) keeps the server's controls.
+    if (!table.tHead || !body || table.hasAttribute("data-nosort") || table.querySelector("thead th[aria-sort]")) return;
     var rows = Array.prototype.filter.call(body.rows, function (row) { return !row.querySelector("td[colspan]"); });
     if (rows.length < 2) return;
     var headers = table.tHead.rows[0].cells;
     Array.prototype.forEach.call(headers, function (th, column) {
       var label = th.textContent.trim();
-      if (!label || th.querySelector(".visually-hidden")) return;
+      if (!label || th.querySelector(".visually-hidden, a, button, input, select")) return;
       var button = document.createElement("button");
       button.type = "button";
       button.className = "sort";
