@@ -78,6 +78,21 @@ def test_dashboard_shows_the_metrics_fits_a_phone_and_links_numbers_to_responses
     assert width <= screen, f"{width} px wide on a {screen} px screen"
     problems = check_page_as_is(browser, server, "/ (laptop)")
 
+    # Printed (print media emulated), the view is a report: no navigation, no forms, the filters as one line, the
+    # charts kept. The print button appears only where JavaScript runs.
+    assert browser.find_element(By.CSS_SELECTOR, "button[data-print]").is_displayed()
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert not browser.find_element(By.CSS_SELECTOR, "nav.mainnav").is_displayed()
+        assert not browser.find_element(By.CSS_SELECTOR, "form.metric-filters").is_displayed()
+        summary = browser.find_element(By.CSS_SELECTOR, "[data-testid=view-summary]")
+        assert summary.is_displayed() and summary.text.startswith("Showing the last "), summary.text
+        assert "all surveys · all customers · all channels" in summary.text, summary.text
+        assert browser.find_element(By.CSS_SELECTOR, "#nps-trend svg").is_displayed()
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    assert not browser.find_element(By.CSS_SELECTOR, "[data-testid=view-summary]").is_displayed()
+
     # At phone width: still no overflow, and the charts shrink with the screen.
     browser.set_window_size(*PHONE)
     browser.get(server.url("/?range=365&by=team"))

@@ -23,6 +23,18 @@ def adjusted_wald(promoters: int, passives: int, detractors: int, z: float = 1.9
     return max(-100.0, 100 * (p - d - spread)), min(100.0, 100 * (p - d + spread))
 
 
+def adjusted_difference(a: tuple[int, int, int], b: tuple[int, int, int], z: float = 1.959963984540054) -> tuple[float, float]:
+    """The interval of NPS(a) − NPS(b), two independent groups: the adjusted scores' difference ± z·√(Var_a + Var_b)
+    (Rocks 2016, §5; docs/methods.md "Comparing")."""
+    def adjusted(promoters: int, passives: int, detractors: int) -> tuple[float, float]:
+        n = promoters + passives + detractors + 3
+        p, d = (promoters + 0.75) / n, (detractors + 0.75) / n
+        return p - d, (p + d - (p - d) ** 2) / n
+    (score_a, var_a), (score_b, var_b) = adjusted(*a), adjusted(*b)
+    spread = z * math.sqrt(var_a + var_b)
+    return 100 * (score_a - score_b - spread), 100 * (score_a - score_b + spread)
+
+
 def signed(value: float) -> str:
     return f"{value:+.0f}"
 
@@ -82,7 +94,9 @@ def test_the_digest_arrives_with_the_goal_the_metrics_and_the_overdue_follow_ups
     assert message["Subject"].startswith("Acme: your weekly Rapport digest, "), message["Subject"]
     text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     low, high = adjusted_wald(7, 2, 1)
-    assert f"- NPS: +60 ({signed(low)} to {signed(high)}), n = 10, small sample. Change: +40 points (from +20)." in text, text
+    change_low, change_high = adjusted_difference((7, 2, 1), (5, 2, 3))
+    assert (f"- NPS: +60 ({signed(low)} to {signed(high)}), n = 10, small sample. Change: +40 points (from +20); "
+            f"95 % interval of the change {signed(change_low)} points to {signed(change_high)} points: within noise.") in text, text
     goal_low, goal_high = adjusted_wald(12, 4, 4)
     assert (f"- NPS 30 by year end: +40 ({signed(goal_low)} to {signed(goal_high)}) against a target of +30. "
             "The target is inside the interval: not yet clear.") in text, text

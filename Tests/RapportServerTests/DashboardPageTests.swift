@@ -135,6 +135,12 @@ struct DashboardPageTests {
             #expect(blue2.lowerBound < red2.lowerBound)
             // The breakdown's own form carries the filters along.
             #expect(page.text.contains("<input type=\"hidden\" name=\"channel\" value=\"import\">"))
+            // Printed, the view says what it shows in one line (the print stylesheet hides the forms and navigation).
+            let summary = try #require(page.text.range(of: "data-testid=\"view-summary\">Showing 1 Mar 2026 to 31 Mar 2026 · survey "))
+            #expect(page.text[summary.upperBound...].prefix(200).contains(" · all customers · channel import.</p>"), "\(page.text)")
+            #expect(page.text.contains("<button type=\"button\" class=\"secondary\" data-print hidden>Print this view</button>"))
+            let css = try await browser.request(.get, "/static/app.css")
+            #expect(css.text.contains("@media print") && css.text.contains(".print-only { display: block; }"))
         }
     }
 

@@ -74,7 +74,13 @@ struct DigestTests {
             let last = try #require(NetPromoterScore(promoters: 7, passives: 2, detractors: 1).estimate())
             let interval = String(format: "%+.0f to %+.0f", try #require(last.low), try #require(last.high))
             #expect(email.json["subject"] as? String == "Acme: your weekly Rapport digest, 8 Jun – 14 Jun 2026", "\(email.text)")
-            #expect(text.contains("- NPS: +60 (\(interval)), n = 10, small sample. Change: +40 points (from +20)."), "\(text)")
+            // The change's own interval (difference of two independent NPS values): 10 answers a week cannot tell +40 from noise.
+            let change = try #require(NetPromoterScore.compare(NetPromoterScore(promoters: 7, passives: 2, detractors: 1),
+                                                               NetPromoterScore(promoters: 5, passives: 2, detractors: 3)))
+            #expect(!change.isSignificant && change.low < 0 && change.high > 40)
+            let changeInterval = String(format: "%+.0f points to %+.0f points", change.low, change.high)
+            #expect(text.contains("- NPS: +60 (\(interval)), n = 10, small sample. Change: +40 points (from +20); "
+                                  + "95 % interval of the change \(changeInterval): within noise."), "\(text)")
             #expect(text.contains("- CSAT: no answers, n = 0."), "\(text)")
             // The goal over the 30 days to now: 12 promoters, 4 passives, 4 detractors of 20 (NPS +40).
             let goalEstimate = try #require(NetPromoterScore(promoters: 12, passives: 4, detractors: 4).estimate())

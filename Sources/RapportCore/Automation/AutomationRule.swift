@@ -49,9 +49,7 @@ public struct AutomationRule: Sendable, Equatable {
 
     /// Applies the given JSON fields to the rule, validating each; errors name the field's JSON path.
     public mutating func apply(_ fields: [String: JSONValue]) throws(RapportError) {
-        if let unknown = fields.keys.sorted().first(where: { !Self.fields.contains($0) }) {
-            throw RapportError.invalid(unknown, "\(unknown) is not a field of a rule; allowed: \(Self.fields.sorted().joined(separator: ", ")).")
-        }
+        try Validation.knownFields(fields, allowed: Self.fields, of: "a rule")
         if let raw = fields["name"] { name = try Validation.name(raw.stringValue ?? "") }
         if let raw = fields["enabled"] {
             guard let value = raw.boolValue else { throw RapportError.invalid("enabled", "enabled must be true or false.") }

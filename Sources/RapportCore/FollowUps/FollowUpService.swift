@@ -64,9 +64,7 @@ public struct FollowUpService: Sendable {
     /// (`resolved`, `wont_fix`) needs an outcome, given now or before; a closed case takes notes only.
     public func update(_ principal: Principal, id: String, fields: [String: JSONValue]) async throws -> FollowUpCase {
         try principal.require(Permission.writeData.leastRole)
-        if let unknown = fields.keys.sorted().first(where: { !Self.fields.contains($0) }) {
-            throw RapportError.invalid(unknown, "\(unknown) is not a field of a follow-up case; allowed: \(Self.fields.sorted().joined(separator: ", ")).")
-        }
+        try Validation.knownFields(fields, allowed: Self.fields, of: "a follow-up case")
         var status: FollowUpStatus?
         if let raw = fields["status"] {
             guard let value = raw.stringValue.flatMap(FollowUpStatus.init(rawValue:)) else {

@@ -40,7 +40,7 @@ public struct CXGoalService: Sendable {
     /// `window_days` (default 90) optional.
     public func create(_ principal: Principal, fields: [String: JSONValue], ip: String? = nil) async throws -> GoalReport {
         try principal.require(Permission.manageWorkspace.leastRole)
-        try Self.rejectUnknown(fields)
+        try Validation.knownFields(fields, allowed: Self.fields, of: "a goal")
         for required in ["name", "metric", "target", "due_date"] where fields[required] == nil || fields[required] == .null {
             throw RapportError.invalid(required, "\(required) is required.")
         }
@@ -65,7 +65,7 @@ public struct CXGoalService: Sendable {
     /// Changes any of the fields; `survey_id` or `segment_id` null removes that filter.
     public func update(_ principal: Principal, id: String, fields: [String: JSONValue], ip: String? = nil) async throws -> GoalReport {
         try principal.require(Permission.manageWorkspace.leastRole)
-        try Self.rejectUnknown(fields)
+        try Validation.knownFields(fields, allowed: Self.fields, of: "a goal")
         let workspaceId = principal.workspaceId, deps = self.deps, audit = self.audit, actor = principal.actor
         let stored = try await deps.store.write { repos -> CXGoal in
             var goal = try await Self.find(repos, workspaceId: workspaceId, id: id)
@@ -132,12 +132,6 @@ public struct CXGoalService: Sendable {
             throw RapportError.notFound("goal")
         }
         return goal
-    }
-
-    static func rejectUnknown(_ fields: [String: JSONValue]) throws(RapportError) {
-        if let unknown = fields.keys.sorted().first(where: { !Self.fields.contains($0) }) {
-            throw RapportError.invalid(unknown, "\(unknown) is not a field of a goal; allowed: \(Self.fields.sorted().joined(separator: ", ")).")
-        }
     }
 
     /// Applies the given fields to `goal`, checking each; the target is checked against the (possibly new) metric.

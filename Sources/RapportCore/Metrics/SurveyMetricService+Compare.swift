@@ -28,6 +28,11 @@ extension SurveyMetricService {
     /// response rate by Newcombe's hybrid score interval, CES by Welch's t test.
     public func compare(_ principal: Principal, query: MetricQuery, a: MetricSide, b: MetricSide) async throws -> MetricComparison {
         try principal.require(Permission.readData.leastRole)
+        return try await compare(workspaceId: principal.workspaceId, query: query, a: a, b: b)
+    }
+
+    /// `compare` for a workspace, without a caller (the digest).
+    func compare(workspaceId: String, query: MetricQuery, a: MetricSide, b: MetricSide) async throws -> MetricComparison {
         guard Estimate.levels.contains(query.level) else {
             throw RapportError.invalid("level", "level must be one of \(Estimate.levels.map { String($0) }.joined(separator: ", ")).")
         }
@@ -45,7 +50,7 @@ extension SurveyMetricService {
         default:
             throw RapportError.invalid("b", "Compare two periods (a_from, a_to, b_from, b_to) or two groups (a, b), not one of each.")
         }
-        let workspaceId = principal.workspaceId, finalRead = read
+        let finalRead = read
         let sample = try await deps.store.read { repos in
             try await MetricObservations.load(repos, workspaceId: workspaceId, query: finalRead)
         }

@@ -71,10 +71,19 @@ enum DigestEmail {
         ]
     }
 
-    static func metricRow(_ metric: SurveyMetric, current: Estimate?, previous: Estimate?) -> JSONValue {
+    /// A metric's line: its value now with interval and n, and the change from the period before with the change's own
+    /// interval, read as noise or not (the comparison methods of docs/methods.md, "Comparing").
+    static func metricRow(_ metric: SurveyMetric, current: Estimate?, previous: Estimate?, change difference: Comparison?) -> JSONValue {
         var change = "No answers in the period before."
         if let current, let previous {
-            change = "Change: \(MetricText.difference(current.value - previous.value, metric)) (from \(MetricText.value(previous.value, metric)))."
+            change = "Change: \(MetricText.difference(current.value - previous.value, metric)) (from \(MetricText.value(previous.value, metric)))"
+            if let difference {
+                let verdict = difference.isSignificant ? "larger than noise" : "within noise"
+                change += "; 95 % interval of the change \(MetricText.difference(difference.low, metric)) to "
+                    + "\(MetricText.difference(difference.high, metric)): \(verdict)."
+            } else {
+                change += "."
+            }
         } else if current == nil {
             change = ""
         }

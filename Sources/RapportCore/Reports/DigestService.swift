@@ -112,10 +112,10 @@ public struct DigestService: Sendable {
 
         var rows: [JSONValue] = []
         for metric in [SurveyMetric.nps, .csat, .ces, .responseRate] {
-            let current = try await metrics.report(workspace: workspace, query: MetricQuery(metric: metric, from: from, to: to)).overall.estimate
-            let previous = try await metrics.report(workspace: workspace, query: MetricQuery(metric: metric, from: previousFrom, to: from))
-                .overall.estimate
-            rows.append(DigestEmail.metricRow(metric, current: current, previous: previous))
+            let comparison = try await metrics.compare(workspaceId: workspace.id, query: MetricQuery(metric: metric, from: previousFrom, to: to),
+                                                       a: .period(from: previousFrom, to: from), b: .period(from: from, to: to))
+            rows.append(DigestEmail.metricRow(metric, current: comparison.estimateB, previous: comparison.estimateA,
+                                              change: comparison.difference))
         }
         let goalRows = try await goals.list(workspace: workspace).map(DigestEmail.goalRow)
         let workspaceId = workspace.id, userId = user.id

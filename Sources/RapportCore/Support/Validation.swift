@@ -7,6 +7,16 @@ public enum Validation {
     public static let passwordMaxLength = 128
     public static let emailMaxLength = 254
 
+    /// Rejects the first field (in name order) that is not in `allowed`: "`x` is not a field of a `thing`; allowed: …".
+    /// `path` prefixes the field in the error's place (e.g. "questions[2]").
+    public static func knownFields(_ fields: [String: JSONValue], allowed: Set<String>, of thing: String,
+                                   path: String? = nil, listAllowed: Bool = true) throws(RapportError) {
+        guard let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) else { return }
+        let place = path.map { "\($0).\(unknown)" } ?? unknown
+        let list = listAllowed ? "; allowed: \(allowed.sorted().joined(separator: ", "))" : ""
+        throw .invalid(place, "\(unknown) is not a field of \(thing)\(list).")
+    }
+
     /// A display name: trimmed, 1–100 characters, no control characters.
     public static func name(_ raw: String?, field: String = "name") throws(RapportError) -> String {
         let value = (raw ?? "").trimmed

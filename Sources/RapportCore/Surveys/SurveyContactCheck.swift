@@ -40,19 +40,19 @@ public struct SurveyContactCheck: Sendable {
     public func verdict(now: Int64) -> Verdict {
         if !consent.allowed { return .suppress(.noConsent, "No consent for surveys: \(consent.reason).") }
         if settings.oncePerPerson, let last = lastSentThisSurvey {
-            return .suppress(.oncePerPerson, "This survey asks each person once; they were asked on \(Self.day(last)).")
+            return .suppress(.oncePerPerson, "This survey asks each person once; they were asked on \(day(last)).")
         }
         let dismissDays = settings.widget.dismissDays
         if let last = lastDismissedThisSurvey, now - last < Int64(dismissDays) * Self.dayMillis {
             return .suppress(.recentlyDismissed,
-                             "They dismissed this survey on \(Self.day(last)); it waits \(dismissDays) days after a dismissal.")
+                             "They dismissed this survey on \(day(last)); it waits \(Plural.count(dismissDays, "day")) after a dismissal.")
         }
         if let days = settings.minDaysBetween, let last = lastSentThisSurvey, now - last < Int64(days) * Self.dayMillis {
-            return .suppress(.surveyFrequency, "This survey asks one person at most every \(days) days; they were asked on \(Self.day(last)).")
+            return .suppress(.surveyFrequency, "This survey asks one person at most \(Self.every(days)); they were asked on \(day(last)).")
         }
         if rules.recontactDays > 0, let last = lastSentAny, now - last < Int64(rules.recontactDays) * Self.dayMillis {
             return .suppress(.recontactPeriod,
-                             "The workspace asks one person at most every \(rules.recontactDays) days; they were asked on \(Self.day(last)).")
+                             "The workspace asks one person at most \(Self.every(rules.recontactDays)); they were asked on \(day(last)).")
         }
         if let end = quietHoursEnd(now: now) { return .wait(until: end) }
         return .send
@@ -78,5 +78,15 @@ public struct SurveyContactCheck: Sendable {
         return TimeZone(identifier: name)
     }
 
-    static func day(_ millis: Int64) -> String { String(Timestamp.iso8601(millis).prefix(10)) }
+    /// The date of `millis` in the person's time zone ("2026-05-31"; UTC when it is unknown).
+    func day(_ millis: Int64) -> String {
+        let zone = timeZone ?? TimeZone(identifier: "UTC")!
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let parts = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(millis) / 1_000))
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+
+    /// "every day", "every 30 days".
+    static func every(_ days: Int) -> String { days == 1 ? "every day" : "every \(days) days" }
 }

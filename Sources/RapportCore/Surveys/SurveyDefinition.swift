@@ -83,9 +83,7 @@ public struct SurveyDefinition: Sendable, Equatable {
     static func parseQuestion(_ json: JSONValue, path: String, languages: [String], earlier: [SurveyQuestion]) throws(RapportError)
         -> SurveyQuestion {
         guard let fields = json.objectValue else { throw RapportError.invalid(path, "\(path) must be an object.") }
-        if let unknown = fields.keys.sorted().first(where: { !questionKeys.contains($0) }) {
-            throw RapportError.invalid("\(path).\(unknown)", "\(unknown) is not a field of a question; allowed: \(questionKeys.sorted().joined(separator: ", ")).")
-        }
+        try Validation.knownFields(fields, allowed: questionKeys, of: "a question", path: path)
         guard let id = fields["id"]?.stringValue, isIdentifier(id) else {
             throw RapportError.invalid("\(path).id", "\(path).id must be 1–40 lower-case letters, digits or _, starting with a letter.")
         }

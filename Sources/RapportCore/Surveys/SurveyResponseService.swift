@@ -20,9 +20,7 @@ public struct SurveyResponseService: Sendable {
     public func record(_ principal: Principal, surveyId: String, customerId: String?, identifiers: [Identifier],
                        submittedAt: Int64?, fields: [String: JSONValue]) async throws -> SurveyResponse {
         try principal.require(Permission.writeData.leastRole)
-        if let unknown = fields.keys.sorted().first(where: { !Self.fields.contains($0) }) {
-            throw RapportError.invalid(unknown, "\(unknown) is not a field of a response.")
-        }
+        try Validation.knownFields(fields, allowed: Self.fields, of: "a response", listAllowed: false)
         let survey = try await SurveyService(deps).get(principal, id: surveyId)
         let now = deps.clock.nowMillis
         var versionNumber = survey.version

@@ -157,9 +157,7 @@ public struct SurveyService: Sendable {
     }
 
     static func checkKeys(_ fields: [String: JSONValue]) throws(RapportError) {
-        if let unknown = fields.keys.sorted().first(where: { !Self.fields.contains($0) }) {
-            throw RapportError.invalid(unknown, "\(unknown) is not a field of a survey; allowed: \(Self.fields.sorted().joined(separator: ", ")).")
-        }
+        try Validation.knownFields(fields, allowed: Self.fields, of: "a survey")
     }
 
     private func record(_ principal: Principal, _ survey: Survey, action: AuditAction, ip: String?, details: [String: String] = [:],

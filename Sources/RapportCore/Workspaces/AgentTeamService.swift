@@ -25,7 +25,7 @@ public struct AgentTeamService: Sendable {
     /// Creates a team: `name` required (unique in the workspace, ignoring case), `member_ids` optional.
     public func create(_ principal: Principal, fields: [String: JSONValue], ip: String? = nil) async throws -> AgentTeam {
         try principal.require(Permission.manageUsers.leastRole)
-        try Self.rejectUnknown(fields)
+        try Validation.knownFields(fields, allowed: Self.fields, of: "a team")
         if let raw = fields["name"], raw.stringValue == nil { throw RapportError.invalid("name", "name must be a text.") }
         let name = try Validation.name(fields["name"]?.stringValue, field: "name")
         let memberIds = try fields["member_ids"].map(Self.memberIds) ?? []
@@ -49,7 +49,7 @@ public struct AgentTeamService: Sendable {
     /// Renames a team and/or replaces its members (`member_ids` is the whole new list).
     public func update(_ principal: Principal, id: String, fields: [String: JSONValue], ip: String? = nil) async throws -> AgentTeam {
         try principal.require(Permission.manageUsers.leastRole)
-        try Self.rejectUnknown(fields)
+        try Validation.knownFields(fields, allowed: Self.fields, of: "a team")
         var newName: String?
         if let raw = fields["name"] {
             guard let text = raw.stringValue else { throw RapportError.invalid("name", "name must be a text.") }
@@ -94,12 +94,6 @@ public struct AgentTeamService: Sendable {
             throw RapportError.notFound("team")
         }
         return team
-    }
-
-    static func rejectUnknown(_ fields: [String: JSONValue]) throws(RapportError) {
-        if let unknown = fields.keys.sorted().first(where: { !Self.fields.contains($0) }) {
-            throw RapportError.invalid(unknown, "\(unknown) is not a field of a team; allowed: \(Self.fields.sorted().joined(separator: ", ")).")
-        }
     }
 
     /// A list of distinct user ids, sorted; at most `AgentTeam.maxMembers`.

@@ -92,7 +92,7 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
     let pages = PageResponder(web: web, access: services.access)
     signIn.addSignedIn(to: session)
     SettingsPages(workspaces: services.workspaces, team: services.team, agentTeams: services.agentTeams, apiKeys: services.apiKeys, audit: services.audit,
-                  customers: services.customers, orders: services.orders, clock: services.core.clock,
+                  clock: services.core.clock,
                   publicURL: services.config.emailSettings.publicURL, pages: pages)
         .add(to: session)
     DashboardPages(metrics: services.surveyMetrics, surveys: services.surveys, responses: services.surveyResponses,

@@ -9,8 +9,6 @@ struct SettingsPages: Sendable {
     let agentTeams: AgentTeamService
     let apiKeys: ApiKeyService
     let audit: AuditLog
-    let customers: CustomerService
-    let orders: OrderService
     let clock: WallClock
     /// Where sites and clients reach this server, for the new key's examples.
     let publicURL: String

@@ -28,6 +28,8 @@ public struct FilterForm: Sendable {
     public let hidden: [Hidden]
     /// "the last 90 days", "1 Mar 2026 to 31 Mar 2026".
     public let rangeText: String
+    /// The view in one line, for the printed page: "the last 90 days · all surveys · segment VIP · channel email".
+    public let summary: String
 
     public init(action: String, filter: MetricFilter, surveys: [Survey]?, segments: [Segment], timeZone: TimeZone,
                 keepsBreakdown: Bool = true) {
@@ -55,6 +57,10 @@ public struct FilterForm: Sendable {
         if filter.sort != "-n" { hidden.append(Hidden(name: "sort", value: filter.sort)) }
         self.hidden = hidden
         rangeText = filter.rangeText(timeZone: timeZone)
+        let survey = self.surveys?.first(where: \.selected).map { $0.value.isEmpty ? "all surveys" : "survey \($0.label)" }
+        let segment = self.segments.first(where: \.selected).map { $0.value.isEmpty ? "all customers" : "segment \($0.label)" }
+        let channel = channels.first(where: \.selected).map { $0.value.isEmpty ? "all channels" : "channel \($0.label)" }
+        summary = ([rangeText] + [survey, segment, channel].compactMap { $0 }).joined(separator: " · ")
     }
 }
 

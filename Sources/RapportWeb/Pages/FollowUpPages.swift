@@ -101,6 +101,8 @@ public struct FollowUpPage: PageModel {
     public let outcome: String?
     /// The survey after the resolution: where it stands and, once answered, the score before and after.
     public let resurvey: String?
+    /// When the survey after resolution is scheduled to go out (shown as a date for people after `resurvey`).
+    public let resurveyAt: DisplayDate?
     public let answers: [Answer]
     public let attributes: String?
     public let notes: [Note]
@@ -137,10 +139,14 @@ public struct FollowUpPage: PageModel {
                 return "Answered: \(after)" + (item.score.map { " (was \($0))" } ?? "")
             }
             switch invitation.status {
-            case .scheduled: return "Scheduled for " + DisplayDate(millis: invitation.sendAt, timeZone: timeZone).text
+            case .scheduled: return "Scheduled for"
             case .sent, .responded: return "Sent, not answered yet"
             case .suppressed, .cancelled, .dismissed: return "Not sent: " + (invitation.reasonText ?? invitation.status.rawValue)
             }
+        }
+        resurveyAt = detail.resurvey.flatMap { invitation in
+            invitation.status == .scheduled && detail.resurveyResponse?.score == nil
+                ? DisplayDate(millis: invitation.sendAt, timeZone: timeZone) : nil
         }
         let definition = detail.survey?.definition
         answers = (detail.response?.answers ?? [:]).sorted { lhs, rhs in

@@ -96,6 +96,15 @@ document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
   render();
   setInterval(render, 60000);
 })();
+// Print buttons (`<button data-print hidden>`): shown only when JavaScript runs; they print the page as it is, which the
+// print stylesheet turns into a report of the current view (no navigation or forms; the filters as one line).
+(function printButtons() {
+  document.querySelectorAll("button[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+})();
+
 // Copy buttons (`<button data-copy="#id" hidden>`): shown only when JavaScript runs; they copy the element's text with
 // the Clipboard API, or by selecting it and asking the browser to copy where that API is missing (plain HTTP).
 (function copyButtons() {
