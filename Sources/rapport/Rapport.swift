@@ -11,7 +11,7 @@ struct Rapport: AsyncParsableCommand {
         commandName: "rapport",
         abstract: "Rapport: self-hosted customer experience management.",
         subcommands: [Serve.self, Worker.self, Migrate.self, WorkspaceCommand.self, UserCommand.self, ApiKeyCommand.self, ImportCommand.self,
-                      SendTestEmail.self,
+                      SendTestEmail.self, MetricsCommand.self,
                       Version.self]
     )
 }

@@ -34,6 +34,42 @@ public enum MeanAndMedian {
                           pValue: min(1, p), a: estimateA, b: estimateB)
     }
 
+    /// The same mean and t interval from integer answers' sufficient statistics: n, Σx and Σx², with the sample
+    /// variance (n·Σx² − (Σx)²) / (n(n − 1)) computed exactly in integers (what the database's counts give).
+    public static func mean(count: Int, sum: Int, squares: Int, level: Double = 0.95,
+                            smallSampleBelow threshold: Int = Estimate.defaultSmallSample) -> Estimate? {
+        guard count > 0 else { return nil }
+        let mean = Double(sum) / Double(count)
+        guard count > 1 else { return Estimate(value: mean, low: nil, high: nil, level: level, n: 1, smallSampleBelow: threshold) }
+        let variance = exactVariance(count: count, sum: sum, squares: squares)
+        let half = Distributions.studentTQuantile(0.5 + level / 2, df: Double(count - 1)) * (variance / Double(count)).squareRoot()
+        return Estimate(value: mean, low: mean - half, high: mean + half, level: level, n: count, smallSampleBelow: threshold)
+    }
+
+    /// Welch's t test as `compareMeans(_:_:)`, from each group's n, Σx and Σx² (integer answers).
+    public static func compareMeans(count countA: Int, sum sumA: Int, squares squaresA: Int, count countB: Int, sum sumB: Int,
+                                    squares squaresB: Int, level: Double = 0.95,
+                                    smallSampleBelow threshold: Int = Estimate.defaultSmallSample) -> Comparison? {
+        guard countA > 1, countB > 1,
+              let estimateA = mean(count: countA, sum: sumA, squares: squaresA, level: level, smallSampleBelow: threshold),
+              let estimateB = mean(count: countB, sum: sumB, squares: squaresB, level: level, smallSampleBelow: threshold) else { return nil }
+        let termA = exactVariance(count: countA, sum: sumA, squares: squaresA) / Double(countA)
+        let termB = exactVariance(count: countB, sum: sumB, squares: squaresB) / Double(countB)
+        let standardError = (termA + termB).squareRoot()
+        guard standardError > 0 else { return nil }
+        let df = (termA + termB) * (termA + termB) / (termA * termA / Double(countA - 1) + termB * termB / Double(countB - 1))
+        let difference = estimateA.value - estimateB.value
+        let half = Distributions.studentTQuantile(0.5 + level / 2, df: df) * standardError
+        let p = 2 * (1 - Distributions.studentTCDF(abs(difference) / standardError, df: df))
+        return Comparison(difference: difference, low: difference - half, high: difference + half, level: level,
+                          pValue: min(1, p), a: estimateA, b: estimateB)
+    }
+
+    /// (n·Σx² − (Σx)²) / (n(n − 1)) in integers, then divided once (n > 1).
+    static func exactVariance(count: Int, sum: Int, squares: Int) -> Double {
+        Double(count * squares - sum * sum) / Double(count * (count - 1))
+    }
+
     /// The median (the mean of the middle two for an even count) with the order-statistic interval
     /// [x₍ⱼ₎, x₍ₙ₋ⱼ₊₁₎], j the largest rank with P(B ≤ j − 1) ≤ α/2 for B ~ Binomial(n, ½), whose coverage is at
     /// least the level whatever the distribution (Conover, Practical Nonparametric Statistics, 3rd ed., §3.2). Below

@@ -63,6 +63,7 @@ struct MetricObservations: Sendable {
         switch query.groupBy {
         case .trait(let name): try await Self.addTraits(&observations, name: name, repos, workspaceId: workspaceId)
         case .account: try await Self.addAccounts(&observations, labels: &labels, repos, workspaceId: workspaceId)
+        case .segment: try await Self.addSegments(&observations, labels: &labels, repos, workspaceId: workspaceId)
         default: break
         }
         return MetricObservations(observations: observations, labels: labels)
@@ -157,6 +158,23 @@ struct MetricObservations: Sendable {
         }
         for index in observations.indices {
             let keys = observations[index].customerId.flatMap { accounts[$0] } ?? []
+            observations[index].customerKeys = keys.isEmpty ? [nil] : keys.sorted()
+        }
+    }
+
+    /// Each observation's customer's segments as they are now (every one of them; none: the "(none)" group, as for
+    /// accounts), labelled by the segments' names.
+    static func addSegments(_ observations: inout [MetricObservation], labels: inout [String: String], _ repos: any Repositories,
+                            workspaceId: String) async throws {
+        var segments: [String: [String]] = [:]
+        for segment in try await repos.segments.all(workspaceId: workspaceId) {
+            labels[segment.id] = segment.name
+            for customerId in try await repos.segments.memberIds(workspaceId: workspaceId, segmentId: segment.id) {
+                segments[customerId, default: []].append(segment.id)
+            }
+        }
+        for index in observations.indices {
+            let keys = observations[index].customerId.flatMap { segments[$0] } ?? []
             observations[index].customerKeys = keys.isEmpty ? [nil] : keys.sorted()
         }
     }

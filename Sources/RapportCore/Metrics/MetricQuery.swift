@@ -39,9 +39,11 @@ public enum MetricGrouping: Sendable, Equatable {
     case survey
     case trait(String)
     case account
+    /// Each segment the customer is a member of now (a response counts in every one); customers in none: "(none)".
+    case segment
 
     /// `agent`, `team`, `touchpoint`, `channel` (how the response came: email, widget, link, api, import), `survey`,
-    /// `account`, `attribute.<name>` (e.g. `attribute.channel`, the support channel the trigger named) or
+    /// `account`, `segment`, `attribute.<name>` (e.g. `attribute.channel`, the support channel the trigger named) or
     /// `trait.<name>` (a customer trait, read now).
     public init(parameter raw: String) throws(RapportError) {
         switch raw {
@@ -49,6 +51,7 @@ public enum MetricGrouping: Sendable, Equatable {
         case "channel": self = .responseChannel
         case "survey": self = .survey
         case "account": self = .account
+        case "segment": self = .segment
         default:
             if raw.hasPrefix("trait."), let name = Optional(String(raw.dropFirst("trait.".count))), Self.isTraitName(name) {
                 self = .trait(name)
@@ -57,7 +60,7 @@ public enum MetricGrouping: Sendable, Equatable {
             let name = raw.hasPrefix("attribute.") ? String(raw.dropFirst("attribute.".count)) : ""
             guard SurveyDefinition.isIdentifier(name) else {
                 throw RapportError(.badRequest, code: "invalid_parameter",
-                                   message: "group_by must be agent, team, touchpoint, channel, survey, account, attribute.<name> or trait.<name>.",
+                                   message: "group_by must be agent, team, touchpoint, channel, survey, segment, account, attribute.<name> or trait.<name>.",
                                    details: ["field": "group_by"])
             }
             self = .attribute(name)
@@ -78,6 +81,7 @@ public enum MetricGrouping: Sendable, Equatable {
         case .survey: "survey"
         case .trait(let name): "trait.\(name)"
         case .account: "account"
+        case .segment: "segment"
         }
     }
 }

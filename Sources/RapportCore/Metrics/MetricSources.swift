@@ -72,7 +72,7 @@ struct MetricObservation: Sendable {
     var duration: Double?
     /// The teams of the agent (a member named by the `agent` attribute, or a case's owner), by name.
     var agentTeams: [String] = []
-    /// `group_by=trait.<name>` or `account`: the keys the customer falls under (several accounts, or none).
+    /// `group_by=trait.<name>`, `account` or `segment`: the keys the customer falls under (several accounts, or none).
     var customerKeys: [String?] = [nil]
 
     /// The groups of `grouping` this observation is in: one for most groupings, each of the customer's accounts, and
@@ -85,7 +85,7 @@ struct MetricObservation: Sendable {
         case .attribute(let name): return [attributes[name]]
         case .responseChannel: return [channel]
         case .survey: return [surveyId]
-        case .trait, .account: return customerKeys
+        case .trait, .account, .segment: return customerKeys
         }
     }
 

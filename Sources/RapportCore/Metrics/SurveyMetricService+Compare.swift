@@ -50,42 +50,33 @@ extension SurveyMetricService {
         default:
             throw RapportError.invalid("b", "Compare two periods (a_from, a_to, b_from, b_to) or two groups (a, b), not one of each.")
         }
-        let finalRead = read
-        let sample = try await deps.store.read { repos in
-            try await MetricObservations.load(repos, workspaceId: workspaceId, query: finalRead)
-        }
-        let matching = sample.observations.filter { $0.matches(query) }
-        func side(_ side: MetricSide) -> [MetricObservation] {
+        let countsInDatabase = self.countsInDatabase
+        var groupTable: MetricTable?  // both groups come from one read
+        func sample(_ side: MetricSide) async throws -> MetricSample {
+            if case .group(let key) = side, let groupTable { return groupTable.groups[key] ?? MetricSample() }
+            var sideQuery = query
+            sideQuery.period = nil
             switch side {
-            case .period(let from, let to): matching.filter { $0.at >= from && $0.at < to }
-            case .group(let key): matching.filter { observation in query.groupBy.map { observation.keys($0).contains(key) } ?? false }
+            case .period(let from, let to):
+                (sideQuery.from, sideQuery.to) = (from, to)
+                sideQuery.groupBy = nil
+            case .group:
+                break
+            }
+            let finalQuery = sideQuery
+            let table = try await deps.store.read { repos in
+                try await MetricTable.load(repos, workspaceId: workspaceId, query: finalQuery, periods: nil, countsInDatabase: countsInDatabase)
+            }
+            switch side {
+            case .period: return table.overall
+            case .group(let key):
+                groupTable = table
+                return table.groups[key] ?? MetricSample()
             }
         }
-        let sideA = side(a), sideB = side(b)
-        let open: (([MetricObservation]) -> Int?) = { observations in
-            query.metric == .followUpTime ? observations.filter { $0.duration == nil }.count : nil
-        }
-        return MetricComparison(query: read, a: a, b: b, estimateA: Self.estimate(sideA, query).0, estimateB: Self.estimate(sideB, query).0,
-                                difference: Self.difference(sideB, minus: sideA, query), openA: open(sideA), openB: open(sideB))
-    }
-
-    /// b − a by the metric's method; nil where it gives none.
-    static func difference(_ b: [MetricObservation], minus a: [MetricObservation], _ query: MetricQuery) -> Comparison? {
-        let level = query.level, threshold = query.smallSampleBelow
-        func successes(_ observations: [MetricObservation]) -> Int {
-            query.metric == .responseRate ? observations.filter { $0.score == 1 }.count : observations.filter { $0.band == .positive }.count
-        }
-        switch query.metric {
-        case .nps:
-            return NetPromoterScore.compare(NetPromoterScore(scores: b.map(\.score)), NetPromoterScore(scores: a.map(\.score)),
-                                            level: level, smallSampleBelow: threshold)
-        case .csat, .responseRate:
-            return Proportions.compare(successesA: successes(b), trialsA: b.count, successesB: successes(a), trialsB: a.count,
-                                       level: level, smallSampleBelow: threshold)
-        case .ces:
-            return MeanAndMedian.compareMeans(b.map { Double($0.score) }, a.map { Double($0.score) }, level: level, smallSampleBelow: threshold)
-        case .followUpTime:
-            return nil
-        }
+        let sideA = try await sample(a), sideB = try await sample(b)
+        let open: (MetricSample) -> Int? = { query.metric == .followUpTime ? $0.open : nil }
+        return MetricComparison(query: read, a: a, b: b, estimateA: sideA.estimate(query).0, estimateB: sideB.estimate(query).0,
+                                difference: sideB.difference(minus: sideA, query), openA: open(sideA), openB: open(sideB))
     }
 }

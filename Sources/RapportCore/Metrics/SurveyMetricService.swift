@@ -2,13 +2,17 @@ import Foundation
 
 /// NPS, CSAT, CES, the response rate and the follow-up time over a date range, overall, as a trend by day, week or
 /// month in the workspace's time zone, and broken down by a trigger attribute, the channel, the survey, a customer
-/// trait or account (docs/methods.md, docs/api.md "Metrics"); and two periods or two groups compared
+/// trait, segment or account (docs/methods.md, docs/api.md "Metrics"); and two periods or two groups compared
 /// (`compare`, in SurveyMetricService+Compare.swift). Read by analysts and up.
 public struct SurveyMetricService: Sendable {
     let deps: CoreDependencies
+    /// Whether the database counts what it can (`MetricTable`); false reads every row, the reference the tests
+    /// hold the counts to.
+    let countsInDatabase: Bool
 
-    public init(_ deps: CoreDependencies) {
+    public init(_ deps: CoreDependencies, countsInDatabase: Bool = true) {
         self.deps = deps
+        self.countsInDatabase = countsInDatabase
     }
 
     /// One period of a trend: its start and the figure, or nil when no response fell in it.
@@ -61,25 +65,22 @@ public struct SurveyMetricService: Sendable {
             }
             starts = all
         }
-        let workspaceId = workspace.id
-        let sample = try await deps.store.read { repos in
-            try await MetricObservations.load(repos, workspaceId: workspaceId, query: query)
+        let workspaceId = workspace.id, countsInDatabase = self.countsInDatabase
+        let table = try await deps.store.read { repos in
+            try await MetricTable.load(repos, workspaceId: workspaceId, query: query, periods: periods, countsInDatabase: countsInDatabase)
         }
-        let matching = sample.observations.filter { $0.matches(query) }
-        let overall = group(matching, key: nil, label: Self.wholeLabel(query.metric), isWhole: true, query: query, periods: periods, starts: starts)
+        let overall = group(table.overall, byStart: table.overallByStart, key: nil, label: Self.wholeLabel(query.metric), isWhole: true,
+                            query: query, starts: starts)
         var groups: [Group] = []
         var otherGroups = 0
         if let grouping = query.groupBy {
-            var byKey: [String?: [MetricObservation]] = [:]
-            for observation in matching {
-                for key in observation.keys(grouping) { byKey[key, default: []].append(observation) }
-            }
-            let ordered = byKey.sorted { ($0.value.count, $1.key ?? "") > ($1.value.count, $0.key ?? "") }
+            let ordered = table.groups.sorted { ($0.value.n, $1.key ?? "") > ($1.value.n, $0.key ?? "") }
             otherGroups = max(0, ordered.count - MetricQuery.maxGroups)
-            groups = ordered.prefix(MetricQuery.maxGroups).map { key, observations -> Group in
+            groups = ordered.prefix(MetricQuery.maxGroups).map { key, sample -> Group in
                 var label = key ?? "(none)"
-                if let key, Self.labelsById(grouping, query.metric), let name = sample.labels[key] { label = name }
-                return group(observations, key: key, label: label, isWhole: false, query: query, periods: periods, starts: starts)
+                if let key, Self.labelsById(grouping, query.metric), let name = table.labels[key] { label = name }
+                return group(sample, byStart: table.groupsByStart[key] ?? [:], key: key, label: label, isWhole: false, query: query,
+                             starts: starts)
             }
         }
         return Report(query: query, timeZone: workspace.timeZone, overall: overall, groups: groups, otherGroups: otherGroups)
@@ -87,7 +88,7 @@ public struct SurveyMetricService: Sendable {
 
     /// Whether a grouping's keys are ids shown by a name: surveys, accounts, and the owners of follow-up cases.
     static func labelsById(_ grouping: MetricGrouping, _ metric: SurveyMetric) -> Bool {
-        grouping == .survey || grouping == .account || (metric == .followUpTime && grouping == .attribute("agent"))
+        grouping == .survey || grouping == .segment || grouping == .account || (metric == .followUpTime && grouping == .attribute("agent"))
     }
 
     static func wholeLabel(_ metric: SurveyMetric) -> String {
@@ -98,38 +99,11 @@ public struct SurveyMetricService: Sendable {
         }
     }
 
-    private func group(_ observations: [MetricObservation], key: String?, label: String, isWhole: Bool, query: MetricQuery,
-                       periods: MetricPeriods?, starts: [Int64]) -> Group {
-        var series: [Point] = []
-        if let periods {
-            var byStart: [Int64: [MetricObservation]] = [:]
-            for observation in observations { byStart[periods.start(of: observation.at), default: []].append(observation) }
-            series = starts.map { Point(start: $0, estimate: Self.estimate(byStart[$0] ?? [], query).0) }
-        }
-        let (estimate, easy) = Self.estimate(observations, query)
-        let open = query.metric == .followUpTime ? observations.filter { $0.duration == nil }.count : nil
-        return Group(key: key, label: label, isWhole: isWhole, estimate: estimate, easyShare: easy, open: open, series: series)
-    }
-
-    /// The metric of some observations, and for CES the share of easy answers; nil for none.
-    static func estimate(_ observations: [MetricObservation], _ query: MetricQuery) -> (Estimate?, Estimate?) {
-        let level = query.level, threshold = query.smallSampleBelow
-        switch query.metric {
-        case .nps:
-            return (NetPromoterScore(scores: observations.map(\.score)).estimate(level: level, smallSampleBelow: threshold), nil)
-        case .csat:
-            let satisfied = observations.filter { $0.band == .positive }.count
-            return (Proportions.estimate(successes: satisfied, trials: observations.count, level: level, smallSampleBelow: threshold), nil)
-        case .ces:
-            let easy = observations.filter { $0.band == .positive }.count
-            return (MeanAndMedian.mean(observations.map { Double($0.score) }, level: level, smallSampleBelow: threshold),
-                    Proportions.estimate(successes: easy, trials: observations.count, level: level, smallSampleBelow: threshold))
-        case .responseRate:
-            let answered = observations.filter { $0.score == 1 }.count
-            return (Proportions.estimate(successes: answered, trials: observations.count, level: level, smallSampleBelow: threshold), nil)
-        case .followUpTime:
-            let hours = observations.compactMap(\.duration).map { $0 / 3_600_000 }
-            return (MeanAndMedian.median(hours, level: level, smallSampleBelow: threshold), nil)
-        }
+    private func group(_ sample: MetricSample, byStart: [Int64: MetricSample], key: String?, label: String, isWhole: Bool,
+                       query: MetricQuery, starts: [Int64]) -> Group {
+        let series = starts.map { Point(start: $0, estimate: byStart[$0]?.estimate(query).0) }
+        let (estimate, easy) = sample.estimate(query)
+        return Group(key: key, label: label, isWhole: isWhole, estimate: estimate, easyShare: easy,
+                     open: query.metric == .followUpTime ? sample.open : nil, series: series)
     }
 }

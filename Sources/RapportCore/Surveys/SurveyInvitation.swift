@@ -144,6 +144,8 @@ public protocol SurveyInvitationRepository: Sendable {
     /// The invitations of these surveys delivered in [from, to) by their sent time, for the response rate: status
     /// sent, responded or dismissed, and not an email the outbox failed or blocked (docs/methods.md).
     func metricRows(workspaceId: String, surveyIds: [String], from: Int64, to: Int64) async throws -> [InvitationMetricRow]
+    /// Delivered invitations counted by local day, group and whether they got a response (score 1 or 0), in the database.
+    func metricCounts(workspaceId: String, _ request: MetricCountRequest) async throws -> [MetricCountRow]
     func addToken(hash: String, invitation: SurveyInvitation, at: Int64) async throws
     /// The invitation a link's token names (any workspace: the token is the authority).
     func find(tokenHash: String) async throws -> SurveyInvitation?

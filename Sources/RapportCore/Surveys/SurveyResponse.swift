@@ -123,4 +123,6 @@ public protocol SurveyResponseRepository: Sendable {
     /// The completed, scored responses to these surveys submitted in [from, to), for the metrics; `withAnswers`: every
     /// completed response, scored or not, with its answers (a metric of another question than the first).
     func metricRows(workspaceId: String, surveyIds: [String], from: Int64, to: Int64, withAnswers: Bool) async throws -> [SurveyMetricRow]
+    /// Completed, scored responses counted by local day, group and score (`MetricCountRequest`), in the database.
+    func metricCounts(workspaceId: String, _ request: MetricCountRequest) async throws -> [MetricCountRow]
 }

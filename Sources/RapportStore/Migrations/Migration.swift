@@ -47,6 +47,7 @@ public enum Migrations {
         surveyWidget0024,
         surveyLinks0025,
         cxGoals0030,
+        metricIndexes0031,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

@@ -6,7 +6,7 @@ import RapportCore
 /// survey, segment, channel, the breakdown's grouping and metric, its sort and the trend's interval.
 public struct MetricFilter: Sendable, Equatable {
     public static let presets = ["30", "90", "365"]
-    public static let groupings = ["agent", "team", "touchpoint", "channel", "survey"]
+    public static let groupings = ["agent", "team", "touchpoint", "channel", "survey", "segment"]
     public static let sorts = ["-n", "n", "-value", "value"]
 
     /// "30", "90", "365" or "custom" (from and to dates).
@@ -72,7 +72,7 @@ public struct MetricFilter: Sendable, Equatable {
         }
         if let by = value("by") {
             guard groupings.contains(by) else {
-                throw RapportError.invalid("by", "Break down by agent, team, touchpoint, channel or survey.")
+                throw RapportError.invalid("by", "Break down by agent, team, touchpoint, channel, survey or segment.")
             }
             filter.by = by
         }
