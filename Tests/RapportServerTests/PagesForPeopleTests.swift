@@ -23,7 +23,7 @@ struct PagesForPeopleTests {
         #expect(html.contains(##"<a class="skip-link" href="#main">"##) && html.contains(#"<main id="main""#))
         #expect(html.contains(#"<link rel="icon" href="/static/favicon.svg""#))
         #expect(html.contains(##"<use href="/static/icons.svg#key">"##))
-        let customers = web.render(SegmentsPage(segments: [], canWrite: false, error: nil), chrome: Self.chrome)
+        let customers = web.render(SegmentsPage(segments: [], canWrite: false, form: nil), chrome: Self.chrome)
         #expect(customers.contains(#"<a href="/segments" aria-current="page">"#))
         #expect(ApiKeysPage.section == .apiKeys && SurveyEditorPage.section == .surveys && LoginPage.section == nil)
         #expect(web.assets["icons.svg"]?.contentType == "image/svg+xml; charset=utf-8")

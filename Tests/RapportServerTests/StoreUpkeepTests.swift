@@ -61,6 +61,20 @@ struct StoreUpkeepTests {
         }
     }
 
+    /// The rule builder's event names are read with one seek of `activities_by_name` per name, not by reading every
+    /// tracked event of the workspace (which a large workspace has millions of).
+    @Test func eventNamesForTheRuleBuilderAreSeekedNotScanned() async throws {
+        try await TestApp.withDatabase { database in
+            let plan = try await Self.plan(database, SQLSegmentRepository.eventNamesQuery(workspaceId: "w", limit: 500))
+            if database.kind == .sqlite {
+                #expect(plan.contains("activities_by_name"), "\(plan)")
+                #expect(!plan.contains("SCAN activities") && !plan.contains("SCAN a "), "\(plan)")
+            } else {
+                #expect(!plan.contains("Seq Scan on activities"), "\(plan)")
+            }
+        }
+    }
+
     /// The scheduler's due check and an idle worker's "is anything due?" run every second in every process: each reads
     /// a range of an index, never the whole table.
     @Test func theSchedulerAndIdleWorkerProbesReadIndexRanges() async throws {

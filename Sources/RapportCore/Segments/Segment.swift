@@ -24,6 +24,17 @@ public struct Segment: Sendable, Equatable {
     }
 }
 
+/// The names a rule can test that come from the workspace's own data: traits seen on profiles, tracked events.
+public struct SegmentFieldNames: Sendable, Equatable {
+    public var traits: [String]
+    public var events: [String]
+
+    public init(traits: [String], events: [String]) {
+        self.traits = traits
+        self.events = events
+    }
+}
+
 /// Segments, their members, and the bulk facts rules are evaluated on.
 public protocol SegmentRepository: Sendable {
     func insert(_ segment: Segment) async throws
@@ -46,4 +57,8 @@ public protocol SegmentRepository: Sendable {
     func facts(workspaceId: String, customerIds: [String], events: Set<EventWindow>, now: Int64) async throws -> [CustomerFacts]
     /// Last order time, completed orders and revenue of every purchaser, for RFM quintiles.
     func purchasers(workspaceId: String) async throws -> [(lastOrderAt: Int64, orders: Int, revenue: Double)]
+    /// The trait names found on the newest `profiles` live profiles, sorted (for the rule builder's field picker).
+    func traitNames(workspaceId: String, profiles: Int) async throws -> [String]
+    /// Up to `limit` distinct names of tracked events, sorted.
+    func eventNames(workspaceId: String, limit: Int) async throws -> [String]
 }

@@ -149,7 +149,8 @@ public struct SegmentCondition: Sendable, Equatable {
             case "rfm.monetary": subject = .rfmMonetary
             case "rfm.score": subject = .rfmScore
             default:
-                throw RapportError.invalid("\(path).field", "Unknown field \(field); see docs/segments.md.")
+                throw RapportError.invalid("\(path).field", "Unknown field \(field); a field is trait.<name>, event.<name>.count, "
+                                           + "orders.count, orders.revenue, orders.last_order_at, last_seen_at, first_seen_at or rfm.*.")
             }
         }
         if case .eventCount = subject {} else if withinDays != nil {

@@ -71,6 +71,19 @@ public struct SegmentService: Sendable {
         return try await deps.store.read { try await $0.segments.list(workspaceId: workspaceId, page: page) }
     }
 
+    /// Profiles read for trait names, and event names listed, by `fieldNames` (bounded on a large workspace).
+    public static let traitSampleSize = 5000, eventNameLimit = 500
+
+    /// The trait names seen on the newest profiles and the names of tracked events, for the rule builder.
+    public func fieldNames(_ principal: Principal) async throws -> SegmentFieldNames {
+        try principal.require(Permission.readData.leastRole)
+        let workspaceId = principal.workspaceId
+        return try await deps.store.read { repos in
+            SegmentFieldNames(traits: try await repos.segments.traitNames(workspaceId: workspaceId, profiles: Self.traitSampleSize),
+                              events: try await repos.segments.eventNames(workspaceId: workspaceId, limit: Self.eventNameLimit))
+        }
+    }
+
     /// How many customers match a rule now, and a sample of them, without saving anything.
     public func preview(_ principal: Principal, rule json: JSONValue, sampleSize: Int = 10) async throws -> (count: Int, sample: [String]) {
         try principal.require(Permission.readData.leastRole)

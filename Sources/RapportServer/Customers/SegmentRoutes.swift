@@ -16,13 +16,34 @@ extension APIRoutes {
             return JSONResponse.make(segment.json, status: .created)
         }
 
+        // The count and a sample of a rule's customers, nothing saved: the rule builder's live count (with
+        // `sample_size: 0`, and `segment_id` when a saved segment is being edited, to compare with its members).
         post("segments/preview", least: .analyst) { request, context, principal in
-            let body = try await JSONBody.read(request, context: context, allowed: ["rule"])
+            let body = try await JSONBody.read(request, context: context, allowed: ["rule", "segment_id", "sample_size"])
             guard let rule = body.fields["rule"], !rule.isNull else { throw RapportError.invalid("rule", "rule is required.") }
-            let (count, sample) = try await segments.preview(principal, rule: rule)
+            var sampleSize = 10
+            if let raw = body.fields["sample_size"], !raw.isNull {
+                guard let number = raw.numberValue, number == number.rounded(), (0...50).contains(number) else {
+                    throw RapportError.invalid("sample_size", "sample_size must be a whole number from 0 to 50.")
+                }
+                sampleSize = Int(number)
+            }
+            var segment: Segment?
+            if let raw = body.fields["segment_id"], !raw.isNull {
+                guard let id = raw.stringValue, IDGenerator.isUUID(id) else {
+                    throw RapportError.invalid("segment_id", "segment_id must be a segment's id.")
+                }
+                segment = try await segments.get(principal, id: id.lowercased())
+            }
+            let (count, sample) = try await segments.preview(principal, rule: rule, sampleSize: sampleSize)
             var profiles: [JSONValue] = []
             for id in sample { profiles.append(try await customers.find(principal, id: id).json) }
-            return JSONResponse.make(["count": JSONValue(count), "sample": .array(profiles)])
+            var answer: [String: JSONValue] = ["count": JSONValue(count), "sample": .array(profiles)]
+            if let segment {
+                answer["segment"] = ["id": .string(segment.id), "name": .string(segment.name),
+                                     "member_count": JSONValue(segment.memberCount)]
+            }
+            return JSONResponse.make(.object(answer))
         }
 
         get("segments/:segment_id", least: .analyst) { _, context, principal in

@@ -17,8 +17,15 @@ struct CustomerPages: Sendable {
         }
         group.post("/customers/:customer_id/consent") { request, context in try await recordConsent(request, context) }
         group.post("/customers/:customer_id/merge") { request, context in try await mergeDuplicate(request, context) }
-        group.get("/segments") { _, context in try await segmentList(try context.requirePrincipal(), error: nil) }
+        group.get("/segments") { _, context in try await segmentList(try context.requirePrincipal()) }
         group.post("/segments") { request, context in try await createSegment(request, context) }
+        group.get("/segments/:segment_id") { request, context in
+            let flash = request.uri.queryParameters.get("done").flatMap { Self.segmentPageNotices[String($0)] }
+            return try await segmentPage(try context.requirePrincipal(), id: try context.id("segment_id", of: "segment"),
+                                         flash: flash)
+        }
+        group.post("/segments/:segment_id") { request, context in try await updateSegment(request, context) }
+        group.post("/segments/:segment_id/delete") { request, context in try await deleteSegment(request, context) }
     }
 
     private func customerList(_ principal: Principal, _ request: Request) async throws -> Response {
@@ -99,26 +106,84 @@ struct CustomerPages: Sendable {
         }
     }
 
-    private func segmentList(_ principal: Principal, error: String?, name: String = "", rule: String = "",
+    /// What a segment's page says after a change made on it (`?done=…`, set by the redirect after the post).
+    static let segmentPageNotices = [
+        "created": "Segment created; its members are counted below.",
+        "saved": "Segment saved; its members were recounted.",
+    ]
+
+    private func segmentForm(_ principal: Principal, segment: Segment?, name: String? = nil, rule: String? = nil,
+                             error: RapportError? = nil) async throws -> SegmentRuleForm {
+        let fields = try await segments.fieldNames(principal)
+        let action = segment.map { WebURL.segment($0.id) } ?? WebURL.segments
+        return SegmentRuleForm(action: action, submitLabel: segment == nil ? "Create segment" : "Save segment",
+                               submitId: segment == nil ? "create-segment" : "save-segment",
+                               name: name ?? segment?.name ?? "", rule: rule ?? segment.map { $0.rule.json.jsonText } ?? "",
+                               fields: fields, error: error?.message, errorField: error?.details["field"],
+                               segmentId: segment?.id, memberCount: segment?.memberCount)
+    }
+
+    private func segmentList(_ principal: Principal, name: String = "", rule: String = "", error: RapportError? = nil,
                              status: HTTPResponse.Status = .ok) async throws -> Response {
         let all = try await segments.list(principal, page: PageRequest(limit: PageRequest.maxLimit))
-        let page = SegmentsPage(segments: all.items, canWrite: principal.role.satisfies(.agent), error: error, name: name,
-                                rule: rule, timeZone: principal.displayZone)
+        let canWrite = principal.role.satisfies(Permission.writeData.leastRole)
+        let form = canWrite ? try await segmentForm(principal, segment: nil, name: name, rule: rule, error: error) : nil
+        let page = SegmentsPage(segments: all.items, canWrite: canWrite, form: form, timeZone: principal.displayZone)
         return try await pages.html(page, for: principal, status: status)
+    }
+
+    private func segmentPage(_ principal: Principal, id: String, name: String? = nil, rule: String? = nil,
+                             error: RapportError? = nil, deleteError: String? = nil, flash: String? = nil,
+                             status: HTTPResponse.Status = .ok) async throws -> Response {
+        let segment = try await segments.get(principal, id: id)
+        let canWrite = principal.role.satisfies(Permission.writeData.leastRole)
+        let form = canWrite ? try await segmentForm(principal, segment: segment, name: name, rule: rule, error: error) : nil
+        let page = SegmentPage(segment: segment, canWrite: canWrite, form: form, deleteError: deleteError, flash: flash,
+                               timeZone: principal.displayZone)
+        return try await pages.html(page, for: principal, status: status)
+    }
+
+    /// The rule the form carries: the JSON the builder wrote (or that was typed without JavaScript).
+    private static func rule(_ form: FormBody) throws(RapportError) -> JSONValue {
+        let text = (form["rule"] ?? "").trimmed
+        guard !text.isEmpty else { throw RapportError.invalid("rule", "Add at least one condition.") }
+        guard let rule = JSONValue.parse(text) else { throw RapportError.invalid("rule", "The rule is not valid JSON.") }
+        return rule
     }
 
     private func createSegment(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (principal, form) = try await context.signedInForm(request)
         do {
-            guard let rule = JSONValue.parse(form["rule"] ?? "") else {
-                throw RapportError.invalid("rule", "The rule is not valid JSON.")
-            }
-            _ = try await segments.create(principal, name: form["name"] ?? "", description: nil, rule: rule)
-            return Redirect.to(WebURL.segments)
-        } catch let error as RapportError where [.validation, .forbidden].contains(error.kind) {
-            return try await segmentList(principal, error: error.message, name: form["name"] ?? "", rule: form["rule"] ?? "",
+            let segment = try await segments.create(principal, name: form["name"] ?? "", description: nil, rule: try Self.rule(form))
+            return Redirect.to(WebURL.segment(segment.id, done: "created"))
+        } catch let error as RapportError where error.kind == .validation {
+            return try await segmentList(principal, name: form["name"] ?? "", rule: form["rule"] ?? "", error: error,
                                          status: error.kind.status)
         }
+    }
+
+    private func updateSegment(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (principal, form) = try await context.signedInForm(request)
+        let id = try context.id("segment_id", of: "segment")
+        do {
+            let segment = try await segments.update(principal, id: id, name: form["name"] ?? "", description: .none,
+                                                    rule: try Self.rule(form))
+            return Redirect.to(WebURL.segment(segment.id, done: "saved"))
+        } catch let error as RapportError where error.kind == .validation {
+            return try await segmentPage(principal, id: id, name: form["name"] ?? "", rule: form["rule"] ?? "", error: error,
+                                         status: error.kind.status)
+        }
+    }
+
+    private func deleteSegment(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (principal, form) = try await context.signedInForm(request)
+        let id = try context.id("segment_id", of: "segment")
+        guard form["confirm"] == "yes" else {
+            return try await segmentPage(principal, id: id, deleteError: "Tick the box to confirm the deletion.",
+                                         status: .unprocessableContent)
+        }
+        try await segments.delete(principal, id: id)
+        return Redirect.to(WebURL.segments)
     }
 }
 

@@ -174,6 +174,38 @@ struct SQLSegmentRepository: SegmentRepository {
         return Array(purchasers.values)
     }
 
+    func traitNames(workspaceId: String, profiles: Int) async throws -> [String] {
+        // Keys are collected here rather than with json_each / jsonb_object_keys: traits are TEXT on both databases,
+        // and the newest profiles bound the cost on a large workspace (the primary key's order, ids are UUIDv7).
+        var names: Set<String> = []
+        for row in try await db.raw("""
+            SELECT traits FROM customers WHERE workspace_id = \(bind: workspaceId) AND merged_into IS NULL
+            ORDER BY id DESC LIMIT \(unsafeRaw: String(max(0, profiles)))
+            """).all() {
+            if let keys = JSONValue.parse(try row.string("traits"))?.objectValue?.keys { names.formUnion(keys) }
+        }
+        return names.sorted()
+    }
+
+    func eventNames(workspaceId: String, limit: Int) async throws -> [String] {
+        try await db.raw(Self.eventNamesQuery(workspaceId: workspaceId, limit: limit)).all().map { try $0.string("name") }
+    }
+
+    /// A loose index scan over activities_by_name (workspace_id, kind, name, …): one index seek per distinct name, so
+    /// the cost follows the number of names, not of events (PostgreSQL 15 has no skip scan of its own).
+    static func eventNamesQuery(workspaceId: String, limit: Int) -> SQLQueryString {
+        """
+        WITH RECURSIVE names (name, n) AS (
+            SELECT MIN(name), 1 FROM activities WHERE workspace_id = \(bind: workspaceId) AND kind = 'track'
+            UNION ALL
+            SELECT (SELECT MIN(a.name) FROM activities a WHERE a.workspace_id = \(bind: workspaceId) AND a.kind = 'track'
+                    AND a.name > names.name), names.n + 1
+            FROM names WHERE names.name IS NOT NULL AND names.n < \(unsafeRaw: String(max(0, limit)))
+        )
+        SELECT name FROM names WHERE name IS NOT NULL ORDER BY name
+        """
+    }
+
     static func segment(_ row: any SQLRow) throws -> Segment {
         let ruleText = try row.string("rule")
         guard let json = JSONValue.parse(ruleText), let rule = try? SegmentRule.parse(json) else {

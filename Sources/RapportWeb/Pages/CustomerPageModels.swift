@@ -191,35 +191,109 @@ public struct CustomerPage: PageModel {
     }
 }
 
-/// The workspace's segments and the form for a new one.
+/// The workspace's segments, each rule as a sentence, and the builder for a new one.
 public struct SegmentsPage: PageModel {
     public static let template = "segments"
     public struct Row: Sendable {
-        public let membersURL: String
+        public let url: String
         public let name: String
         public let memberCount: Int
+        public let membersURL: String
         public let rule: String
         public let refreshedAt: DisplayDate?
     }
 
-    public struct Values: Sendable {
-        public let name: String
-        public let rule: String
-    }
-
     public let segments: [Row]
     public let canWrite: Bool
-    public let error: String?
-    public let values: Values
+    /// The new segment's form, for agents and up.
+    public let form: SegmentRuleForm?
 
-    public init(segments: [Segment], canWrite: Bool, error: String?, name: String = "", rule: String = "",
-                timeZone: TimeZone = DisplayDate.utc) {
+    public init(segments: [Segment], canWrite: Bool, form: SegmentRuleForm?, timeZone: TimeZone = DisplayDate.utc) {
+        let sentence = SegmentRuleSentence(timeZone: timeZone)
         self.segments = segments.map { segment in
-            Row(membersURL: WebURL.customers(segmentId: segment.id), name: segment.name, memberCount: segment.memberCount,
-                rule: segment.rule.json.jsonText, refreshedAt: segment.refreshedAt.map { DisplayDate(millis: $0, timeZone: timeZone) })
+            Row(url: WebURL.segment(segment.id), name: segment.name, memberCount: segment.memberCount,
+                membersURL: WebURL.customers(segmentId: segment.id), rule: sentence.describe(segment.rule),
+                refreshedAt: segment.refreshedAt.map { DisplayDate(millis: $0, timeZone: timeZone) })
         }
         self.canWrite = canWrite
+        self.form = canWrite ? form : nil
+    }
+}
+
+/// One segment: its rule as a sentence, its members, and (for agents and up) the builder to edit it and a delete form.
+public struct SegmentPage: PageModel {
+    public static let template = "segment"
+    public let id: String
+    public let name: String
+    public let description: String?
+    public let sentence: String
+    public let ruleJSON: String
+    public let memberCount: Int
+    /// "1 customer", "12 customers".
+    public let membersText: String
+    public let membersURL: String
+    public let refreshedAt: DisplayDate?
+    public let updatedAt: DisplayDate
+    public let canWrite: Bool
+    public let form: SegmentRuleForm?
+    public let deleteURL: String
+    public let deleteError: String?
+    public let flash: String?
+
+    public init(segment: Segment, canWrite: Bool, form: SegmentRuleForm?, deleteError: String? = nil, flash: String? = nil,
+                timeZone: TimeZone = DisplayDate.utc) {
+        id = segment.id
+        name = segment.name
+        description = segment.description
+        sentence = SegmentRuleSentence(timeZone: timeZone).describe(segment.rule)
+        ruleJSON = segment.rule.json.jsonText
+        memberCount = segment.memberCount
+        membersText = segment.memberCount == 1 ? "1 customer" : "\(segment.memberCount) customers"
+        membersURL = WebURL.customers(segmentId: segment.id)
+        refreshedAt = segment.refreshedAt.map { DisplayDate(millis: $0, timeZone: timeZone) }
+        updatedAt = DisplayDate(millis: segment.updatedAt, timeZone: timeZone)
+        self.canWrite = canWrite
+        self.form = canWrite ? form : nil
+        deleteURL = WebURL.segment(segment.id) + "/delete"
+        self.deleteError = deleteError
+        self.flash = flash
+    }
+}
+
+/// The rule builder's form, shared by the new segment and a segment's edit page: the name, the rule as JSON (the
+/// field the builder writes, and what is edited without JavaScript), the names the field picker offers, and the
+/// server's answer to the last post (its message and the JSON path it names), kept beside the values entered.
+public struct SegmentRuleForm: Sendable {
+    public let action: String
+    public let submitLabel: String
+    public let submitId: String
+    public let name: String
+    public let rule: String
+    public let error: String?
+    public let errorField: String?
+    public let nameInvalid: Bool
+    public let ruleInvalid: Bool
+    /// `{"traits": [...], "events": [...]}` for the builder's field picker.
+    public let fieldsJSON: String
+    /// The segment being edited, so the live count can compare with its members.
+    public let segmentId: String?
+    public let memberCount: Int?
+
+    public init(action: String, submitLabel: String, submitId: String, name: String, rule: String, fields: SegmentFieldNames,
+                error: String? = nil, errorField: String? = nil, segmentId: String? = nil, memberCount: Int? = nil) {
+        self.action = action
+        self.submitLabel = submitLabel
+        self.submitId = submitId
+        self.name = name
+        self.rule = rule
         self.error = error
-        values = Values(name: name, rule: rule)
+        self.errorField = errorField
+        nameInvalid = errorField == "name"
+        ruleInvalid = error != nil && errorField != "name"
+        fieldsJSON = JSONValue.object([
+            "traits": .array(fields.traits.map { .string($0) }), "events": .array(fields.events.map { .string($0) }),
+        ]).jsonText
+        self.segmentId = segmentId
+        self.memberCount = memberCount
     }
 }

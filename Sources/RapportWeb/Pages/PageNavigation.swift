@@ -11,7 +11,7 @@ public enum NavSection: String, Sendable, CaseIterable {
         case "goals": .goals
         case "customers", "customer": .customers
         case "accounts", "account": .accounts
-        case "segments": .segments
+        case "segments", "segment": .segments
         case "surveys", "survey", "survey_edit", "survey_preview", "survey_results": .surveys
         case "follow_ups", "follow_up": .followUps
         case "imports", "import": .imports

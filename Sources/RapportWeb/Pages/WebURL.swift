@@ -11,6 +11,7 @@ public enum WebURL {
     public static let workspaceSettings = "/settings/workspace"
     public static let accounts = "/accounts"
     public static let segments = "/segments"
+    public static func segment(_ id: String, done: String? = nil) -> String { with("/segments/\(id)", ["done": done]) }
     public static let imports = "/imports"
 
     public static func auditLog(cursor: String? = nil) -> String { with("/settings/audit-log", ["cursor": cursor]) }
