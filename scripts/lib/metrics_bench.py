@@ -99,9 +99,10 @@ class Rapport:
             raise SystemExit(f"rapport {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
         return result.stdout
 
-    def has_command(self, *args: str) -> bool:
-        result = subprocess.run([self.binary, *args, "--help"], env=self.env, capture_output=True, text=True, timeout=60)
-        return result.returncode == 0
+    def has_command(self, name: str) -> bool:
+        """Whether `rapport --help` lists the subcommand (an unknown one with --help still exits 0)."""
+        result = subprocess.run([self.binary, "--help"], env=self.env, capture_output=True, text=True, timeout=60)
+        return re.search(rf"^\s+{name}\s", result.stdout, re.MULTILINE) is not None
 
     def start(self) -> None:
         self.port = free_port()
@@ -634,7 +635,7 @@ def main() -> None:
     log(f"{engine}: loaded in {load_seconds:.0f} s")
 
     rebuild = None
-    if rapport.has_command("metrics", "rebuild"):
+    if rapport.has_command("metrics"):
         started = time.monotonic()
         rapport.run("metrics", "rebuild")
         rebuild = time.monotonic() - started
