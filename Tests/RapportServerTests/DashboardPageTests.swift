@@ -190,7 +190,7 @@ struct DashboardPageTests {
     }
 
     @Test func aSurveysResultsShowItsMetricTrendAndBreakdownsUnderTheFilters() async throws {
-        try await TestApp.run { http, services in
+        try await TestApp.run(configure: TestApp.withoutScheduledSegmentRefresh) { http, services in
             let acme = try await Fixture.make(services)
             let survey = try await Self.seed(http, acme.adminKey)
             var browser = Browser(http: http)
@@ -202,7 +202,7 @@ struct DashboardPageTests {
             let api = try await http.get("/api/v1/metrics/nps?survey=\(survey)&from=2026-03-01&to=2026-03-31", key: acme.adminKey)
             let shown = try #require(Self.attribute("data-value", testid: "tile-nps-value", in: page.text))
             #expect(abs((Double(shown) ?? .nan) - (Self.estimate(api)?["value"] as? Double ?? .nan)) < 1e-9)
-            for grouping in ["agent", "team", "channel", "touchpoint"] {
+            for grouping in ["agent", "team", "channel", "touchpoint", "segment"] {
                 #expect(page.text.contains("id=\"results-nps-by-\(grouping)\""), "\(grouping)")
             }
             #expect(page.text.contains("id=\"results-nps-trend-chart-title\""))
@@ -215,6 +215,31 @@ struct DashboardPageTests {
             #expect(responses.text.contains("data-testid=\"response-count\">2</strong>"), "\(link)")
             // The touchpoint is absent from these responses: one "(none)" group without a link.
             #expect(page.text.contains("<th scope=\"row\">(none)</th>"))
+
+            // By segment: "Loyal" holds p0–p2 (scores 10, 10, 9 in March); its row shows NPS 100 of 3 and links to them.
+            let made = try await http.call(.post, "/api/v1/segments", key: acme.adminKey, json: [
+                "name": "Loyal", "rule": ["all": [["field": "trait.tier", "op": "eq", "value": "nobody"]]]])
+            let segmentId = try #require(made.string("id"), "\(made.text)")
+            // The customers who answered on 2 to 4 March (p0–p2 of the seed).
+            let listed = try await http.get("/api/v1/surveys/\(survey)/responses?limit=100", key: acme.adminKey)
+            let members = listed.data.filter { row in
+                ["2026-03-02", "2026-03-03", "2026-03-04"].contains { (row["submitted_at"] as? String)?.hasPrefix($0) == true }
+            }.compactMap { $0["customer_id"] as? String }
+            #expect(members.count == 3, "\(listed.text)")
+            let (workspaceId, loyalMembers) = (acme.workspace.id, members)
+            try await services.core.store.write { repos in
+                try await repos.segments.addMembers(workspaceId: workspaceId, segmentId: segmentId, loyalMembers, at: 0)
+            }
+            let bySegment = try await browser.request(.get, "/surveys/\(survey)/results?from=2026-03-01&to=2026-03-31")
+            let sectionStart: Range<String.Index> = try #require(bySegment.text.range(of: "id=\"results-nps-by-segment\""))
+            let section = String(bySegment.text[sectionStart.lowerBound...].prefix(4_000))
+            let loyal = try #require(section.range(of: "<th scope=\"row\">Loyal</th>"), "\(section)")
+            let loyalLink = try #require(section[loyal.upperBound...].range(of: "<a href=\""))
+            let segmentLink = Self.href(String(section[loyalLink.upperBound...].prefix { $0 != "\"" }))
+            #expect(segmentLink.contains("segment=\(segmentId)"), "\(segmentLink)")
+            #expect(section.contains("<th scope=\"row\">(none)</th>"))
+            let segmentResponses = try await browser.request(.get, segmentLink)
+            #expect(segmentResponses.text.contains("data-testid=\"response-count\">3</strong>"), "\(segmentLink)")
 
             let bad = try await browser.request(.get, "/surveys/\(survey)/results?sort=bogus")
             #expect(bad.status == .unprocessableContent && bad.text.contains("Sort by value or by n."))

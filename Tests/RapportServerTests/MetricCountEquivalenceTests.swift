@@ -143,7 +143,7 @@ struct MetricCountEquivalenceTests {
                                                .attribute("team"), .account]
 
     @Test func everyMetricIntervalGroupingAndFilterAnswersAsTheRowsDo() async throws {
-        try await TestApp.run { http, services in
+        try await TestApp.run(configure: TestApp.withoutScheduledSegmentRefresh) { http, services in
             let seeded = try await Self.seed(http, services)
             let counted = SurveyMetricService(services.core), rows = SurveyMetricService(services.core, countsInDatabase: false)
             var workspace = seeded.acme.workspace
@@ -202,7 +202,7 @@ struct MetricCountEquivalenceTests {
     /// NPS by week × segment over HTTP, against a computation in the test from the responses as stored: weeks in New
     /// York (Monday starts, DST included), each response in every segment its customer is in now, "(none)" for the rest.
     @Test func npsByWeekAndSegmentMatchesAnIndependentCount() async throws {
-        try await TestApp.run { http, services in
+        try await TestApp.run(configure: TestApp.withoutScheduledSegmentRefresh) { http, services in
             let seeded = try await Self.seed(http, services)
             let key = seeded.acme.adminKey
             #expect(try await http.call(.patch, "/api/v1/workspaces/\(seeded.acme.workspace.id)", key: key,

@@ -36,7 +36,7 @@ public enum DemoData {
         let summary = Summary(counts: data.counts, generateSeconds: (generated - started).seconds,
                               writeSeconds: (written - generated).seconds, totalSeconds: (finished - started).seconds,
                               changeAt: data.changeAt)
-        logger?.notice("demo data: \(data.customers.count) customers, \(data.activities.count) timeline events, \(data.orders.count) orders, \(data.responses.count) survey responses in \(String(format: "%.1f", summary.totalSeconds)) s")
+        logger?.notice("demo data: \(data.customers.count) customers, \(data.activities.count) timeline events, \(data.orders.count) orders, \(data.responses.count) survey responses in \(String(format: "%.1f", summary.totalSeconds)) s (generated in \(String(format: "%.1f", summary.generateSeconds)) s, stored in \(String(format: "%.1f", summary.writeSeconds)) s)")
         return summary
     }
 

@@ -64,9 +64,17 @@ enum MetricCountSQL {
         return sql
     }
 
-    /// The filters after the workspace's and the range's: surveys, channel, attributes, segment.
-    static func appendFilters(_ request: MetricCountRequest, workspaceId: String, table: String, to sql: inout SQLQueryString,
-                              postgres: Bool) {
+    /// ` WHERE` the workspace, the range [from, to) of the `time` column, then the request's filters (surveys, channel,
+    /// attributes, segment) and `conditions` (raw SQL of the table's own, e.g. its statuses).
+    static func appendWhere(_ request: MetricCountRequest, workspaceId: String, table: String, time: String, conditions: String,
+                            to sql: inout SQLQueryString, postgres: Bool) {
+        sql.appendInterpolation(unsafeRaw: " WHERE \(table).workspace_id = ")
+        sql.appendInterpolation(bind: workspaceId)
+        sql.appendInterpolation(unsafeRaw: " AND \(table).\(time) >= ")
+        sql.appendInterpolation(bind: request.from)
+        sql.appendInterpolation(unsafeRaw: " AND \(table).\(time) < ")
+        sql.appendInterpolation(bind: request.to)
+        sql.appendInterpolation(unsafeRaw: " AND " + conditions)
         sql.appendInterpolation(unsafeRaw: " AND \(table).survey_id ")
         sql.appendInterpolation(isIn: request.surveyIds, postgres: postgres)
         if let channel = request.channel {
@@ -108,14 +116,8 @@ extension SQLSurveyResponseRepository {
     static func metricCountQuery(workspaceId: String, _ request: MetricCountRequest, postgres: Bool) -> SQLQueryString {
         var sql = MetricCountSQL.select(request, table: "r", time: "submitted_at", scoreColumns: "r.score AS metric_score, r.band AS metric_band",
                                         from: "survey_responses r", postgres: postgres)
-        sql.appendInterpolation(unsafeRaw: " WHERE r.workspace_id = ")
-        sql.appendInterpolation(bind: workspaceId)
-        sql.appendInterpolation(unsafeRaw: " AND r.submitted_at >= ")
-        sql.appendInterpolation(bind: request.from)
-        sql.appendInterpolation(unsafeRaw: " AND r.submitted_at < ")
-        sql.appendInterpolation(bind: request.to)
-        sql.appendInterpolation(unsafeRaw: " AND r.status = 'completed' AND r.score IS NOT NULL")
-        MetricCountSQL.appendFilters(request, workspaceId: workspaceId, table: "r", to: &sql, postgres: postgres)
+        MetricCountSQL.appendWhere(request, workspaceId: workspaceId, table: "r", time: "submitted_at",
+                                   conditions: "r.status = 'completed' AND r.score IS NOT NULL", to: &sql, postgres: postgres)
         sql.appendInterpolation(unsafeRaw: MetricCountSQL.groupBy(request, scoreAliases: ["metric_score", "metric_band"]))
         return sql
     }
@@ -138,15 +140,10 @@ extension SQLSurveyInvitationRepository {
                                         scoreColumns: "CAST(CASE WHEN i.status = '\(responded)' OR i.responded_at IS NOT NULL THEN 1 ELSE 0 END AS BIGINT) AS metric_score",
                                         from: "survey_invitations i LEFT JOIN email_outbox e ON e.workspace_id = i.workspace_id AND e.id = i.email_id",
                                         postgres: postgres)
-        sql.appendInterpolation(unsafeRaw: " WHERE i.workspace_id = ")
-        sql.appendInterpolation(bind: workspaceId)
-        sql.appendInterpolation(unsafeRaw: " AND i.sent_at >= ")
-        sql.appendInterpolation(bind: request.from)
-        sql.appendInterpolation(unsafeRaw: " AND i.sent_at < ")
-        sql.appendInterpolation(bind: request.to)
-        sql.appendInterpolation(unsafeRaw: " AND (e.state IS NULL OR e.state NOT IN (\(undelivered.map { "'\($0)'" }.joined(separator: ", "))))")
-        sql.appendInterpolation(unsafeRaw: " AND i.status IN (\(delivered.map { "'\($0)'" }.joined(separator: ", ")))")
-        MetricCountSQL.appendFilters(request, workspaceId: workspaceId, table: "i", to: &sql, postgres: postgres)
+        let conditions = "(e.state IS NULL OR e.state NOT IN (\(undelivered.map { "'\($0)'" }.joined(separator: ", "))))"
+            + " AND i.status IN (\(delivered.map { "'\($0)'" }.joined(separator: ", ")))"
+        MetricCountSQL.appendWhere(request, workspaceId: workspaceId, table: "i", time: "sent_at", conditions: conditions, to: &sql,
+                                   postgres: postgres)
         sql.appendInterpolation(unsafeRaw: MetricCountSQL.groupBy(request, scoreAliases: ["metric_score"]))
         return sql
     }

@@ -155,7 +155,12 @@ public struct MetricFilter: Sendable, Equatable {
         var pairs: [(String, String?)] = [("status", "completed"), ("scored", "true"), ("from", Timestamp.iso8601(from)),
                                           ("to", Timestamp.iso8601(to - 1)), ("channel", channel), ("segment", segmentId)]
         if let grouping, let key, grouping != "survey" {
-            if grouping == "channel" { pairs[4].1 = key } else { pairs.append((grouping, key)) }
+            // A channel or segment group replaces the filter's (a segment group within a segment filter lists the group's).
+            switch grouping {
+            case "channel": pairs[4].1 = key
+            case "segment": pairs[5].1 = key
+            default: pairs.append((grouping, key))
+            }
         }
         let parts = pairs.compactMap { key, value -> String? in
             guard let value, !value.isEmpty else { return nil }

@@ -2,10 +2,10 @@ import Foundation
 import RapportCore
 
 /// One survey's results: its metric (NPS, CSAT or CES, from its first question) with the interval, the trend with
-/// its band and the breakdowns by agent, team, channel and touchpoint, under the same filters as the dashboard.
+/// its band and the breakdowns by agent, team, channel, touchpoint and segment, under the same filters as the dashboard.
 public struct SurveyResultsPage: PageModel {
     public static let template = "survey_results"
-    public static let groupings = ["agent", "team", "channel", "touchpoint"]
+    public static let groupings = ["agent", "team", "channel", "touchpoint", "segment"]
 
     /// One breakdown's report.
     public struct Breakdown: Sendable {

@@ -85,6 +85,10 @@ enum TestApp {
         }
     }
 
+    /// For tests that give segments their members directly (as a bulk load would): the scheduled refresh, which would
+    /// put back the members the rule selects, does not fire while the test runs (1 January, 00:00 only).
+    static func withoutScheduledSegmentRefresh(_ config: inout AppConfig) { config.segmentRefreshCron = "0 0 1 1 *" }
+
     /// The runtime over a fresh database, without HTTP: what `rapport worker` and the other commands run on.
     static func withRuntime<T>(configure: (inout AppConfig) -> Void = { _ in }, clock: WallClock = .system,
                                _ body: (Runtime) async throws -> T) async throws -> T {
