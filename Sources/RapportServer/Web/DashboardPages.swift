@@ -81,6 +81,7 @@ struct DashboardPages: Sendable {
 
     private func metricsPart(_ principal: Principal, filter: MetricFilter, surveyList: [Survey], now: Int64) async throws -> DashboardPage.Metrics {
         var part = DashboardPage.Metrics()
+        var queries: [SurveyMetric: MetricQuery] = [:]
         var chosen: Survey?
         if let id = filter.surveyId { chosen = try await surveys.get(principal, id: id) }
         for metric in DashboardPage.metrics {
@@ -95,11 +96,21 @@ struct DashboardPages: Sendable {
                 part.surveysByMetric[metric] = asking.map(\.id)
                 if asking.isEmpty { part.notes[metric] = "No survey asks for \(MetricStyle.name(metric)) yet." }
             }
-            part.reports[metric] = try await metrics.report(principal, query: filter.query(metric))
+            queries[metric] = filter.query(metric)
         }
-        if part.reports[filter.metric] != nil {
-            let grouping = try MetricGrouping(parameter: filter.by)
-            part.breakdown = try await metrics.report(principal, query: filter.query(filter.metric, groupBy: grouping, trend: false))
+        // The tiles' reports and the breakdown run side by side (each is one count in the database; SQLite reads them on
+        // separate connections, PostgreSQL on separate backends), then the goals, comments and follow-ups.
+        let breakdownQuery = queries[filter.metric] == nil
+            ? nil : filter.query(filter.metric, groupBy: try MetricGrouping(parameter: filter.by), trend: false)
+        let metrics = self.metrics
+        try await withThrowingTaskGroup(of: (SurveyMetric?, SurveyMetricService.Report).self) { group in
+            for (metric, query) in queries {
+                group.addTask { (metric, try await metrics.report(principal, query: query)) }
+            }
+            if let breakdownQuery { group.addTask { (nil, try await metrics.report(principal, query: breakdownQuery)) } }
+            for try await (metric, report) in group {
+                if let metric { part.reports[metric] = report } else { part.breakdown = report }
+            }
         }
         part.goals = try await goals.list(principal)
         part.comments = try await latestComments(principal, filter: filter, surveys: chosen.map { [$0] } ?? surveyList)

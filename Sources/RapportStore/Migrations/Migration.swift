@@ -48,6 +48,7 @@ public enum Migrations {
         surveyLinks0025,
         cxGoals0030,
         metricIndexes0031,
+        metricAttributeColumns0032,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

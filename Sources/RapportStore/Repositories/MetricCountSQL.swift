@@ -24,9 +24,12 @@ enum MetricCountSQL {
         return "((\(column) + \(offset) + \(shift)) / \(LocalDay.millisPerDay) - \(shiftDays))"
     }
 
-    /// A trigger attribute when it is a string, else NULL (as the row path reads attributes: strings only).
+    /// A trigger attribute when it is a string, else NULL (as the row path reads attributes: strings only): the
+    /// generated column for `agent` and `touchpoint` (migration 0032, in the covering indexes), else read from the JSON.
     static func appendAttribute(_ name: String, table: String, to sql: inout SQLQueryString, postgres: Bool) {
-        if postgres {
+        if MetricAttributeColumns.names.contains(name) {
+            sql.appendInterpolation(unsafeRaw: "\(table).\(MetricAttributeColumns.column(name))")
+        } else if postgres {
             sql.appendInterpolation(unsafeRaw: "(CASE WHEN jsonb_typeof(\(table).attributes::jsonb -> ")
             sql.appendInterpolation(bind: name)
             sql.appendInterpolation(unsafeRaw: ") = 'string' THEN \(table).attributes::jsonb ->> ")
