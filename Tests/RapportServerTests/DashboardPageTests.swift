@@ -189,6 +189,37 @@ struct DashboardPageTests {
         }
     }
 
+    /// With sharing off (DASHBOARD_CACHE_SECONDS=0, as the other tests run) the dashboard is counted for every request;
+    /// with it on, a slow view (here: every view, DASHBOARD_CACHE_AFTER_MILLIS=0) is shared for a minute and says when
+    /// it was counted, while the API counts afresh. (A fast view is never kept: SnapshotCacheTests.)
+    @Test func aSlowViewIsSharedForAWhileAndSaysWhenItWasCounted() async throws {
+        for keeps in [false, true] {
+            try await TestApp.run(configure: { config in
+                if keeps { (config.dashboardCache.maxAgeMillis, config.dashboardCache.slowerThanMillis) = (60_000, 0) }
+            }) { http, services in
+                let acme = try await Fixture.make(services)
+                let survey = try await Self.seed(http, acme.adminKey)
+                var browser = Browser(http: http)
+                try await browser.signIn()
+                let view = "/?from=2026-03-01&to=2026-03-31"
+                let before = try await browser.request(.get, view)
+                #expect(before.text.contains("data-testid=\"tile-nps-n\">n = 8</a>"))
+                #expect(before.text.contains("data-testid=\"counted-at\"") == keeps, "\(keeps)")
+                if keeps { #expect(before.text.contains("shared for up to a minute")) }
+                let reply = try await http.call(.post, "/api/v1/surveys/\(survey)/responses", key: acme.adminKey, json: [
+                    "email": "late@example.com", "answers": ["score": 10], "submitted_at": "2026-03-20T09:00:00Z", "channel": "api"])
+                #expect(reply.status == .created, "\(reply.text)")
+                let api = try await http.get("/api/v1/metrics/nps?from=2026-03-01&to=2026-03-31", key: acme.adminKey)
+                #expect(Self.estimate(api)?["n"] as? Int == 9)
+                let after = try await browser.request(.get, view)
+                #expect(after.text.contains("data-testid=\"tile-nps-n\">n = \(keeps ? 8 : 9)</a>"), "\(keeps)")
+                // Another view (other filters) is counted on its own.
+                let other = try await browser.request(.get, view + "&channel=api")
+                #expect(other.text.contains("data-testid=\"tile-nps-n\">n = 3</a>"), "\(keeps)")
+            }
+        }
+    }
+
     @Test func aSurveysResultsShowItsMetricTrendAndBreakdownsUnderTheFilters() async throws {
         try await TestApp.run(configure: TestApp.withoutScheduledSegmentRefresh) { http, services in
             let acme = try await Fixture.make(services)

@@ -1,12 +1,22 @@
+import AsyncKit
 import Foundation
 import RapportCore
-import RapportStore
+@testable import RapportStore
 import SQLKit
 import Testing
 
 /// The database gateway itself: what callers of `write` can rely on.
 @Suite("Database client")
 struct DatabaseClientTests {
+    /// When every pooled connection stays in use for the pool's wait (as 50 people opening a slow dashboard did on
+    /// PostgreSQL), the caller gets "busy, retry" (`503` with Retry-After), not a `500`; other errors pass unchanged.
+    @Test func aConnectionPoolTimeoutIsBusyNotAFault() {
+        let mapped = DatabaseClient.busyIfPoolTimedOut(ConnectionPoolTimeoutError.connectionRequestTimeout) as? RapportError
+        #expect(mapped?.kind == .unavailable && mapped?.code == "busy" && mapped?.details["retry_after_seconds"] == "5")
+        struct Other: Error {}
+        #expect(DatabaseClient.busyIfPoolTimedOut(Other()) is Other)
+    }
+
     /// Two writes that lock the same rows in opposite orders deadlock on PostgreSQL, which aborts one of them; the
     /// aborted one is run again and both are stored (SQLite has one writer, so it cannot deadlock).
     @Test(.enabled(if: TestApp.postgresURL != nil)) func aDeadlockedWriteIsRunAgain() async throws {

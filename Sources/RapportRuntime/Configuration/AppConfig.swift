@@ -56,6 +56,9 @@ public struct AppConfig: Sendable {
     public var secretKey: [UInt8]?
     /// Emails one workspace may send in any 60 seconds (`EMAIL_RATE_PER_MINUTE`).
     public var emailRatePerMinute: Int = 120
+    /// How long a dashboard view that took at least `DASHBOARD_CACHE_AFTER_MILLIS` to count is reused
+    /// (`DASHBOARD_CACHE_SECONDS`, 0 turns it off); the page then says when its figures were counted.
+    public var dashboardCache = SnapshotCacheSettings()
 
     /// `PUBLIC_URL`, or the address this server listens on.
     public var effectivePublicURL: String {
@@ -159,6 +162,10 @@ public struct AppConfig: Sendable {
         }
         emailRatePerMinute = try Self.int(reader, "email.rate.per.minute", env: "EMAIL_RATE_PER_MINUTE",
                                           default: emailRatePerMinute, range: 1...100_000)
+        dashboardCache.maxAgeMillis = Int64(try Self.int(reader, "dashboard.cache.seconds", env: "DASHBOARD_CACHE_SECONDS",
+                                                         default: Int(dashboardCache.maxAgeMillis / 1_000), range: 0...86_400)) * 1_000
+        dashboardCache.slowerThanMillis = Int64(try Self.int(reader, "dashboard.cache.after.millis", env: "DASHBOARD_CACHE_AFTER_MILLIS",
+                                                             default: Int(dashboardCache.slowerThanMillis), range: 0...600_000))
         if let raw = reader.string(forKey: "public.url")?.trimmed, !raw.isEmpty {
             guard let url = URL(string: raw), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil,
                   url.query == nil, url.fragment == nil else {

@@ -98,7 +98,8 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
     DashboardPages(metrics: services.surveyMetrics, surveys: services.surveys, responses: services.surveyResponses,
                    segments: services.segments, followUps: services.followUps, goals: services.goals, team: services.team,
                    apiKeys: services.apiKeys,
-                   customers: services.customers, orders: services.orders, clock: services.core.clock, pages: pages)
+                   customers: services.customers, orders: services.orders, clock: services.core.clock, pages: pages,
+                   cache: SnapshotCache(settings: services.config.dashboardCache, clock: services.core.clock))
         .add(to: session)
     CustomerPages(customers: services.customers, segments: services.segments, pages: pages).add(to: session)
     GoalPages(goals: services.goals, digests: services.digests, surveys: services.surveys, segments: services.segments, pages: pages)

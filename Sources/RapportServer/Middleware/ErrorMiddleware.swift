@@ -24,7 +24,7 @@ struct ErrorMiddleware: RouterMiddleware {
             if failure.kind == .methodNotAllowed, let allow = failure.details["allow"] {
                 headers[.allow] = allow
             }
-            if failure.kind == .rateLimited, let retry = failure.details["retry_after_seconds"] {
+            if [.rateLimited, .unavailable].contains(failure.kind), let retry = failure.details["retry_after_seconds"] {
                 headers[.retryAfter] = retry
             }
             if failure.kind == .timeout {

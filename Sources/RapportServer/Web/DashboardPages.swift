@@ -20,6 +20,15 @@ struct DashboardPages: Sendable {
     let orders: OrderService
     let clock: WallClock
     let pages: PageResponder
+    /// The metric part of a view that was slow to count, kept for a while per workspace, viewer's zone and filters.
+    let cache: SnapshotCache<Snapshot>
+
+    /// What the dashboard counts for a view: the metrics' part and the headline counts.
+    struct Snapshot: Sendable {
+        var metrics: DashboardPage.Metrics
+        var customerCount: Int
+        var repeatPurchase: RepeatPurchaseRate
+    }
 
     /// At most this many surveys are read for the latest comments, and this many responses of each.
     static let commentSurveys = 20, commentResponses = 25, commentCount = 5
@@ -54,10 +63,15 @@ struct DashboardPages: Sendable {
         } catch {
             (message, status) = (error.message, error.kind.status)
         }
-        var part: DashboardPage.Metrics?
+        var snapshot: SnapshotCache<Snapshot>.Snapshot?
         if message == nil, readsData {
             do {
-                part = try await metricsPart(principal, filter: filter, surveyList: surveyList, now: now)
+                let key = [principal.workspaceId, zone.identifier, filter.url(WebURL.home)].joined(separator: " ")
+                snapshot = try await cache.value(for: key) { [self, filter] in
+                    Snapshot(metrics: try await metricsPart(principal, filter: filter, surveyList: surveyList, now: now),
+                             customerCount: try await customers.count(principal),
+                             repeatPurchase: try await orders.repeatPurchaseRate(principal))
+                }
             } catch let error as RapportError where Self.isFilterError(error) {
                 (message, status) = (Self.filterMessage(error), error.kind.status)
             }
@@ -65,11 +79,13 @@ struct DashboardPages: Sendable {
         let members = try await team.list(principal, page: all)
         let activeKeys = principal.role.satisfies(.admin)
             ? try await apiKeys.list(principal, page: all).items.filter { !$0.isRevoked }.count : nil
-        let page = DashboardPage(filter: filter, surveys: surveyList, segments: segmentList, metrics: part, error: message, timeZone: zone,
-                                 memberCount: members.items.count,
-                                 customerCount: readsData ? try await customers.count(principal) : nil,
-                                 repeatPurchase: readsData ? try await orders.repeatPurchaseRate(principal) : nil,
-                                 activeKeyCount: activeKeys)
+        let page = DashboardPage(filter: filter, surveys: surveyList, segments: segmentList, metrics: snapshot?.value.metrics, error: message,
+                                 timeZone: zone, memberCount: members.items.count,
+                                 customerCount: snapshot?.value.customerCount,
+                                 repeatPurchase: snapshot?.value.repeatPurchase,
+                                 activeKeyCount: activeKeys,
+                                 keptSince: snapshot.flatMap { $0.isKept ? $0.asOf : nil },
+                                 keptForSeconds: cache.settings.maxAgeMillis / 1_000)
         return try await pages.html(page, for: principal, status: status)
     }
 

@@ -215,11 +215,24 @@ public final class DatabaseClient: Sendable {
         }
     }
 
+    /// Every connection stayed in use for the pool's request timeout (10 s): the server is overloaded, which a
+    /// client may retry (`503` with Retry-After), not a fault of the request (`500`).
+    static func busyIfPoolTimedOut(_ error: any Error) -> any Error {
+        guard case ConnectionPoolTimeoutError.connectionRequestTimeout? = error as? ConnectionPoolTimeoutError else { return error }
+        return RapportError(.unavailable, code: "busy", message: "The server is busy: every database connection stayed in use. Try again in a moment.",
+                            details: ["retry_after_seconds": "5"])
+    }
+
     private func withConnection<Source: ConnectionPoolSource, T>(
         _ pool: EventLoopGroupConnectionPool<Source>, _ body: (Source.Connection) async throws -> T
     ) async throws -> T {
         let start = DispatchTime.now()
-        let connection = try await pool.requestConnection(logger: logger).get()
+        let connection: Source.Connection
+        do {
+            connection = try await pool.requestConnection(logger: logger).get()
+        } catch {
+            throw Self.busyIfPoolTimedOut(error)
+        }
         // Made per use (the metrics factory caches them) so they bind to the backend bootstrapped later.
         let dimensions = [("database", kind.rawValue)]
         Metrics.Timer(label: "rapport_db_acquire_duration", dimensions: dimensions, preferredDisplayUnit: .seconds)

@@ -41,6 +41,11 @@ public struct DashboardPage: PageModel {
     public let purchases: Purchases?
     /// Shown to admins.
     public let activeKeyCount: Int?
+    /// When the figures were counted, for a view slow enough to be kept a while (`DASHBOARD_CACHE_SECONDS`); nil
+    /// when they were counted for this request alone.
+    public let countedAt: DisplayDate?
+    /// How long such a view is shared, in words ("a minute").
+    public let keptFor: String
 
     /// The metrics' part of the page, built by the handler from the reports.
     public struct Metrics: Sendable {
@@ -58,7 +63,10 @@ public struct DashboardPage: PageModel {
     }
 
     public init(filter: MetricFilter, surveys: [Survey], segments: [Segment], metrics: Metrics?, error: String?, timeZone: TimeZone,
-                memberCount: Int, customerCount: Int?, repeatPurchase: RepeatPurchaseRate?, activeKeyCount: Int?) {
+                memberCount: Int, customerCount: Int?, repeatPurchase: RepeatPurchaseRate?, activeKeyCount: Int?,
+                keptSince: Int64? = nil, keptForSeconds: Int64 = 60) {
+        countedAt = keptSince.map { DisplayDate(millis: $0, timeZone: timeZone) }
+        keptFor = keptForSeconds == 60 ? "a minute" : Plural.count(Int(keptForSeconds), "second")
         form = FilterForm(action: WebURL.home, filter: filter, surveys: surveys, segments: segments, timeZone: timeZone)
         self.error = error
         let metrics = metrics ?? Metrics()

@@ -96,6 +96,8 @@ enum TestApp {
             var config = AppConfig()
             config.database = database.url
             config.bcryptCost = 4
+            // Tests change data and look again at once: no dashboard view is shared unless a test turns it on.
+            config.dashboardCache.maxAgeMillis = 0
             configure(&config)
             var logger = Logger(label: "test")
             logger.logLevel = .warning
