@@ -290,6 +290,42 @@ struct AutomationTests {
         }
     }
 
+    /// A segment that a rule starts on or names in its condition is not deleted (the rule would never fire again):
+    /// `409 segment_in_use` naming the rules, on the API and on the segment's page; once the rules are gone it is.
+    @Test func aSegmentThatRulesUseIsKeptUntilTheyAreGone() async throws {
+        try await Self.run { env in
+            var segmentIds: [String] = []
+            for name in ["Big spenders", "Lapsed"] {
+                let made = try await env.http.call(.post, "/api/v1/segments", key: env.key, json: [
+                    "name": name, "rule": ["field": "trait.plan", "op": "eq", "value": name]])
+                segmentIds.append(try #require(made.string("id"), "\(made.text)"))
+            }
+            let entered = try await env.createRule(["name": "Welcome big spenders", "trigger": ["type": "segment_entered", "segment_id": segmentIds[0]],
+                                                    "actions": [["type": "add_note", "text": "Now a big spender."]]])
+            let lapsed = try await env.createRule(["name": "Lapsed orders", "trigger": ["type": "order_completed"],
+                                                   "condition": ["field": "segment.\(segmentIds[1])", "op": "exists"],
+                                                   "actions": [["type": "add_note", "text": "Back again."]]])
+            for (segmentId, ruleId, name) in [(segmentIds[0], entered, "Welcome big spenders"), (segmentIds[1], lapsed, "Lapsed orders")] {
+                let refused = try await env.http.call(.delete, "/api/v1/segments/\(segmentId)", key: env.key)
+                #expect(refused.status == .conflict && refused.errorCode == "segment_in_use", "\(refused.text)")
+                #expect(refused.text.contains(name), "\(refused.text)")
+                #expect(((refused.json["error"] as? [String: Any])?["details"] as? [String: Any])?["rules"] as? String == ruleId)
+                #expect(try await env.http.get("/api/v1/segments/\(segmentId)", key: env.key).status == .ok)
+            }
+            var browser = BrowserSessionTests.Browser(http: env.http)
+            try await browser.signIn()
+            let page = try await browser.request(.get, "/segments/\(segmentIds[0])")
+            let csrf = try #require(BrowserSessionTests.Browser.meta(page.text))
+            let form = try await browser.request(.post, "/segments/\(segmentIds[0])/delete", form: ["_csrf": csrf, "confirm": "yes"])
+            #expect(form.status == .conflict && form.text.contains("1 automation rule uses this segment"), "\(form.status)")
+
+            for (segmentId, ruleId) in zip(segmentIds, [entered, lapsed]) {
+                #expect(try await env.http.call(.delete, "/api/v1/automation/rules/\(ruleId)", key: env.key).status == .noContent)
+                #expect(try await env.http.call(.delete, "/api/v1/segments/\(segmentId)", key: env.key).status == .noContent)
+            }
+        }
+    }
+
     @Test func rulesAreValidatedScopedAndAudited() async throws {
         try await Self.run { env in
             let good: [String: Any] = ["name": "R", "trigger": ["type": "event", "event": "E"], "actions": [["type": "add_note", "text": "x"]]]

@@ -126,6 +126,8 @@ public protocol AutomationRepository: Sendable {
     func delete(workspaceId: String, id: String) async throws
     func find(workspaceId: String, id: String) async throws -> AutomationRule?
     func list(workspaceId: String, page: PageRequest) async throws -> Page<AutomationRule>
+    /// Every rule of the workspace, enabled or not (a workspace has tens of rules, not thousands).
+    func all(workspaceId: String) async throws -> [AutomationRule]
     /// The enabled rules listening for `kinds`.
     func enabled(workspaceId: String, kinds: Set<RuleTrigger.Kind>) async throws -> [AutomationRule]
     /// What the workspace's enabled rules listen for: one small read, on the hot path of every write that may

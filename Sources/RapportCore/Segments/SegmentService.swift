@@ -50,6 +50,19 @@ public struct SegmentService: Sendable {
         let segment = try await get(principal, id: id)
         let audit = AuditLog(deps)
         try await deps.store.write { repos in
+            // A rule that starts on entering or leaving the segment, or whose condition names it, would never fire
+            // again: the segment stays until those rules are changed or deleted (as lists used by workflows do).
+            let users = try await repos.automation.all(workspaceId: segment.workspaceId).filter { rule in
+                ([.segmentEntered, .segmentExited].contains(rule.trigger.kind) && rule.trigger.key == segment.id)
+                    || rule.condition?.segmentIds.contains(segment.id) == true
+            }
+            if !users.isEmpty {
+                let names = users.map { "“\($0.name)”" }.joined(separator: ", ")
+                throw RapportError(.conflict, code: "segment_in_use",
+                                   message: "\(Plural.count(users.count, "automation rule")) use\(users.count == 1 ? "s" : "") this segment (\(names)): "
+                                       + "change or delete \(users.count == 1 ? "it" : "them") first.",
+                                   details: ["rules": users.map(\.id).joined(separator: ",")])
+            }
             try await repos.segments.delete(workspaceId: segment.workspaceId, id: segment.id)
             try await audit.record(in: repos, workspaceId: segment.workspaceId, actor: principal.actor, action: .segmentDeleted,
                                    targetType: "segment", targetId: segment.id, details: ["name": segment.name])

@@ -182,7 +182,11 @@ struct CustomerPages: Sendable {
             return try await segmentPage(principal, id: id, deleteError: "Tick the box to confirm the deletion.",
                                          status: .unprocessableContent)
         }
-        try await segments.delete(principal, id: id)
+        do {
+            try await segments.delete(principal, id: id)
+        } catch let error as RapportError where error.kind == .conflict {
+            return try await segmentPage(principal, id: id, deleteError: error.message, status: .conflict)
+        }
         return Redirect.to(WebURL.segments)
     }
 }

@@ -51,6 +51,11 @@ struct SQLAutomationRepository: AutomationRepository {
                           column: "id", page: page, id: \.id, decode: Self.rule)
     }
 
+    func all(workspaceId: String) async throws -> [AutomationRule] {
+        try await db.raw("SELECT \(unsafeRaw: Self.ruleColumns) FROM automation_rules WHERE workspace_id = \(bind: workspaceId) ORDER BY id")
+            .all().map(Self.rule)
+    }
+
     func enabled(workspaceId: String, kinds: Set<RuleTrigger.Kind>) async throws -> [AutomationRule] {
         guard !kinds.isEmpty else { return [] }
         return try await db.raw("""
