@@ -23,9 +23,10 @@ struct DashboardPages: Sendable {
     /// The metric part of a view that was slow to count, kept for a while per workspace, viewer's zone and filters.
     let cache: SnapshotCache<Snapshot>
 
-    /// What the dashboard counts for a view: the metrics' part and the headline counts.
+    /// What the dashboard counts for a view: the metrics' part, drawn (`DashboardMetricsSection`), and the headline
+    /// counts. Kept drawn, a shared view costs its viewers a string, not the charts and templates again.
     struct Snapshot: Sendable {
-        var metrics: DashboardPage.Metrics
+        var metricsHTML: String
         var customerCount: Int
         var repeatPurchase: RepeatPurchaseRate
     }
@@ -68,9 +69,12 @@ struct DashboardPages: Sendable {
             do {
                 let key = [principal.workspaceId, zone.identifier, filter.url(WebURL.home)].joined(separator: " ")
                 snapshot = try await cache.value(for: key) { [self, filter] in
-                    Snapshot(metrics: try await metricsPart(principal, filter: filter, surveyList: surveyList, now: now),
-                             customerCount: try await customers.count(principal),
-                             repeatPurchase: try await orders.repeatPurchaseRate(principal))
+                    let part = try await metricsPart(principal, filter: filter, surveyList: surveyList, now: now)
+                    let section = DashboardMetricsSection(filter: filter, surveys: surveyList, segments: segmentList, metrics: part,
+                                                          timeZone: zone)
+                    return Snapshot(metricsHTML: pages.web.render(section),
+                                    customerCount: try await customers.count(principal),
+                                    repeatPurchase: try await orders.repeatPurchaseRate(principal))
                 }
             } catch let error as RapportError where Self.isFilterError(error) {
                 (message, status) = (Self.filterMessage(error), error.kind.status)
@@ -79,7 +83,8 @@ struct DashboardPages: Sendable {
         let members = try await team.list(principal, page: all)
         let activeKeys = principal.role.satisfies(.admin)
             ? try await apiKeys.list(principal, page: all).items.filter { !$0.isRevoked }.count : nil
-        let page = DashboardPage(filter: filter, surveys: surveyList, segments: segmentList, metrics: snapshot?.value.metrics, error: message,
+        let page = DashboardPage(filter: filter, surveys: surveyList, segments: segmentList, metricsHTML: snapshot?.value.metricsHTML,
+                                 error: message,
                                  timeZone: zone, memberCount: members.items.count,
                                  customerCount: snapshot?.value.customerCount,
                                  repeatPurchase: snapshot?.value.repeatPurchase,

@@ -54,24 +54,23 @@ public struct PageChrome: Sendable {
 }
 
 /// The object a template renders: the page's own values first, then the chrome's. Both are read by their stored
-/// properties; the page wins where names overlap.
+/// properties; the page wins where names overlap (a nil in the page falls back to the chrome's value).
+///
+/// The values are read by reflection once, when the page is framed (`TemplateObject`): a template looks names up
+/// many times (every `{{name}}`, and every name an inner section lacks is looked up in each outer one), and
+/// reflecting a model at each lookup, as the library does for plain values, was most of what a page cost to serve.
 struct FramedPage: MustacheParent {
-    let page: any PageModel
-    let chrome: PageChrome?
+    private let values: [String: Any]
 
-    func child(named name: String) -> Any? {
-        if let value = Self.property(name, of: page) { return value }
-        if name == "navigation", let chrome {
-            return PageNavigation(current: type(of: page).section, isAdmin: chrome.user.isAdmin).groups
+    init(page: any PageModel, chrome: PageChrome?) {
+        var values: [String: Any] = [:]
+        if let chrome {
+            TemplateObject.addProperties(of: chrome, to: &values)
+            values["navigation"] = TemplateObject.read(PageNavigation(current: type(of: page).section, isAdmin: chrome.user.isAdmin).groups)
         }
-        return chrome.flatMap { Self.property(name, of: $0) }
+        TemplateObject.addProperties(of: page, to: &values)
+        self.values = values
     }
 
-    /// The stored property `name` of `object`, unwrapped when optional; nil when it is absent or nil.
-    static func property(_ name: String, of object: Any) -> Any? {
-        guard let value = Mirror(reflecting: object).children.first(where: { $0.label == name })?.value else { return nil }
-        let mirror = Mirror(reflecting: value)
-        guard mirror.displayStyle == .optional else { return value }
-        return mirror.children.first?.value
-    }
+    func child(named name: String) -> Any? { values[name] }
 }
