@@ -248,6 +248,62 @@ struct AutomationTests {
         }
     }
 
+    @Test func aDelayedRunChecksItsConditionAgainWhenItsTimeComes() async throws {
+        try await Self.run { env in
+            // "An hour after a trial starts, if they are still on the trial, mark them for a nudge."
+            let ruleId = try await env.createRule([
+                "name": "Nudge trials", "trigger": ["type": "event", "event": "Trial Started"], "delay_seconds": 3_600,
+                "condition": ["field": "trait.plan", "op": "eq", "value": "trial"],
+                "actions": [["type": "set_trait", "trait": "nudged", "value": true]],
+            ])
+            for user in ["alice", "bruno"] {
+                try await env.identify(user, ["plan": "trial"])
+                try await env.track(user, "Trial Started")
+            }
+            try await env.drain()
+            #expect(try await env.runs(ruleId).map { $0["state"] as? String } == ["scheduled", "scheduled"])
+            // Bruno buys within the hour: when the run's time comes he is no longer on the trial.
+            try await env.identify("bruno", ["plan": "pro"])
+            env.clock.advance(.seconds(3_601))
+            try await env.drain()
+            let runs = try await env.runs(ruleId)
+            let byCustomer = Dictionary(runs.map { ($0["customer_id"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+            let alice = try await env.customer("alice"), bruno = try await env.customer("bruno")
+            #expect(byCustomer[alice["id"] as? String ?? ""]?["state"] as? String == "completed")
+            let skipped = byCustomer[bruno["id"] as? String ?? ""]
+            #expect(skipped?["state"] as? String == "skipped" && skipped?["reason"] as? String == "condition_not_met", "\(runs)")
+            #expect((alice["traits"] as? [String: Any])?["nudged"] as? Bool == true)
+            #expect((bruno["traits"] as? [String: Any])?["nudged"] == nil, "nothing done for a customer the condition no longer fits")
+        }
+    }
+
+    @Test func limitsHoldWhenEvaluationsRunAtTheSameTime() async throws {
+        try await Self.run { env in
+            let ruleId = try await env.createRule([
+                "name": "Welcome", "trigger": ["type": "event", "event": "Signed Up"],
+                "actions": [["type": "add_note", "text": "Welcome"]],
+                "max_runs_per_customer": 1, "customer_window_hours": 24, "max_runs_per_hour": 5,
+            ])
+            // Twenty sign-ups in a burst, each its own evaluation job, evaluated side by side as several workers would.
+            for index in 0..<20 { try await env.track("burst-\(index)", "Signed Up") }
+            let store = env.services.core.store
+            let now = env.clock.nowMillis
+            let jobs = try await store.write { try await $0.jobs.claim(owner: "test", limit: 100, now: now, leaseMillis: 86_400_000) }
+                .filter { $0.kind == AutomationTriggers.evaluateKind }
+            #expect(jobs.count == 20)
+            let handler = AutomationEvaluateHandler(env.services.core)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for job in jobs { group.addTask { try await handler.run(job) } }
+                try await group.waitForAll()
+            }
+            for job in jobs { _ = try await store.write { try await $0.jobs.complete(id: job.id, owner: "test", now: now) } }
+            let runs = try await env.http.get("/api/v1/automation/rules/\(ruleId)/runs?limit=100", key: env.key).data
+            #expect(runs.count == 20)
+            #expect(runs.filter { $0["state"] as? String == "scheduled" }.count == 5, "five an hour, however the evaluations interleave")
+            #expect(runs.filter { $0["reason"] as? String == "rate_limited" }.count == 15)
+        }
+    }
+
     @Test func ordersConsentAndSegmentsTriggerRules() async throws {
         try await Self.run { env in
             let big = try await env.createRule(["name": "Big orders", "trigger": ["type": "order_completed", "min_total": 100],

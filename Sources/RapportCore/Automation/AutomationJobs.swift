@@ -26,39 +26,30 @@ public struct AutomationEvaluateHandler: JobHandler {
         }
         guard !matches.isEmpty else { return }
         let now = deps.clock.nowMillis
-        let conditions = matches.compactMap(\.rule.condition)
-        let events = conditions.reduce(into: Set<EventWindow>()) { $0.formUnion($1.eventWindows) }
-        let usesRFM = conditions.contains { $0.usesRFM }
-        let usesSegments = conditions.contains { !$0.segmentIds.isEmpty }
         let customerIds = Array(Set(matches.map(\.occurrence.customerId))).sorted()
+        let conditions = matches.compactMap(\.rule.condition)
         // Each customer as they are now: a merged profile's survivor, or nothing once erased.
-        let (live, facts, rfm) = try await deps.store.read { repos in
+        let (live, conditionFacts) = try await deps.store.read { repos in
             var live: [String: String] = [:]
             for id in customerIds {
                 if let customer = try await liveCustomer(repos, workspaceId: workspaceId, id: id) { live[id] = customer.id }
             }
-            var facts = try await repos.segments.facts(workspaceId: workspaceId, customerIds: Array(Set(live.values)).sorted(),
-                                                       events: events, now: now)
-            if usesSegments {
-                for index in facts.indices {
-                    facts[index].segmentIds = Set(try await repos.segments.memberships(
-                        workspaceId: workspaceId, customerId: facts[index].customerId).map(\.id))
-                }
-            }
-            let rfm = usesRFM ? RFMScorer(purchasers: try await repos.segments.purchasers(workspaceId: workspaceId)) : .empty
-            return (live, Dictionary(facts.map { ($0.customerId, $0) }, uniquingKeysWith: { a, _ in a }), rfm)
+            let facts = try await ConditionFacts.load(repos, workspaceId: workspaceId, customerIds: Array(Set(live.values)).sorted(),
+                                                      conditions: conditions, now: now)
+            return (live, facts)
         }
-        let context = SegmentContext(now: now, rfm: rfm)
         let ids = deps.ids
         let jobId = job.id
         let found = matches
         try await deps.store.write { repos in
+            // Counting a rule's runs and adding one happen under its lock, so concurrent evaluations keep its limits.
+            try await repos.automation.lockRunLimits(workspaceId: workspaceId, ruleIds: found.map(\.rule.id))
             for (index, occurrence, rule) in found {
-                guard let customerId = live[occurrence.customerId], let customerFacts = facts[customerId] else { continue }
+                guard let customerId = live[occurrence.customerId], conditionFacts.facts[customerId] != nil else { continue }
                 var run = AutomationRun(id: ids.next(), workspaceId: workspaceId, ruleId: rule.id, customerId: customerId,
                                         trigger: occurrence.json, state: .scheduled, dedupeKey: "\(jobId):\(index):\(rule.id)",
                                         createdAt: now, runAt: now + Int64(rule.delaySeconds) * 1_000)
-                if let condition = rule.condition, !condition.matches(customerFacts, context: context) {
+                if !conditionFacts.holds(rule.condition, for: customerId) {
                     run.skip(.conditionNotMet, at: now)
                 } else if try await Self.limited(rule, customerId: customerId, now: now, in: repos) {
                     run.skip(.rateLimited, at: now)
@@ -85,8 +76,9 @@ public struct AutomationEvaluateHandler: JobHandler {
 }
 
 /// `automation.act`: runs one scheduled run's actions when its time has come. It checks again that the rule is still
-/// enabled (skipped `rule_paused` otherwise) and the customer still exists (a merged profile's survivor gets the
-/// actions; an erased one: skipped `customer_erased`), then performs the actions and marks the run completed, all in
+/// enabled (skipped `rule_paused` otherwise), the customer still exists (a merged profile's survivor gets the
+/// actions; an erased one: skipped `customer_erased`) and, for a delayed run, that the rule's condition still holds
+/// for them (skipped `condition_not_met` otherwise), then performs the actions and marks the run completed, all in
 /// one transaction. Idempotent: a run that is no longer scheduled is left alone, so a re-run after a lost lease
 /// changes nothing. An action that cannot succeed (its webhook endpoint was deleted) fails the run, recording why,
 /// before any action has an effect.
@@ -119,6 +111,15 @@ public struct AutomationActHandler: JobHandler {
                 return try await repos.automation.update(run)
             }
             run.customerId = customer.id
+            // A delayed run acts on the customer as they are when its time comes: the condition is evaluated again.
+            if let condition = rule.condition, run.runAt > run.createdAt {
+                let facts = try await ConditionFacts.load(repos, workspaceId: workspaceId, customerIds: [customer.id],
+                                                          conditions: [condition], now: now)
+                guard facts.holds(condition, for: customer.id) else {
+                    run.skip(.conditionNotMet, at: now)
+                    return try await repos.automation.update(run)
+                }
+            }
             let actions = AutomationActions(deps: deps, repos: repos, rule: rule, run: run, outbox: outbox)
             if let problem = try await actions.problem() {
                 run.state = .failed
@@ -148,5 +149,35 @@ extension AutomationRun {
         state = .skipped
         self.reason = reason
         finishedAt = now
+    }
+}
+
+/// What rules' conditions read about some customers, as they are now: their facts (traits, event counts in the windows
+/// the conditions name, orders, seen times), their segment memberships when a condition names a segment, and the RFM
+/// scores when one reads them.
+struct ConditionFacts {
+    let facts: [String: CustomerFacts]
+    let context: SegmentContext
+
+    static func load(_ repos: any Repositories, workspaceId: String, customerIds: [String], conditions: [SegmentRule],
+                     now: Int64) async throws -> ConditionFacts {
+        let events = conditions.reduce(into: Set<EventWindow>()) { $0.formUnion($1.eventWindows) }
+        var facts = try await repos.segments.facts(workspaceId: workspaceId, customerIds: customerIds, events: events, now: now)
+        if conditions.contains(where: { !$0.segmentIds.isEmpty }) {
+            for index in facts.indices {
+                facts[index].segmentIds = Set(try await repos.segments.memberships(
+                    workspaceId: workspaceId, customerId: facts[index].customerId).map(\.id))
+            }
+        }
+        let rfm = conditions.contains { $0.usesRFM }
+            ? RFMScorer(purchasers: try await repos.segments.purchasers(workspaceId: workspaceId)) : .empty
+        return ConditionFacts(facts: Dictionary(facts.map { ($0.customerId, $0) }, uniquingKeysWith: { a, _ in a }),
+                              context: SegmentContext(now: now, rfm: rfm))
+    }
+
+    /// Whether `condition` (none: always) holds for the customer; false for a customer without facts.
+    func holds(_ condition: SegmentRule?, for customerId: String) -> Bool {
+        guard let customerFacts = facts[customerId] else { return false }
+        return condition?.matches(customerFacts, context: context) ?? true
     }
 }

@@ -141,6 +141,10 @@ public protocol AutomationRepository: Sendable {
     func runs(workspaceId: String, ruleId: String, page: PageRequest) async throws -> Page<AutomationRun>
     /// A customer's runs, newest first (for the export).
     func runs(workspaceId: String, customerId: String) async throws -> [AutomationRun]
+    /// Holds the rules' run limits until the transaction ends, so that two transactions cannot both count a rule's
+    /// runs below its limit and both add one (PostgreSQL: advisory transaction locks, taken in the order of the ids;
+    /// SQLite's single writer already serialises).
+    func lockRunLimits(workspaceId: String, ruleIds: [String]) async throws
     /// Runs of a rule that were not skipped, created at or after `since`, for one customer or (nil) all.
     func countRuns(workspaceId: String, ruleId: String, customerId: String?, since: Int64) async throws -> Int
     /// The newest run of each rule named.

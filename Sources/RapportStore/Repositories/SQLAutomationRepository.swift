@@ -119,6 +119,13 @@ struct SQLAutomationRepository: AutomationRepository {
     }
 
     /// The limits' count: one range of `automation_runs_by_customer` (a customer) or `automation_runs_by_rule_time`.
+    func lockRunLimits(workspaceId: String, ruleIds: [String]) async throws {
+        guard db.isPostgres else { return }
+        for ruleId in Set(ruleIds).sorted() {
+            try await db.raw("SELECT pg_advisory_xact_lock(727274004, hashtext(\(bind: workspaceId + "/" + ruleId)))").run()
+        }
+    }
+
     static func countRunsQuery(workspaceId: String, ruleId: String, customerId: String?, since: Int64) -> SQLQueryString {
         var sql = SQLQueryString("SELECT COUNT(*) AS n FROM automation_runs WHERE workspace_id = ")
         sql.appendInterpolation(bind: workspaceId)
