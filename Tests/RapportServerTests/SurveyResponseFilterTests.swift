@@ -84,6 +84,18 @@ struct SurveyResponseFilterTests {
                 #expect(seen.count == expected && Set(seen).count == expected, "\(filter)")
                 #expect(seen == seen.sorted(by: >), "newest first")
             }
+
+            // An agent given as a number is kept as its text; the list of that agent's responses and the metrics'
+            // group read the same column (attribute_agent), so they hold the same responses on both databases.
+            let numeric = try await http.call(.post, "/api/v1/surveys/\(survey)/responses", key: key, json: [
+                "email": "eve@example.com", "submitted_at": "2025-03-21T08:00:00Z", "answers": ["score": 8],
+                "attributes": ["agent": 42, "touchpoint": "checkout"]])
+            #expect(numeric.status == .created, "\(numeric.text)")
+            let eve = try #require(numeric.string("id"))
+            #expect(try await http.get("/api/v1/surveys/\(survey)/responses?agent=42", key: key).data.compactMap { $0["id"] as? String } == [eve])
+            let byAgent = try await http.get("/api/v1/metrics/nps?survey=\(survey)&from=2025-01-01&to=2025-12-31&group_by=agent", key: key)
+            let group = (byAgent.json["groups"] as? [[String: Any]] ?? []).first { $0["key"] as? String == "42" }
+            #expect((group?["estimate"] as? [String: Any])?["n"] as? Int == 1, "\(byAgent.text)")
         }
     }
 

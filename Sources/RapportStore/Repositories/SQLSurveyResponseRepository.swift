@@ -87,8 +87,8 @@ struct SQLSurveyResponseRepository: SurveyResponseRepository {
         appendFilters(query, to: &sql, postgres: postgres)
     }
 
-    /// The list's and export's other filters. Attributes and answers are JSON text: read with `json_extract` /
-    /// `json_each` on SQLite and `::jsonb` on PostgreSQL. `q` matches string answers of the text questions only
+    /// The list's and export's other filters. Attributes are read as the metrics read them (`MetricCountSQL`); answers
+    /// are JSON text: read with `json_each` on SQLite and `::jsonb` on PostgreSQL. `q` matches string answers of the text questions only
     /// (not option ids); SQLite's LOWER folds ASCII letters only.
     static func appendFilters(_ query: SurveyResponseQuery, to sql: inout SQLQueryString, postgres: Bool) {
         if let from = query.submittedFrom {
@@ -103,15 +103,15 @@ struct SQLSurveyResponseRepository: SurveyResponseRepository {
             sql.appendInterpolation(unsafeRaw: " AND channel = ")
             sql.appendInterpolation(bind: channel)
         }
-        if let agent = query.agent {
-            sql.appendInterpolation(unsafeRaw: postgres ? " AND (attributes::jsonb ->> 'agent') = " : " AND json_extract(attributes, '$.agent') = ")
-            sql.appendInterpolation(bind: agent)
-        }
-        // Other attributes by a bound JSON path (the names are identifiers, checked where the query is parsed).
-        for (name, value) in query.attributes.sorted(by: { $0.key < $1.key }) {
-            sql.appendInterpolation(unsafeRaw: postgres ? " AND (attributes::jsonb ->> " : " AND json_extract(attributes, ")
-            sql.appendInterpolation(bind: postgres ? name : "$.\(name)")
-            sql.appendInterpolation(unsafeRaw: postgres ? ") = " : ") = ")
+        // Trigger attributes as the metrics read them, strings only, on both databases (the responses behind a metric's
+        // group are the ones it counted): the generated columns for agent and touchpoint, else a bound JSON path (the
+        // names are identifiers, checked where the query is parsed).
+        var attributes = query.attributes
+        if let agent = query.agent { attributes["agent"] = agent }
+        for (name, value) in attributes.sorted(by: { $0.key < $1.key }) {
+            sql.appendInterpolation(unsafeRaw: " AND ")
+            MetricCountSQL.appendAttribute(name, table: "survey_responses", to: &sql, postgres: postgres)
+            sql.appendInterpolation(unsafeRaw: " = ")
             sql.appendInterpolation(bind: value)
         }
         if query.scoredOnly { sql.appendInterpolation(unsafeRaw: " AND score IS NOT NULL") }
