@@ -29,9 +29,12 @@ struct SnapshotCacheTests {
         let again = try await cache.value(for: "a") { counter.run(took: 300, value: 2) }
         #expect(again.value == 1 && again.asOf == first.asOf && counter.count == 1)
         clock.set(1_000_000 + 60_002)
-        let expired = try await cache.value(for: "a") { counter.run(took: 10, value: 3) }
-        #expect(expired.value == 3 && !expired.isKept && counter.count == 2)
-        // Fast (10 ms < 250 ms): not kept, so the next ask counts afresh.
+        // Past its age: the kept value is served while one recount runs in the background.
+        let stale = try await cache.value(for: "a") { counter.run(took: 10, value: 3) }
+        #expect(stale.value == 1 && stale.asOf == first.asOf)
+        try await Self.settle(cache, "a")
+        #expect(counter.count == 2)
+        // The recount was fast (10 ms < 250 ms): not kept, so the next ask counts afresh.
         let fresh = try await cache.value(for: "a") { counter.run(took: 10, value: 4) }
         #expect(fresh.value == 4 && counter.count == 3)
         #expect(await cache.count == 0)
@@ -39,6 +42,53 @@ struct SnapshotCacheTests {
         _ = try await cache.value(for: "b") { counter.run(took: 400, value: 5) }
         #expect(try await cache.value(for: "a") { counter.run(took: 400, value: 6) }.value == 6)
         #expect(await cache.count == 2)
+    }
+
+    /// Waits until no computation of `key` is in flight.
+    static func settle(_ cache: SnapshotCache<Int>, _ key: String) async throws {
+        for _ in 0..<500 {
+            if await !cache.isComputing(key) { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("the recount of \(key) did not finish")
+    }
+
+    @Test func aViewInUseIsRecountedInTheBackgroundAndNobodyWaitsForIt() async throws {
+        let clock = ManualClock(millis: 0)
+        let cache = SnapshotCache<Int>(settings: .init(maxAgeMillis: 60_000, slowerThanMillis: 250), clock: clock.wall)
+        let counter = Counter(clock)
+        _ = try await cache.value(for: "a") { counter.run(took: 300, value: 1) }
+        clock.set(70_000)
+        // A slow recount starts; while it runs, every ask gets the kept value at once, and no second recount starts.
+        let release = Mutex(false)
+        let first = try await cache.value(for: "a") {
+            while !release.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+            return counter.run(took: 400, value: 2)
+        }
+        #expect(first.value == 1 && first.asOf == 0)
+        for _ in 0..<5 {
+            let meanwhile = try await cache.value(for: "a") { counter.run(took: 400, value: 99) }
+            #expect(meanwhile.value == 1)
+        }
+        #expect(await cache.isComputing("a") && counter.count == 1)
+        release.withLock { $0 = true }
+        try await Self.settle(cache, "a")
+        let recounted = try await cache.value(for: "a") { counter.run(took: 400, value: 99) }
+        #expect(recounted.value == 2 && recounted.isKept && recounted.asOf == 70_000 && counter.count == 2)
+
+        // A failed recount leaves the kept value in place until it is too old to serve.
+        struct Failure: Error {}
+        clock.set(70_400 + 60_001)
+        #expect(try await cache.value(for: "a") { throw Failure() }.value == 2)
+        try await Self.settle(cache, "a")
+        #expect(try await cache.value(for: "a") { counter.run(took: 400, value: 99) }.value == 2, "a new recount started")
+        try await Self.settle(cache, "a")
+        #expect(try await cache.value(for: "a") { counter.run(took: 400, value: 98) }.value == 99)
+
+        // Unused for over twice its age, a view is counted again while the asker waits.
+        clock.set(clock.nowMillis + 200_000)
+        let late = try await cache.value(for: "a") { counter.run(took: 400, value: 3) }
+        #expect(late.value == 3)
     }
 
     @Test func keepingOffStillCountsEveryTime() async throws {

@@ -559,8 +559,15 @@ def parse_wrk(text: str) -> dict:
     return found
 
 
-def wrk(rapport: Rapport, path: str, connections: int, seconds: int, cookie: str | None, memory_limit: int) -> dict:
+def wrk(rapport: Rapport, path: str, connections: int, seconds: int, cookie: str | None, memory_limit: int,
+        think_ms: int = 0) -> dict:
+    """wrk against `path`; with `think_ms`, each connection (a user) waits that long after a page before asking again
+    (wrk's Lua `delay`, which wrk leaves out of the latency), else it asks again at once (a closed loop at full load)."""
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "60s", "--latency"]
+    if think_ms:
+        script = rapport.work / "think.lua"
+        script.write_text(f"function delay()\n  return {think_ms}\nend\n")
+        command += ["-s", str(script)]
     if cookie:
         command += ["-H", f"Cookie: rapport_session={cookie}"]
     process = subprocess.Popen(command + [rapport.url(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -572,6 +579,11 @@ def wrk(rapport: Rapport, path: str, connections: int, seconds: int, cookie: str
 
 
 # --- the run -------------------------------------------------------------------------------------------------------
+
+# How long a signed-in user of the paced dashboard round waits after a page before opening it again: far busier than
+# people who read what the page shows, so 50 such users are a heavy morning, not an idle one.
+THINK_MS = 1000
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -672,12 +684,13 @@ def main() -> None:
     load = wrk(rapport, "/", args.connections, args.wrk_seconds, cookie, limit)
     if load["stopped"]:
         log(f"the server passed {args.max_rss_gib} GiB under the dashboard load: wrk stopped early")
+    paced = wrk(rapport, "/", args.connections, args.wrk_seconds, cookie, limit, think_ms=THINK_MS)
     reference = wrk(rapport, "/healthz", args.connections, args.wrk_seconds, None, limit)
-    log(f"dashboard under load: {load}; /healthz: {reference}")
+    log(f"dashboard under load: {load}; with {THINK_MS} ms between a user's pages: {paced}; /healthz: {reference}")
     rapport.stop()
 
     total = time.monotonic() - run_started
-    write_report(args, engine, counts, load_seconds, duck_load, rebuild, results, single, load, reference, total)
+    write_report(args, engine, counts, load_seconds, duck_load, rebuild, results, single, load, paced, reference, total)
 
 
 def gib(size: int) -> str:
@@ -689,7 +702,7 @@ def fmt_ms(seconds: float) -> str:
     return f"{millis:,.0f} ms" if millis >= 100 else f"{millis:.1f} ms"
 
 
-def write_report(args, engine, counts, load_seconds, duck_load, rebuild, results, single, load, reference, total) -> None:
+def write_report(args, engine, counts, load_seconds, duck_load, rebuild, results, single, load, paced, reference, total) -> None:
     lines = [f"### {engine}", "",
              f"{args.customers:,} customers ({counts['members']:,} segment memberships in 6 segments), {args.responses:,} responses, "
              f"{counts['invitations']:,} invitations. Bulk load {load_seconds:.0f} s (DuckDB's load of the same CSV: {duck_load:.0f} s); "
@@ -709,17 +722,21 @@ def write_report(args, engine, counts, load_seconds, duck_load, rebuild, results
     lines += ["", f"Dashboard `GET /` signed in as the owner (default filters: the last 90 days), {args.connections} connections, "
               f"wrk -t2 for {args.wrk_seconds} s; one request alone before the load: median of 3 {fmt_ms(statistics.median(single))}.", "",
               "| target | requests | requests/s | p50 | p99 | errors, timeouts, non-2xx | server peak memory |", "| --- | ---: | ---: | ---: | ---: | --- | ---: |"]
-    for label, found in [("dashboard `/`", load), ("reference `/healthz`", reference)]:
+    for label, found in [("dashboard `/`, each user asking again at once", load),
+                         (f"dashboard `/`, each user asking again {THINK_MS / 1000:g} s after a page", paced),
+                         ("reference `/healthz`", reference)]:
         def cell(value):
             return "–" if value is None else f"{value:,.1f} ms"
         lines.append(f"| {label} | {found['requests']:,} | {found['rps'] or 0:,.1f} | {cell(found['p50'])} | {cell(found['p99'])} | "
                      f"{found['errors']}, {found['timeouts']}, {found['non2xx']} | {gib(found['peak_rss'])}"
                      + (f" (over {args.max_rss_gib} GiB: wrk stopped early)" if found["stopped"] else "") + " |")
-    p99 = load["p99"]
-    met = p99 is not None and p99 < 100 and load["requests"] > 0 and load["non2xx"] == 0
-    lines += ["", f"Dashboard p99 aim (< 100 ms): {'met' if met else 'missed'}"
-              + (f" (p99 {p99:,.0f} ms, {p99 / reference['p99']:,.0f}× the reference's)" if p99 and reference["p99"] else "")
-              + f". This database's part of the run took {total / 60:.1f} minutes.", ""]
+    def verdict(found: dict) -> str:
+        p99 = found["p99"]
+        met = p99 is not None and p99 < 100 and found["requests"] > 0 and found["non2xx"] == 0 and found["errors"] == 0
+        return ("met" if met else "missed") + (f" (p99 {p99:,.0f} ms, {p99 / reference['p99']:,.1f}× the reference's)"
+                                               if p99 and reference["p99"] else "")
+    lines += ["", f"Dashboard p99 aim (< 100 ms): with users asking again at once {verdict(load)}; with "
+              f"{THINK_MS / 1000:g} s between a user's pages {verdict(paced)}. This database's part of the run took {total / 60:.1f} minutes.", ""]
     Path(args.output).write_text("\n".join(lines))
 
 

@@ -1,8 +1,10 @@
 /// Results that are slow to compute, kept for a while and shared (docs/decisions.md, "The dashboard keeps slow views
 /// for a minute"): a value whose computation took at least `slowerThanMillis` is reused for `maxAgeMillis` and shown
 /// with the time it was computed at; a faster one is not kept (small workspaces always see the live figures).
-/// Concurrent requests for a key share one computation. At most `capacity` keys are kept, the oldest dropped first;
-/// a failed computation is not kept.
+/// Concurrent requests for a key share one computation. Once a kept value is older than `maxAgeMillis`, the next
+/// request starts one recount in the background and every request meanwhile gets the kept value, for up to another
+/// `maxAgeMillis` (stale while recounting, as HTTP's `stale-while-revalidate`): nobody waits for a recount of a view
+/// that is in use. At most `capacity` keys are kept, the oldest dropped first; a failed computation is not kept.
 public actor SnapshotCache<Value: Sendable> {
     public typealias Settings = SnapshotCacheSettings
 
@@ -16,8 +18,9 @@ public actor SnapshotCache<Value: Sendable> {
     }
 
     private struct Entry {
-        let id: Int
-        let task: Task<Snapshot, any Error>
+        /// The computation in flight (the first, or a recount) and its number.
+        var id: Int
+        var task: Task<Snapshot, any Error>?
         var kept: Snapshot?
     }
 
@@ -31,56 +34,82 @@ public actor SnapshotCache<Value: Sendable> {
         self.clock = clock
     }
 
-    /// The kept value of `key` when it is fresh, the computation in flight when there is one, else a new computation.
+    /// The kept value of `key` when it is fresh (or, while a recount runs, not older than twice the maximum age), the
+    /// computation in flight when there is one, else a new computation.
     public func value(for key: String, compute: @escaping @Sendable () async throws -> Value) async throws -> Snapshot {
         let now = clock.nowMillis
         if let entry = entries[key] {
-            guard let kept = entry.kept else { return try await entry.task.value }
-            if now - kept.asOf < settings.maxAgeMillis { return kept }
-            entries[key] = nil
+            if let kept = entry.kept {
+                let age = now - kept.asOf
+                if age < settings.maxAgeMillis { return kept }
+                if age < 2 * settings.maxAgeMillis {
+                    if entry.task == nil { _ = start(key, compute: compute) }
+                    return kept
+                }
+                entries[key]?.kept = nil
+            }
+            if let task = entries[key]?.task { return try await task.value }
         }
+        return try await start(key, compute: compute).value
+    }
+
+    /// Starts computing `key`; the computation records its own outcome, so a recount nobody waits for still lands.
+    private func start(_ key: String, compute: @escaping @Sendable () async throws -> Value) -> Task<Snapshot, any Error> {
+        nextId += 1
+        let id = nextId
         let (clock, settings) = (self.clock, self.settings)
         let task = Task<Snapshot, any Error> {
             let started = clock.nowMillis
-            let value = try await compute()
-            let took = clock.nowMillis - started
-            return Snapshot(value: value, asOf: started, tookMillis: took,
-                            isKept: settings.maxAgeMillis > 0 && took >= settings.slowerThanMillis)
+            do {
+                let value = try await compute()
+                let took = clock.nowMillis - started
+                let snapshot = Snapshot(value: value, asOf: started, tookMillis: took,
+                                        isKept: settings.maxAgeMillis > 0 && took >= settings.slowerThanMillis)
+                await self.finish(key, id: id, snapshot: snapshot)
+                return snapshot
+            } catch {
+                await self.finish(key, id: id, snapshot: nil)
+                throw error
+            }
         }
-        nextId += 1
-        let id = nextId
-        entries[key] = Entry(id: id, task: task)
-        do {
-            let snapshot = try await task.value
-            finish(key, id: id, snapshot: snapshot)
-            return snapshot
-        } catch {
-            finish(key, id: id, snapshot: nil)
-            throw error
-        }
+        entries[key] = Entry(id: id, task: task, kept: entries[key]?.kept)
+        return task
     }
 
-    /// Keeps a slow value (dropping the oldest beyond capacity) or forgets the entry.
+    /// Keeps a slow value (dropping the oldest beyond capacity); forgets a fast one, so the view is counted live
+    /// again; after a failure keeps what was kept before (until it is too old) and forgets the rest.
     private func finish(_ key: String, id: Int, snapshot: Snapshot?) {
-        guard entries[key]?.id == id else { return }
-        guard let snapshot, snapshot.isKept else {
+        guard var entry = entries[key], entry.id == id else { return }
+        entry.task = nil
+        if let snapshot {
+            guard snapshot.isKept else {
+                entries[key] = nil
+                return
+            }
+            entry.kept = snapshot
+        } else if entry.kept == nil {
             entries[key] = nil
             return
         }
-        entries[key]?.kept = snapshot
+        entries[key] = entry
         while entries.count > settings.capacity,
-              let oldest = entries.filter({ $0.value.kept != nil }).min(by: { $0.value.kept!.asOf < $1.value.kept!.asOf })?.key {
+              let oldest = entries.filter({ $0.value.kept != nil && $0.value.task == nil })
+                .min(by: { $0.value.kept!.asOf < $1.value.kept!.asOf })?.key {
             entries[oldest] = nil
         }
     }
 
     /// How many keys are kept or in flight (for tests).
     public var count: Int { entries.count }
+
+    /// Whether a computation of `key` is in flight (for tests).
+    public func isComputing(_ key: String) -> Bool { entries[key]?.task != nil }
 }
 
 /// How a `SnapshotCache` keeps values (`DASHBOARD_CACHE_SECONDS`, `DASHBOARD_CACHE_AFTER_MILLIS`).
 public struct SnapshotCacheSettings: Sendable, Equatable {
-    /// How long a kept value is reused; 0 turns keeping off (requests in flight are still shared).
+    /// How long a kept value is reused before it is recounted (and served meanwhile for as long again at most); 0
+    /// turns keeping off (requests in flight are still shared).
     public var maxAgeMillis: Int64
     /// Values that took less to compute are not kept.
     public var slowerThanMillis: Int64
