@@ -1,17 +1,36 @@
 import Foundation
+import Mustache
 import RapportCore
 
 /// The filter form of the dashboard and of a survey's results: a GET form, so the filters stay in the URL.
 public struct FilterForm: Sendable {
-    public struct Option: Sendable {
+    /// An option of a select. Read by name without reflection (`MustacheParent`): pages draw dozens of them.
+    public struct Option: Sendable, MustacheParent {
         public let value: String
         public let label: String
         public let selected: Bool
+
+        public func child(named name: String) -> Any? {
+            switch name {
+            case "value": value
+            case "label": label
+            case "selected": selected
+            default: nil
+            }
+        }
     }
 
-    public struct Hidden: Sendable {
+    public struct Hidden: Sendable, MustacheParent {
         public let name: String
         public let value: String
+
+        public func child(named key: String) -> Any? {
+            switch key {
+            case "name": name
+            case "value": value
+            default: nil
+            }
+        }
     }
 
     public let action: String

@@ -1,3 +1,5 @@
+import Mustache
+
 /// The places the main navigation leads to. A page belongs to one of them (its `section`), which the navigation
 /// marks with `aria-current="page"` ("you are here").
 public enum NavSection: String, Sendable, CaseIterable {
@@ -35,16 +37,35 @@ extension PageModel {
 
 /// The main navigation as the layout draws it: two groups of links, each with an icon from `/static/icons.svg`.
 struct PageNavigation: Sendable {
-    struct Item: Sendable {
+    /// Read by name without reflection (`MustacheParent`): every page draws the navigation.
+    struct Item: Sendable, MustacheParent {
         let href: String
         let label: String
         let icon: String
         let current: Bool
+
+        func child(named name: String) -> Any? {
+            switch name {
+            case "href": href
+            case "label": label
+            case "icon": icon
+            case "current": current
+            default: nil
+            }
+        }
     }
 
-    struct Group: Sendable {
+    struct Group: Sendable, MustacheParent {
         let label: String
         let items: [Item]
+
+        func child(named name: String) -> Any? {
+            switch name {
+            case "label": label
+            case "items": items
+            default: nil
+            }
+        }
     }
 
     let groups: [Group]

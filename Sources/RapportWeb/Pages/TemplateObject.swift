@@ -32,6 +32,8 @@ final class TemplateObject: MustacheParent, CustomStringConvertible {
         if let number = value as? Int { return number }
         if let number = value as? Double { return number }
         if let number = value as? Int64 { return number }
+        // A value that reads its own children (small types drawn many times a page, dictionaries) stays as it is.
+        if let parent = value as? MustacheParent { return parent }
         let mirror = Mirror(reflecting: value)
         switch mirror.displayStyle {
         case .optional:
