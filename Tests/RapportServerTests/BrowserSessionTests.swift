@@ -294,4 +294,21 @@ struct BrowserSessionTests {
             #expect(try await http.get("/api/v1/me", headers: cookie).status == .unauthorized)
         }
     }
+
+    @Test func aSessionSignsInAsItsMembershipSaysAndEndsWithIt() async throws {
+        try await TestApp.run { http, services in
+            let acme = try await Fixture.make(services)
+            let signedIn = try await services.access.signIn(email: "owner@acme.test", password: "correct horse battery", ip: nil)
+            let cookie: HTTPFields = [.cookie: "rapport_session=\(signedIn.token)"]
+            let me = try await http.get("/api/v1/me", headers: cookie)
+            #expect(me.status == .ok, "\(me.text)")
+            #expect(me.text.contains("owner@acme.test") && me.text.contains(acme.workspace.id) && me.text.contains("\"owner\""), "\(me.text)")
+            // The membership is what signs the session in: without it the session is no longer valid.
+            try await services.core.store.write { repos in
+                try await repos.memberships.remove(workspaceId: acme.workspace.id, userId: signedIn.session.userId)
+            }
+            #expect(try await http.get("/api/v1/me", headers: cookie).status == .unauthorized)
+            #expect(try await http.call(.get, "/", headers: cookie).status == .seeOther, "the page sends the browser to sign in")
+        }
+    }
 }

@@ -49,6 +49,33 @@ struct DatabaseClientTests {
     }
 }
 
+extension DatabaseClientTests {
+    /// A short read is answered while long reads run (a dashboard recount on SQLite held the blocking threads and
+    /// every page's small reads queued behind it): on SQLite each reader connection has a thread of its own.
+    @Test func aShortReadIsAnsweredWhileLongReadsRun() async throws {
+        try await TestApp.withDatabase { (database: DatabaseClient) async throws in
+            let longRead: SQLQueryString = database.kind == .postgres
+                ? "SELECT pg_sleep(1)"
+                : "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000) SELECT COUNT(*) AS n FROM c"
+            let finished = Counter()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Three long reads: more than the cores of a small machine, fewer than the readers of one event loop.
+                for _ in 0..<3 {
+                    group.addTask {
+                        try await database.read { try await $0.raw(longRead).run() }
+                        await finished.add()
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(50))
+                let answer = try await database.read { try await $0.raw("SELECT 42 AS n").first()?.decode(column: "n", as: Int.self) }
+                #expect(answer == 42)
+                #expect(await finished.value == 0, "the short read was answered before any long read finished")
+                try await group.waitForAll()
+            }
+        }
+    }
+}
+
 /// Lets `parties` tasks wait for each other once; later arrivals pass straight through.
 private actor Barrier {
     let parties: Int

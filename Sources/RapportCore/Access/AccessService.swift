@@ -85,10 +85,9 @@ public struct AccessService: Sendable {
         let hash = deps.digest.digest(token)
         let now = deps.clock.nowMillis
         return try await deps.store.read { repos -> Principal? in
-            guard let session = try await repos.sessions.find(tokenHash: hash), session.expiresAt > now,
-                  let member = try await repos.memberships.member(workspaceId: session.workspaceId, userId: session.userId),
-                  let workspace = try await repos.workspaces.find(id: session.workspaceId) else { return nil }
-            return Principal(caller: .user(member.user, session: session), workspace: workspace, role: member.role)
+            guard let access = try await repos.sessions.access(tokenHash: hash), access.session.expiresAt > now else { return nil }
+            return Principal(caller: .user(access.member.user, session: access.session), workspace: access.workspace,
+                             role: access.member.role)
         }
     }
 

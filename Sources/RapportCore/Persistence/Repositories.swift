@@ -28,6 +28,7 @@ public protocol MembershipRepository: Sendable {
     func setRole(workspaceId: String, userId: String, role: Role) async throws
     func remove(workspaceId: String, userId: String) async throws
     func ownerCount(workspaceId: String) async throws -> Int
+    func memberCount(workspaceId: String) async throws -> Int
 }
 
 /// API keys; looked up by secret hash before the workspace is known.
@@ -43,10 +44,25 @@ public protocol ApiKeyRepository: Sendable {
 /// Browser sessions.
 public protocol SessionRepository: Sendable {
     func insert(_ session: Session) async throws
-    func find(tokenHash: String) async throws -> Session?
+    /// The session of `tokenHash` with its user's membership of the session's workspace and that workspace, read
+    /// together (every signed-in request asks); nil when the session is unknown or the membership is gone.
+    func access(tokenHash: String) async throws -> SessionAccess?
     func delete(tokenHash: String) async throws
     func switchWorkspace(tokenHash: String, to workspaceId: String) async throws
     func deleteExpired(before: Int64) async throws
+}
+
+/// A session with what signing a request in with it needs.
+public struct SessionAccess: Sendable {
+    public var session: Session
+    public var member: Member
+    public var workspace: Workspace
+
+    public init(session: Session, member: Member, workspace: Workspace) {
+        self.session = session
+        self.member = member
+        self.workspace = workspace
+    }
 }
 
 /// Failed sign-in attempts per throttle key (IP + email), for the brute-force lockout.

@@ -16,6 +16,13 @@ public struct TeamService: Sendable {
         return try await deps.store.read { try await $0.memberships.members(workspaceId: workspaceId, page: page) }
     }
 
+    /// How many people are members of the caller's workspace.
+    public func count(_ principal: Principal) async throws -> Int {
+        try principal.require(Permission.readData.leastRole)
+        let workspaceId = principal.workspaceId
+        return try await deps.store.read { try await $0.memberships.memberCount(workspaceId: workspaceId) }
+    }
+
     public func get(_ principal: Principal, userId: String) async throws -> Member {
         try principal.require(Permission.readData.leastRole)
         let workspaceId = principal.workspaceId

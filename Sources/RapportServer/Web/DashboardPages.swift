@@ -80,12 +80,12 @@ struct DashboardPages: Sendable {
                 (message, status) = (Self.filterMessage(error), error.kind.status)
             }
         }
-        let members = try await team.list(principal, page: all)
+        let memberCount = try await team.count(principal)
         let activeKeys = principal.role.satisfies(.admin)
             ? try await apiKeys.list(principal, page: all).items.filter { !$0.isRevoked }.count : nil
         let page = DashboardPage(filter: filter, surveys: surveyList, segments: segmentList, metricsHTML: snapshot?.value.metricsHTML,
                                  error: message,
-                                 timeZone: zone, memberCount: members.items.count,
+                                 timeZone: zone, memberCount: memberCount,
                                  customerCount: snapshot?.value.customerCount,
                                  repeatPurchase: snapshot?.value.repeatPurchase,
                                  activeKeyCount: activeKeys,

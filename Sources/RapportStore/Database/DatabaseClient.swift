@@ -27,7 +27,7 @@ public final class DatabaseClient: Sendable {
 
     private enum Backend: @unchecked Sendable {
         case sqlite(writer: EventLoopGroupConnectionPool<SQLiteTunedSource>,
-                    readers: EventLoopGroupConnectionPool<SQLiteTunedSource>)
+                    readers: EventLoopGroupConnectionPool<SQLiteTunedSource>, threads: [NIOThreadPool])
         case postgres(EventLoopGroupConnectionPool<PostgresConnectionSource>)
     }
 
@@ -57,18 +57,29 @@ public final class DatabaseClient: Sendable {
             } catch {
                 throw DatabaseConnectError(message: "cannot create the folder of \(path): \(error.localizedDescription)")
             }
-            let source = SQLiteTunedSource(base: SQLiteConnectionSource(
-                configuration: .init(storage: .file(path: fileURL.path), enableForeignKeys: true)), options: options)
-            var writerSource = source
-            writerSource.isWriter = true
+            // SQLite calls block, so sqlite-nio runs them on a thread pool; NIO's shared one has a thread per core. A
+            // long count (a dashboard recount at 1M responses takes seconds) held those threads and every page's small
+            // reads queued behind it. Each reader connection gets a thread of its own, the writer one more: a long
+            // read then shares the cores with the short ones instead of making them wait.
             let group = MultiThreadedEventLoopGroup.singleton
+            let readersPerLoop = 4
+            let readerThreads = NIOThreadPool(numberOfThreads: readersPerLoop * NIOSingletons.groupLoopCountSuggestion)
+            let writerThread = NIOThreadPool(numberOfThreads: 1)
+            readerThreads.start()
+            writerThread.start()
+            let configuration = SQLiteConfiguration(storage: .file(path: fileURL.path), enableForeignKeys: true)
+            let source = SQLiteTunedSource(base: SQLiteConnectionSource(configuration: configuration, threadPool: readerThreads),
+                                           options: options)
+            var writerSource = SQLiteTunedSource(base: SQLiteConnectionSource(configuration: configuration, threadPool: writerThread),
+                                                 options: options)
+            writerSource.isWriter = true
             let writer = EventLoopGroupConnectionPool(source: writerSource, maxConnectionsPerEventLoop: 1,
                                                       requestTimeout: .seconds(30), pruneInterval: nil,
                                                       logger: poolLogger, on: group.next())
-            let readers = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 4,
+            let readers = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: readersPerLoop,
                                                        requestTimeout: .seconds(30), pruneInterval: nil,
                                                        logger: poolLogger, on: group)
-            client = DatabaseClient(url: url, backend: .sqlite(writer: writer, readers: readers), sqliteOptions: options,
+            client = DatabaseClient(url: url, backend: .sqlite(writer: writer, readers: readers, threads: [readerThreads, writerThread]), sqliteOptions: options,
                                     logger: logger)
         case .postgres(let raw, let searchPath):
             var configuration: SQLPostgresConfiguration
@@ -98,7 +109,7 @@ public final class DatabaseClient: Sendable {
     /// Runs `body` on a reading connection.
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
-        case .sqlite(_, let readers):
+        case .sqlite(_, let readers, _):
             return try await withConnection(readers) { try await body($0.sql(queryLogLevel: .trace)) }
         case .postgres(let pool):
             return try await withConnection(pool) { try await body($0.sql(queryLogLevel: .trace)) }
@@ -108,7 +119,7 @@ public final class DatabaseClient: Sendable {
     /// Runs `body` in one transaction on the writer; it commits only if `body` returns.
     public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
-        case .sqlite(let writer, _):
+        case .sqlite(let writer, _, _):
             return try await withConnection(writer) { connection in
                 let db = connection.sql(queryLogLevel: .trace)
                 let result = try await transaction(db, begin: "BEGIN IMMEDIATE", body)
@@ -153,7 +164,7 @@ public final class DatabaseClient: Sendable {
     /// `PRAGMA optimize=0x10002`, which analyses every table whose size changed enough to matter.
     public func refreshStatistics(tables: [String]) async throws {
         switch backend {
-        case .sqlite(let writer, _):
+        case .sqlite(let writer, _, _):
             try await withConnection(writer) { connection in
                 try await Self.optimize(connection.sql(queryLogLevel: .trace), lastOptimized, everyTable: true)
             }
@@ -188,13 +199,14 @@ public final class DatabaseClient: Sendable {
     /// Closes every connection.
     public func shutdown() async {
         switch backend {
-        case .sqlite(let writer, let readers):
+        case .sqlite(let writer, let readers, let threads):
             // SQLite recommends `PRAGMA optimize` before a long-lived connection closes.
             try? await withConnection(writer) { connection in
                 try await Self.optimize(connection.sql(queryLogLevel: .trace), lastOptimized)
             }
             try? await writer.shutdownAsync()
             try? await readers.shutdownAsync()
+            for pool in threads { try? await pool.shutdownGracefully() }
         case .postgres(let pool):
             try? await pool.shutdownAsync()
         }

@@ -56,6 +56,10 @@ struct SQLMembershipRepository: MembershipRepository {
             """).first()?.int("n") ?? 0
     }
 
+    func memberCount(workspaceId: String) async throws -> Int {
+        try await db.raw("SELECT COUNT(*) AS n FROM memberships WHERE workspace_id = \(bind: workspaceId)").first()?.int("n") ?? 0
+    }
+
     static func role(_ row: any SQLRow) throws -> Role {
         let raw = try row.string("role")
         guard let role = Role(rawValue: raw) else { throw CorruptRowError(table: "memberships", column: "role", value: raw) }

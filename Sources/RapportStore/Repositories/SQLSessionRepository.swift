@@ -12,14 +12,29 @@ struct SQLSessionRepository: SessionRepository {
             """).run()
     }
 
-    func find(tokenHash: String) async throws -> Session? {
+    func access(tokenHash: String) async throws -> SessionAccess? {
+        // One read for every signed-in request: the session, its user's membership and the workspace. The user's
+        // columns keep their names (the user and member decoders read them); the session's and the workspace's are
+        // prefixed.
         try await db.raw("""
-            SELECT token_hash, user_id, workspace_id, csrf_token, created_at, expires_at
-            FROM sessions WHERE token_hash = \(bind: tokenHash)
+            SELECT s.token_hash AS s_token_hash, s.csrf_token AS s_csrf_token, s.created_at AS s_created_at,
+                   s.expires_at AS s_expires_at, \(unsafeRaw: SQLUserRepository.columns), m.workspace_id, m.role,
+                   m.created_at AS joined_at, w.name AS w_name, w.created_at AS w_created_at, w.time_zone AS w_time_zone,
+                   w.brand_color AS w_brand_color
+            FROM sessions s
+            JOIN memberships m ON m.workspace_id = s.workspace_id AND m.user_id = s.user_id
+            JOIN users u ON u.id = s.user_id
+            JOIN workspaces w ON w.id = s.workspace_id
+            WHERE s.token_hash = \(bind: tokenHash)
             """).first().map { row in
-                Session(tokenHash: try row.string("token_hash"), userId: try row.string("user_id"),
-                        workspaceId: try row.string("workspace_id"), csrfToken: try row.string("csrf_token"),
-                        createdAt: try row.int64("created_at"), expiresAt: try row.int64("expires_at"))
+                let member = try SQLMembershipRepository.member(row)
+                let session = Session(tokenHash: try row.string("s_token_hash"), userId: member.user.id,
+                                      workspaceId: member.workspaceId, csrfToken: try row.string("s_csrf_token"),
+                                      createdAt: try row.int64("s_created_at"), expiresAt: try row.int64("s_expires_at"))
+                let workspace = Workspace(id: member.workspaceId, name: try row.string("w_name"), createdAt: try row.int64("w_created_at"),
+                                          timeZone: try row.string("w_time_zone"),
+                                          brandColor: BrandColor.stored(try row.optionalString("w_brand_color")))
+                return SessionAccess(session: session, member: member, workspace: workspace)
             }
     }
 
