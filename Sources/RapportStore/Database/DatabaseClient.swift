@@ -79,8 +79,8 @@ public final class DatabaseClient: Sendable {
             let readers = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: readersPerLoop,
                                                        requestTimeout: .seconds(30), pruneInterval: nil,
                                                        logger: poolLogger, on: group)
-            client = DatabaseClient(url: url, backend: .sqlite(writer: writer, readers: readers, threads: [readerThreads, writerThread]), sqliteOptions: options,
-                                    logger: logger)
+            client = DatabaseClient(url: url, backend: .sqlite(writer: writer, readers: readers, threads: [readerThreads, writerThread]),
+                                    sqliteOptions: options, logger: logger)
         case .postgres(let raw, let searchPath):
             var configuration: SQLPostgresConfiguration
             do {

@@ -118,7 +118,6 @@ struct SQLAutomationRepository: AutomationRepository {
             """).all().map(Self.run)
     }
 
-    /// The limits' count: one range of `automation_runs_by_customer` (a customer) or `automation_runs_by_rule_time`.
     func lockRunLimits(workspaceId: String, ruleIds: [String]) async throws {
         guard db.isPostgres else { return }
         for ruleId in Set(ruleIds).sorted() {
@@ -126,6 +125,7 @@ struct SQLAutomationRepository: AutomationRepository {
         }
     }
 
+    /// The limits' count: one range of `automation_runs_by_customer` (a customer) or `automation_runs_by_rule_time`.
     static func countRunsQuery(workspaceId: String, ruleId: String, customerId: String?, since: Int64) -> SQLQueryString {
         var sql = SQLQueryString("SELECT COUNT(*) AS n FROM automation_runs WHERE workspace_id = ")
         sql.appendInterpolation(bind: workspaceId)

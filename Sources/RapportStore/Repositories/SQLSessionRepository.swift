@@ -19,8 +19,8 @@ struct SQLSessionRepository: SessionRepository {
         try await db.raw("""
             SELECT s.token_hash AS s_token_hash, s.csrf_token AS s_csrf_token, s.created_at AS s_created_at,
                    s.expires_at AS s_expires_at, \(unsafeRaw: SQLUserRepository.columns), m.workspace_id, m.role,
-                   m.created_at AS joined_at, w.name AS w_name, w.created_at AS w_created_at, w.time_zone AS w_time_zone,
-                   w.brand_color AS w_brand_color
+                   m.created_at AS joined_at, w.id AS w_id, w.name AS w_name, w.created_at AS w_created_at,
+                   w.time_zone AS w_time_zone, w.brand_color AS w_brand_color
             FROM sessions s
             JOIN memberships m ON m.workspace_id = s.workspace_id AND m.user_id = s.user_id
             JOIN users u ON u.id = s.user_id
@@ -31,10 +31,8 @@ struct SQLSessionRepository: SessionRepository {
                 let session = Session(tokenHash: try row.string("s_token_hash"), userId: member.user.id,
                                       workspaceId: member.workspaceId, csrfToken: try row.string("s_csrf_token"),
                                       createdAt: try row.int64("s_created_at"), expiresAt: try row.int64("s_expires_at"))
-                let workspace = Workspace(id: member.workspaceId, name: try row.string("w_name"), createdAt: try row.int64("w_created_at"),
-                                          timeZone: try row.string("w_time_zone"),
-                                          brandColor: BrandColor.stored(try row.optionalString("w_brand_color")))
-                return SessionAccess(session: session, member: member, workspace: workspace)
+                return SessionAccess(session: session, member: member,
+                                     workspace: try SQLWorkspaceRepository.workspace(row, prefix: "w_"))
             }
     }
 

@@ -87,9 +87,9 @@ struct SQLSurveyResponseRepository: SurveyResponseRepository {
         appendFilters(query, to: &sql, postgres: postgres)
     }
 
-    /// The list's and export's other filters. Attributes are read as the metrics read them (`MetricCountSQL`); answers
-    /// are JSON text: read with `json_each` on SQLite and `::jsonb` on PostgreSQL. `q` matches string answers of the text questions only
-    /// (not option ids); SQLite's LOWER folds ASCII letters only.
+    /// The list's and export's other filters. Attributes are read as the metrics read them (`MetricCountSQL`);
+    /// answers are JSON text: read with `json_each` on SQLite and `::jsonb` on PostgreSQL. `q` matches string answers
+    /// of the text questions only (not option ids); SQLite's LOWER folds ASCII letters only.
     static func appendFilters(_ query: SurveyResponseQuery, to sql: inout SQLQueryString, postgres: Bool) {
         if let from = query.submittedFrom {
             sql.appendInterpolation(unsafeRaw: " AND submitted_at >= ")

@@ -35,8 +35,12 @@ struct SQLWorkspaceRepository: WorkspaceRepository {
         try await db.raw("UPDATE workspaces SET brand_color = \(bind: color?.hex) WHERE id = \(bind: id)").run()
     }
 
-    static func workspace(_ row: any SQLRow) throws -> Workspace {
-        Workspace(id: try row.string("id"), name: try row.string("name"), createdAt: try row.int64("created_at"),
-                  timeZone: try row.string("time_zone"), brandColor: BrandColor.stored(try row.optionalString("brand_color")))
+    static func workspace(_ row: any SQLRow) throws -> Workspace { try workspace(row, prefix: "") }
+
+    /// A workspace from its columns, each named with `prefix` in front where a join renames them.
+    static func workspace(_ row: any SQLRow, prefix: String) throws -> Workspace {
+        Workspace(id: try row.string(prefix + "id"), name: try row.string(prefix + "name"),
+                  createdAt: try row.int64(prefix + "created_at"), timeZone: try row.string(prefix + "time_zone"),
+                  brandColor: BrandColor.stored(try row.optionalString(prefix + "brand_color")))
     }
 }

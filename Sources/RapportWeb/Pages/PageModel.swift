@@ -66,7 +66,8 @@ struct FramedPage: MustacheParent {
         var values: [String: Any] = [:]
         if let chrome {
             TemplateObject.addProperties(of: chrome, to: &values)
-            values["navigation"] = TemplateObject.read(PageNavigation(current: type(of: page).section, isAdmin: chrome.user.isAdmin).groups)
+            let navigation = PageNavigation(current: type(of: page).section, isAdmin: chrome.user.isAdmin)
+            values["navigation"] = navigation.groups
         }
         TemplateObject.addProperties(of: page, to: &values)
         self.values = values
