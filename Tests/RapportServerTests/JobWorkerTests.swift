@@ -189,15 +189,15 @@ struct JobWorkerTests {
     @Test func aLongJobKeepsItsLeaseRenewed() async throws {
         try await TestApp.withDatabase { database in
             let store = SQLDataStore(database: database)
-            // A 3 s lease renewed every second: two seconds of slack for a renewal that waits on a busy writer (the
-            // whole suite runs in parallel).
-            let worker = JobWorker(store: store, handlers: [Handler(kind: "test") { _ in try await Task.sleep(for: .seconds(7)) }],
-                                   settings: Self.settings(concurrency: 1, leaseMillis: 3_000), logger: Self.logger)
+            // A 9 s lease renewed every 3 s: six seconds of slack for a renewal that waits for a thread or the writer
+            // while the whole suite runs in parallel on two cores (3 s of slack was missed there).
+            let worker = JobWorker(store: store, handlers: [Handler(kind: "test") { _ in try await Task.sleep(for: .seconds(16)) }],
+                                   settings: Self.settings(concurrency: 1, leaseMillis: 9_000), logger: Self.logger)
             try await Self.running([worker]) {
                 try await Self.enqueue(store, Self.newJob("long"))
                 try await Self.eventually("the job runs") { try await Self.find(store, "long")?.state == .running }
-                // Past the first lease's expiry (3 s), renewed every second.
-                try await Task.sleep(for: .milliseconds(4_500))
+                // Past the first lease's expiry (9 s), renewed every 3 s.
+                try await Task.sleep(for: .milliseconds(11_000))
                 let running = try #require(try await Self.find(store, "long"))
                 #expect(running.state == .running && (running.leaseExpiresAt ?? 0) > Date().millisSince1970,
                         "the lease was renewed past its first expiry")

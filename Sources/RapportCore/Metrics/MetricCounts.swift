@@ -33,6 +33,37 @@ public enum LocalDay {
         return spans
     }
 
+    /// The first instant of a local day in a zone, found from that day's noon (which every day has, whatever its DST
+    /// change): local midnight, or the first instant after it when midnight is skipped.
+    public static func start(ofDay day: Int64, timeZone: TimeZone) -> Int64 {
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let parts = utc.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(day) * 86_400))
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        var noon = DateComponents()
+        (noon.year, noon.month, noon.day, noon.hour) = (parts.year, parts.month, parts.day, 12)
+        guard let date = calendar.date(from: noon) else { return day * millisPerDay }
+        return Int64((calendar.startOfDay(for: date).timeIntervalSince1970 * 1_000).rounded())
+    }
+
+    /// The whole local days of [from, to) in a zone, as [first, end) of day numbers with the instants where they begin
+    /// and end; nil when the range holds no whole day. What lies before `startMillis` and from `endMillis` on is part
+    /// of a day.
+    public static func wholeDays(from: Int64, to: Int64, timeZone: TimeZone) -> (first: Int64, end: Int64, startMillis: Int64, endMillis: Int64)? {
+        guard from < to else { return nil }
+        let spans = offsets(timeZone: timeZone, from: from, to: to + 1)
+        var first = day(of: from, offsets: spans)
+        var startMillis = start(ofDay: first, timeZone: timeZone)
+        if startMillis < from {
+            first += 1
+            startMillis = start(ofDay: first, timeZone: timeZone)
+        }
+        let end = day(of: to, offsets: spans)
+        guard first < end else { return nil }
+        return (first, end, startMillis, start(ofDay: end, timeZone: timeZone))
+    }
+
     /// The local day of an instant under `offsets` (those of a range holding it).
     public static func day(of millis: Int64, offsets: [UTCOffsetSpan]) -> Int64 {
         let offset = offsets.last { $0.from <= millis }?.offset ?? offsets.first?.offset ?? 0
@@ -65,9 +96,12 @@ public struct MetricCountRequest: Sendable, Equatable {
     public var attributes: [String: String]
     public var channel: String?
     public var segmentId: String?
+    /// The workspace's time zone (IANA), whose local days `dayOffsets` make: daily counts kept in that zone may answer.
+    public var timeZone: String?
 
     public init(surveyIds: [String], from: Int64, to: Int64, dayOffsets: [UTCOffsetSpan]?, grouping: Grouping?,
-                attributes: [String: String], channel: String?, segmentId: String?) {
+                attributes: [String: String], channel: String?, segmentId: String?, timeZone: String? = nil) {
+        self.timeZone = timeZone
         self.surveyIds = surveyIds
         self.from = from
         self.to = to

@@ -68,7 +68,8 @@ struct MetricTable: Sendable {
         let grouping = countGrouping(query.groupBy) ?? nil
         var request = MetricCountRequest(surveyIds: surveys.map(\.id), from: query.from, to: query.to,
                                          dayOffsets: periods.map { LocalDay.offsets(timeZone: $0.calendar.timeZone, from: query.from, to: query.to) },
-                                         grouping: grouping, attributes: query.attributes, channel: query.channel, segmentId: query.segmentId)
+                                         grouping: grouping, attributes: query.attributes, channel: query.channel, segmentId: query.segmentId,
+                                         timeZone: periods?.calendar.timeZone.identifier)
         func counts(_ request: MetricCountRequest) async throws -> [MetricCountRow] {
             if query.metric == .responseRate { return try await repos.surveyInvitations.metricCounts(workspaceId: workspaceId, request) }
             return try await repos.surveyResponses.metricCounts(workspaceId: workspaceId, request)

@@ -33,6 +33,8 @@ public struct Runtime: Sendable {
         do {
             try config.loadLocalSecretKey()
             let applied = try await Migrator(database: database).migrate()
+            // Workspaces from before the daily metric counts, or whose zone was changed around Rapport.
+            try await MetricRollups.rebuild(database, all: false, now: clock.nowMillis)
             let runtime = Runtime(config: config, database: database, logger: logger, clock: clock,
                                   appliedMigrations: applied)
             let result = try await body(runtime)

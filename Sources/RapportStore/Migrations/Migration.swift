@@ -49,6 +49,7 @@ public enum Migrations {
         cxGoals0030,
         metricIndexes0031,
         metricAttributeColumns0032,
+        metricRollups0033,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

@@ -125,9 +125,17 @@ extension SQLSurveyResponseRepository {
         return sql
     }
 
+    /// From the daily counts where they answer (`MetricRollups.counts`), else from the responses.
     func metricCounts(workspaceId: String, _ request: MetricCountRequest) async throws -> [MetricCountRow] {
         guard !request.surveyIds.isEmpty else { return [] }
-        return try await db.raw(Self.metricCountQuery(workspaceId: workspaceId, request, postgres: db.isPostgres)).all().map { row in
+        if let rows = try await MetricRollups.counts(db, workspaceId: workspaceId, request, raw: { try await countResponses(workspaceId: workspaceId, $0) }) {
+            return rows
+        }
+        return try await countResponses(workspaceId: workspaceId, request)
+    }
+
+    func countResponses(workspaceId: String, _ request: MetricCountRequest) async throws -> [MetricCountRow] {
+        try await db.raw(Self.metricCountQuery(workspaceId: workspaceId, request, postgres: db.isPostgres)).all().map { row in
             try MetricCountSQL.row(row, request: request) { try $0.optionalString("metric_band") == ScoreBand.positive.rawValue }
         }
     }

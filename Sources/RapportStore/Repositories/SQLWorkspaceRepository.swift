@@ -1,3 +1,4 @@
+import Foundation
 import RapportCore
 import SQLKit
 
@@ -10,6 +11,7 @@ struct SQLWorkspaceRepository: WorkspaceRepository {
             VALUES (\(bind: workspace.id), \(bind: workspace.name), \(bind: Workspace.nameKey(workspace.name)),
                     \(bind: workspace.createdAt), \(bind: workspace.timeZone), \(bind: workspace.brandColor?.hex))
             """).run()
+        try await MetricRollups.build(db, workspaceId: workspace.id, timeZone: workspace.timeZone, now: workspace.createdAt)
     }
 
     func find(id: String) async throws -> Workspace? {
@@ -27,8 +29,12 @@ struct SQLWorkspaceRepository: WorkspaceRepository {
             """).run()
     }
 
+    /// Also rebuilds the daily metric counts in the new zone's days (seconds for a million responses).
     func setTimeZone(id: String, to timeZone: String) async throws {
         try await db.raw("UPDATE workspaces SET time_zone = \(bind: timeZone) WHERE id = \(bind: id)").run()
+        if try await MetricRollups.state(db, workspaceId: id)?.timeZone != timeZone {
+            try await MetricRollups.build(db, workspaceId: id, timeZone: timeZone, now: Int64(Date().timeIntervalSince1970 * 1_000))
+        }
     }
 
     func setBrandColor(id: String, to color: BrandColor?) async throws {

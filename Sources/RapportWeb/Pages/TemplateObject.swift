@@ -33,7 +33,7 @@ final class TemplateObject: MustacheParent, CustomStringConvertible {
         if let number = value as? Double { return number }
         if let number = value as? Int64 { return number }
         // A value that reads its own children (small types drawn many times a page, dictionaries) stays as it is.
-        if let parent = value as? MustacheParent { return parent }
+        if let parent = value as? any MustacheParent { return parent }
         let mirror = Mirror(reflecting: value)
         switch mirror.displayStyle {
         case .optional:

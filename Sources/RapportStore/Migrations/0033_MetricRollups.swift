@@ -1,0 +1,143 @@
+extension Migrations {
+    /// Daily counts of completed, scored responses kept by the database (docs/decisions.md, "Responses are rolled up by
+    /// local day"): `metric_response_days` holds, per workspace, survey, local day (in the zone of `metric_rollups`),
+    /// score and positive band, the count of responses overall (dimension '') and by channel, agent and touchpoint (one
+    /// dimension at a time). Triggers on survey_responses keep it exact through every write (API, widget, import, edit,
+    /// merge, erasure, bulk load) for a workspace that has a `metric_rollups` row; the local day comes from the zone's
+    /// UTC offsets in `metric_day_offsets`. `MetricRollups.build` (workspace creation, time-zone change,
+    /// `rapport metrics rebuild`, start-up for a workspace without one) fills all three in one transaction.
+    static let metricRollups0033 = Migration(version: 33, name: "metric_rollups") { kind in
+        let common = [
+            """
+            CREATE TABLE metric_rollups (
+                workspace_id TEXT PRIMARY KEY REFERENCES workspaces (id) ON DELETE CASCADE,
+                time_zone TEXT NOT NULL,
+                built_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE metric_day_offsets (
+                workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+                from_ms BIGINT NOT NULL,
+                offset_ms BIGINT NOT NULL,
+                PRIMARY KEY (workspace_id, from_ms)
+            )\(kind == .sqlite ? " WITHOUT ROWID" : "")
+            """,
+            """
+            CREATE TABLE metric_response_days (
+                workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+                survey_id TEXT NOT NULL,
+                dimension TEXT NOT NULL,
+                local_day BIGINT NOT NULL,
+                value TEXT NOT NULL,
+                has_value INTEGER NOT NULL,
+                score BIGINT NOT NULL,
+                positive INTEGER NOT NULL,
+                n BIGINT NOT NULL,
+                PRIMARY KEY (workspace_id, survey_id, dimension, local_day, value, has_value, score, positive)
+            )\(kind == .sqlite ? " WITHOUT ROWID" : "")
+            """,
+        ]
+        return common + (kind == .postgres ? MetricRollupSQL.postgresTriggers : MetricRollupSQL.sqliteTriggers)
+    }
+}
+
+/// The SQL that keeps `metric_response_days` (migration 0033) and that reads it.
+enum MetricRollupSQL {
+    static let columns = "workspace_id, survey_id, dimension, value, has_value, local_day, score, positive, n"
+    static let key = "workspace_id, survey_id, dimension, local_day, value, has_value, score, positive"
+    /// The dimensions a response is counted under besides the whole ('' with no value), and the column of each.
+    static let dimensions: [(name: String, column: String)] = [
+        ("channel", "channel"), ("agent", MetricAttributeColumns.column("agent")), ("touchpoint", MetricAttributeColumns.column("touchpoint")),
+    ]
+    /// The response statuses and columns whose change moves a response between counts.
+    static let countedColumns = "status, score, band, submitted_at, channel, attributes, survey_id"
+
+    /// The local day of `row`'s submission from the workspace's offsets (the same arithmetic as `MetricCountSQL.localDay`).
+    static func localDay(_ row: String) -> String {
+        let shift = MetricCountSQL.shiftDays * 86_400_000
+        return "((\(row).submitted_at + (SELECT o.offset_ms FROM metric_day_offsets o WHERE o.workspace_id = \(row).workspace_id"
+            + " AND o.from_ms <= \(row).submitted_at ORDER BY o.from_ms DESC LIMIT 1) + \(shift)) / 86400000 - \(MetricCountSQL.shiftDays))"
+    }
+
+    /// Whether `row` is a response the metrics count.
+    static func counted(_ row: String) -> String {
+        "\(row).status = 'completed' AND \(row).score IS NOT NULL AND \(row).submitted_at IS NOT NULL"
+    }
+
+    /// INSERT … SELECT of `row`'s four counts with `delta`, added to what is there (an upsert).
+    static func apply(_ row: String, delta: String, values: String) -> String {
+        """
+        INSERT INTO metric_response_days (\(columns))
+        SELECT \(row).workspace_id, \(row).survey_id, d.dimension, d.day_value, d.has_value, \(localDay(row)), \(row).score,
+               CASE WHEN \(row).band = 'positive' THEN 1 ELSE 0 END, \(delta)
+        FROM \(values)
+        WHERE EXISTS (SELECT 1 FROM metric_rollups m WHERE m.workspace_id = \(row).workspace_id)
+        ON CONFLICT (\(key)) DO UPDATE SET n = metric_response_days.n + excluded.n
+        """
+    }
+
+    /// The four (dimension, value, has_value) rows of a response, as a derived table `d`.
+    static func dimensionRows(_ row: String, postgres: Bool) -> String {
+        let rows = [("''", "''", "0")] + dimensions.map { name, column in
+            ("'\(name)'", "COALESCE(\(row).\(column), '')", "CASE WHEN \(row).\(column) IS NULL THEN 0 ELSE 1 END")
+        }
+        if postgres {
+            return "(VALUES " + rows.map { "(\($0.0), \($0.1), \($0.2))" }.joined(separator: ", ") + ") AS d (dimension, day_value, has_value)"
+        }
+        return "(" + rows.enumerated().map { index, row in
+            index == 0 ? "SELECT \(row.0) AS dimension, \(row.1) AS day_value, \(row.2) AS has_value" : "SELECT \(row.0), \(row.1), \(row.2)"
+        }.joined(separator: " UNION ALL ") + ") AS d"
+    }
+
+    static var sqliteTriggers: [String] {
+        func trigger(_ name: String, _ event: String, _ row: String, _ delta: String) -> String {
+            """
+            CREATE TRIGGER \(name) AFTER \(event) ON survey_responses
+            WHEN \(counted(row))
+            BEGIN
+            \(apply(row, delta: delta, values: dimensionRows(row, postgres: false)));
+            END
+            """
+        }
+        return [
+            trigger("survey_responses_days_insert", "INSERT", "NEW", "1"),
+            trigger("survey_responses_days_delete", "DELETE", "OLD", "-1"),
+            trigger("survey_responses_days_update_old", "UPDATE OF \(countedColumns)", "OLD", "-1"),
+            trigger("survey_responses_days_update_new", "UPDATE OF \(countedColumns)", "NEW", "1"),
+        ]
+    }
+
+    /// On PostgreSQL each counting takes a shared advisory lock on the workspace, which `MetricRollups.build` takes
+    /// exclusively, so that a rebuild neither misses nor doubles a response written while it runs.
+    static var postgresTriggers: [String] {
+        [
+            """
+            CREATE FUNCTION metric_response_days_add(r survey_responses, delta BIGINT) RETURNS void LANGUAGE sql AS $$
+            SELECT pg_advisory_xact_lock_shared(\(lockClass), hashtext(r.workspace_id));
+            \(apply("r", delta: "delta", values: dimensionRows("r", postgres: true)));
+            $$
+            """,
+            """
+            CREATE FUNCTION survey_responses_days() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP <> 'INSERT' THEN
+                    IF \(counted("OLD")) THEN PERFORM metric_response_days_add(OLD, -1); END IF;
+                END IF;
+                IF TG_OP <> 'DELETE' THEN
+                    IF \(counted("NEW")) THEN PERFORM metric_response_days_add(NEW, 1); END IF;
+                END IF;
+                RETURN NULL;
+            END
+            $$
+            """,
+            """
+            CREATE TRIGGER survey_responses_days AFTER INSERT OR DELETE OR UPDATE OF \(countedColumns) ON survey_responses
+            FOR EACH ROW EXECUTE FUNCTION survey_responses_days()
+            """,
+        ]
+    }
+
+    /// The advisory lock class of a workspace's rollup (the second key is `hashtext(workspace_id)`).
+    static let lockClass = 727274005
+}
