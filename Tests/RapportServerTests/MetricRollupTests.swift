@@ -12,17 +12,25 @@ import Testing
 /// the rollup is rebuilt in it.
 @Suite("Daily metric counts")
 struct MetricRollupTests {
-    /// The workspace's non-zero daily counts, one line each, sorted.
+    /// The workspace's non-zero daily counts (overall and by dimension, then by segment), one line each, sorted.
     static func rollup(_ database: DatabaseClient, _ workspaceId: String) async throws -> [String] {
         try await database.read { db in
-            try await db.raw("""
+            let days = try await db.raw("""
                 SELECT survey_id, dimension, value, has_value, local_day, score, positive, n FROM metric_response_days
                 WHERE workspace_id = \(bind: workspaceId) AND n <> 0
                 """).all().map { row in
                 [try row.string("survey_id"), try row.string("dimension"), try row.string("value"), String(try row.int64("has_value")),
                  String(try row.int64("local_day")), String(try row.int64("score")), String(try row.int64("positive")),
                  String(try row.int64("n"))].joined(separator: "|")
-            }.sorted()
+            }
+            let segments = try await db.raw("""
+                SELECT segment_id, survey_id, local_day, score, positive, n FROM metric_segment_days
+                WHERE workspace_id = \(bind: workspaceId) AND n <> 0
+                """).all().map { row in
+                ["segment", try row.string("segment_id"), try row.string("survey_id"), String(try row.int64("local_day")),
+                 String(try row.int64("score")), String(try row.int64("positive")), String(try row.int64("n"))].joined(separator: "|")
+            }
+            return (days + segments).sorted()
         }
     }
 
@@ -54,8 +62,16 @@ struct MetricRollupTests {
             #expect(Set(whole.map(\.1)).count == 1 && whole.count == 4 && whole[0].1 == Int64(MetricCountEquivalenceTests.instants.count * 4),
                     "\(whole)")
 
-            // An erasure, an import of historic answers, a partial response completed later.
-            #expect(try await http.call(.delete, "/api/v1/customers/\(seeded.customers[5])", key: key).status == .noContent)
+            // An erasure of a customer in two segments; a merge of a customer in two segments into one in none; a member
+            // leaving a segment and another joining; an import of historic answers (new customers, in no segment).
+            #expect(try await http.call(.delete, "/api/v1/customers/\(seeded.customers[3])", key: key).status == .noContent)
+            let merged = try await http.call(.post, "/api/v1/customers/\(seeded.customers[9])/merge", key: key,
+                                             json: ["customer_id": seeded.customers[4]])
+            #expect(merged.status == .ok, "\(merged.text)")
+            try await services.core.store.write { repos in
+                try await repos.segments.removeMembers(workspaceId: workspaceId, segmentId: seeded.churn, [seeded.customers[6]])
+                try await repos.segments.addMembers(workspaceId: workspaceId, segmentId: seeded.vip, [seeded.customers[10], seeded.customers[7]], at: 1)
+            }
             let imported = try await SurveyResponseImportTests.importFile(http, key: key, surveyId: seeded.surveys[.nps]!, """
                 email,submitted_at,q,attr_agent,channel
                 ann@example.com,2026-03-29T00:30:00Z,3,kim,import
@@ -77,13 +93,17 @@ struct MetricRollupTests {
                 let workspace = try #require(try await services.core.store.read { try await $0.workspaces.find(id: workspaceId) })
                 for metric in [SurveyMetric.nps, .csat, .ces] {
                     for period in [nil, MetricPeriod.day, .week, .month] {
-                        for grouping in [nil, MetricGrouping.attribute("agent"), .attribute("touchpoint"), .responseChannel, .survey] {
+                        for grouping in [nil, MetricGrouping.attribute("agent"), .attribute("touchpoint"), .responseChannel, .survey, .segment] {
                             for (start, end) in [(from, to), (MetricCountEquivalenceTests.millis("2026-03-28T13:00:00Z"),
                                                               MetricCountEquivalenceTests.millis("2026-04-05T07:00:00Z"))] {
                                 var query = MetricQuery(metric: metric, from: start, to: end, period: period, groupBy: grouping)
                                 #expect(try await counted.report(workspace: workspace, query: query)
                                         == rows.report(workspace: workspace, query: query), "\(zone) \(query)")
                                 query.attributes = ["agent": "kim"]
+                                #expect(try await counted.report(workspace: workspace, query: query)
+                                        == rows.report(workspace: workspace, query: query), "\(zone) \(query)")
+                                query.attributes = [:]
+                                query.segmentId = seeded.vip
                                 #expect(try await counted.report(workspace: workspace, query: query)
                                         == rows.report(workspace: workspace, query: query), "\(zone) \(query)")
                             }
@@ -104,10 +124,12 @@ struct MetricRollupTests {
             let key = acme.adminKey, workspaceId = acme.workspace.id, database = services.database
             #expect(try await Self.zone(database, workspaceId) == acme.workspace.timeZone, "a new workspace has its counts")
             let survey = try await MetricCountEquivalenceTests.survey(http, key, name: "NPS", type: "nps")
+            var customers: [String] = []
             for (index, at) in ["2026-05-04T10:00:00Z", "2026-05-05T10:00:00Z", "2026-05-06T23:30:00Z"].enumerated() {
                 let reply = try await http.call(.post, "/api/v1/surveys/\(survey)/responses", key: key, json: [
                     "email": "c\(index)@example.com", "answers": ["q": 10], "submitted_at": at, "channel": "api"])
                 #expect(reply.status == .created, "\(reply.text)")
+                customers.append(try #require(reply.string("customer_id")))
             }
             func n(_ range: String) async throws -> Int? {
                 let reply = try await http.get("/api/v1/metrics/nps?\(range)", key: key)
@@ -129,8 +151,22 @@ struct MetricRollupTests {
             #expect(try await n(whole) == 13)
             #expect(try await n("from=2026-05-05T09:00:00Z&to=2026-05-06T00:00:00Z") == 1)
             #expect(try await n("from=2026-05-05T00:00:00Z&to=2026-05-05T12:00:00Z") == 1)
+            // The same for a segment's counts (the customer of 5 May, alone in it).
+            let made = try await http.call(.post, "/api/v1/segments", key: key, json: [
+                "name": "Few", "rule": ["all": [["field": "trait.tier", "op": "eq", "value": "nobody"]]]])
+            let segment = try #require(made.string("id"), "\(made.text)")
+            let customer = customers[1]
+            try await services.core.store.write { repos in
+                try await repos.segments.addMembers(workspaceId: workspaceId, segmentId: segment, [customer], at: 1)
+            }
+            #expect(try await n(whole + "&segment=\(segment)") == 1)
+            try await database.write { db in
+                try await db.raw("UPDATE metric_segment_days SET n = n + 5 WHERE workspace_id = \(bind: workspaceId) AND segment_id = \(bind: segment)").run()
+            }
+            #expect(try await n(whole + "&segment=\(segment)") == 6)
             #expect(try await MetricRollups.rebuild(database, workspaceId: workspaceId, all: true, now: 2) == 1)
             #expect(try await n(whole) == 3)
+            #expect(try await n(whole + "&segment=\(segment)") == 1)
 
             // A zone changed around Rapport (SQL, a restore): a total over whole days is the same in any zone's days, so
             // the kept counts still answer it; a trend by day is in the workspace's new zone, which the kept days are not

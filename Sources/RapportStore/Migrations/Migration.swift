@@ -50,6 +50,7 @@ public enum Migrations {
         metricIndexes0031,
         metricAttributeColumns0032,
         metricRollups0033,
+        metricSegmentDays0034,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

@@ -30,7 +30,7 @@ public enum MetricRollups {
         if db.isPostgres {
             try await db.raw("SELECT pg_advisory_xact_lock(\(unsafeRaw: String(MetricRollupSQL.lockClass)), hashtext(\(bind: workspaceId)))").run()
         }
-        for table in ["metric_response_days", "metric_day_offsets", "metric_rollups"] {
+        for table in ["metric_response_days", "metric_segment_days", "metric_day_offsets", "metric_rollups"] {
             try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE workspace_id = \(bind: workspaceId)").run()
         }
         var spans = LocalDay.offsets(timeZone: zone, from: offsetsFrom, to: offsetsTo)
@@ -68,6 +68,14 @@ public enum MetricRollups {
                          CASE WHEN r.band = 'positive' THEN 1 ELSE 0 END
                 """).run()
         }
+        try await db.raw("""
+            INSERT INTO metric_segment_days (\(unsafeRaw: MetricSegmentDaysSQL.columns))
+            SELECT r.workspace_id, COALESCE(m.segment_id, ''), r.survey_id, \(unsafeRaw: day), r.score, \(unsafeRaw: MetricSegmentDaysSQL.positive), COUNT(*)
+            FROM survey_responses r
+            LEFT JOIN segment_members m ON m.workspace_id = r.workspace_id AND m.customer_id = r.customer_id
+            WHERE r.workspace_id = \(bind: workspaceId) AND \(unsafeRaw: counted)
+            GROUP BY r.workspace_id, COALESCE(m.segment_id, ''), r.survey_id, \(unsafeRaw: day), r.score, \(unsafeRaw: MetricSegmentDaysSQL.positive)
+            """).run()
     }
 
     /// Builds the rollup of every workspace that has none or whose time zone changed around Rapport (a bulk load, an
@@ -91,12 +99,31 @@ public enum MetricRollups {
         return stale.count
     }
 
-    /// The dimension of `metric_response_days` that answers a count, with the value it is filtered to; nil when the
-    /// count needs more than one (a channel filter with an agent breakdown), a segment or another attribute.
-    static func dimension(of request: MetricCountRequest) -> (name: String, value: String?)? {
-        guard request.segmentId == nil, request.grouping != .segment else { return nil }
+    /// Where a count's daily counts are: `metric_response_days` under one dimension (with the value it is filtered to),
+    /// or `metric_segment_days` (by segment, or of one segment).
+    enum Source: Equatable {
+        case dimension(String, value: String?)
+        case segments(only: String?)
+
+        var table: String {
+            switch self {
+            case .dimension: "metric_response_days"
+            case .segments: "metric_segment_days"
+            }
+        }
+    }
+
+    /// The daily counts that answer a count; nil when it needs two dimensions at once (a channel filter with an agent
+    /// breakdown), a segment with a channel or attribute, or another attribute.
+    static func source(of request: MetricCountRequest) -> Source? {
         var filters: [(String, String)] = request.attributes.map { ($0.key, $0.value) }
         if let channel = request.channel { filters.append(("channel", channel)) }
+        if request.segmentId != nil || request.grouping == .segment {
+            guard filters.isEmpty else { return nil }
+            if request.grouping == .segment { return request.segmentId == nil ? .segments(only: nil) : nil }
+            guard request.grouping == nil || request.grouping == .survey else { return nil }
+            return .segments(only: request.segmentId)
+        }
         let known = Set(MetricRollupSQL.dimensions.map(\.name))
         guard filters.allSatisfy({ known.contains($0.0) }) else { return nil }
         var grouped: String?
@@ -109,39 +136,50 @@ public enum MetricRollups {
         }
         let names = Set(filters.map(\.0) + (grouped.map { [$0] } ?? []))
         guard names.count <= 1 else { return nil }
-        guard let name = names.first else { return ("", nil) }
+        guard let name = names.first else { return .dimension("", value: nil) }
         // Two filters on one dimension with two values match nothing; the responses answer that.
         let values = Set(filters.map(\.1))
         guard values.count <= 1 else { return nil }
-        return (name, values.first)
+        return .dimension(name, value: values.first)
     }
 
     /// The counts of `request` from the daily counts for its whole local days and from `raw` for the part days at
-    /// either end; nil when the rollup cannot answer (no rollup, another zone, no whole day, see `dimension`).
+    /// either end; nil when the rollup cannot answer (no rollup, another zone, no whole day, see `source`).
     static func counts(_ db: any SQLDatabase, workspaceId: String, _ request: MetricCountRequest,
                        raw: (MetricCountRequest) async throws -> [MetricCountRow]) async throws -> [MetricCountRow]? {
-        guard let dimension = dimension(of: request),
+        guard let source = source(of: request),
               let state = try await state(db, workspaceId: workspaceId),
               request.timeZone == nil || request.timeZone == state.timeZone,
               let zone = TimeZone(identifier: state.timeZone),
               let days = LocalDay.wholeDays(from: request.from, to: request.to, timeZone: zone) else { return nil }
         var sql = SQLQueryString("SELECT ")
         if request.dayOffsets != nil { sql.appendInterpolation(unsafeRaw: "local_day, ") }
-        if request.grouping == .survey {
-            sql.appendInterpolation(unsafeRaw: "survey_id AS group_key, ")
-        } else if request.grouping != nil {
-            sql.appendInterpolation(unsafeRaw: "CASE WHEN has_value = 1 THEN value END AS group_key, ")
+        switch (request.grouping, source) {
+        case (nil, _): break
+        case (.survey?, _): sql.appendInterpolation(unsafeRaw: "survey_id AS group_key, ")
+        case (_, .segments): sql.appendInterpolation(unsafeRaw: "CASE WHEN segment_id <> '' THEN segment_id END AS group_key, ")
+        case (_, .dimension): sql.appendInterpolation(unsafeRaw: "CASE WHEN has_value = 1 THEN value END AS group_key, ")
         }
-        sql.appendInterpolation(unsafeRaw: "score AS metric_score, positive, CAST(SUM(n) AS BIGINT) AS n FROM metric_response_days WHERE workspace_id = ")
+        sql.appendInterpolation(unsafeRaw: "score AS metric_score, positive, CAST(SUM(n) AS BIGINT) AS n FROM ")
+        sql.appendInterpolation(unsafeRaw: source.table)
+        sql.appendInterpolation(unsafeRaw: " WHERE workspace_id = ")
         sql.appendInterpolation(bind: workspaceId)
         sql.appendInterpolation(unsafeRaw: " AND survey_id ")
         sql.appendInterpolation(isIn: request.surveyIds, postgres: db.isPostgres)
-        sql.appendInterpolation(unsafeRaw: " AND dimension = ")
-        sql.appendInterpolation(bind: dimension.name)
         sql.appendInterpolation(unsafeRaw: " AND local_day >= \(days.first) AND local_day < \(days.end)")
-        if let value = dimension.value {
-            sql.appendInterpolation(unsafeRaw: " AND has_value = 1 AND value = ")
-            sql.appendInterpolation(bind: value)
+        switch source {
+        case .dimension(let name, let value):
+            sql.appendInterpolation(unsafeRaw: " AND dimension = ")
+            sql.appendInterpolation(bind: name)
+            if let value {
+                sql.appendInterpolation(unsafeRaw: " AND has_value = 1 AND value = ")
+                sql.appendInterpolation(bind: value)
+            }
+        case .segments(let only):
+            if let only {
+                sql.appendInterpolation(unsafeRaw: " AND segment_id = ")
+                sql.appendInterpolation(bind: only)
+            }
         }
         sql.appendInterpolation(unsafeRaw: MetricCountSQL.groupBy(request, scoreAliases: ["metric_score", "positive"]) + " HAVING SUM(n) > 0")
         var rows = try await db.raw(sql).all().map { row in
