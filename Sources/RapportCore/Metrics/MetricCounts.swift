@@ -96,8 +96,12 @@ public struct MetricCountRequest: Sendable, Equatable {
     public var attributes: [String: String]
     public var channel: String?
     public var segmentId: String?
-    /// The workspace's time zone (IANA), whose local days `dayOffsets` make: daily counts kept in that zone may answer.
+    /// The zone (IANA) of the local days `dayOffsets` make, for a trend: daily counts kept in that zone may answer.
     public var timeZone: String?
+    /// The local days on which the trend's periods start, oldest first (the first on or before `from`'s day): when
+    /// set, each count's `localDay` is the first day of its period, so the database returns a row per period, not
+    /// per day.
+    public var periodStartDays: [Int64]?
 
     public init(surveyIds: [String], from: Int64, to: Int64, dayOffsets: [UTCOffsetSpan]?, grouping: Grouping?,
                 attributes: [String: String], channel: String?, segmentId: String?, timeZone: String? = nil) {

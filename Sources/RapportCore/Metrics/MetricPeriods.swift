@@ -36,6 +36,18 @@ struct MetricPeriods {
         return start(of: Int64((date.timeIntervalSince1970 * 1_000).rounded()))
     }
 
+    /// The local day (`LocalDay`) on which each of `starts` (period starts, from `starts(from:to:limit:)`) falls,
+    /// read from the calendar's date of it.
+    func localDays(of starts: [Int64]) -> [Int64] {
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        return starts.map { start in
+            let parts = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(start) / 1_000))
+            guard let date = utc.date(from: parts) else { return start / LocalDay.millisPerDay }
+            return Int64((date.timeIntervalSince1970 / 86_400).rounded())
+        }
+    }
+
     /// Every period start from the one holding `from` to the one holding `to − 1`, oldest first; nil past `limit`.
     func starts(from: Int64, to: Int64, limit: Int) -> [Int64]? {
         var result: [Int64] = []

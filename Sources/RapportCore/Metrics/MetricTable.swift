@@ -70,6 +70,9 @@ struct MetricTable: Sendable {
                                          dayOffsets: periods.map { LocalDay.offsets(timeZone: $0.calendar.timeZone, from: query.from, to: query.to) },
                                          grouping: grouping, attributes: query.attributes, channel: query.channel, segmentId: query.segmentId,
                                          timeZone: periods?.calendar.timeZone.identifier)
+        if let periods, periods.period != .day, let starts = periods.starts(from: query.from, to: query.to, limit: MetricQuery.maxPeriods) {
+            request.periodStartDays = periods.localDays(of: starts)
+        }
         func counts(_ request: MetricCountRequest) async throws -> [MetricCountRow] {
             if query.metric == .responseRate { return try await repos.surveyInvitations.metricCounts(workspaceId: workspaceId, request) }
             return try await repos.surveyResponses.metricCounts(workspaceId: workspaceId, request)

@@ -108,34 +108,55 @@ enum MetricRollupSQL {
         ]
     }
 
-    /// On PostgreSQL each counting takes a shared advisory lock on the workspace, which `MetricRollups.build` takes
-    /// exclusively, so that a rebuild neither misses nor doubles a response written while it runs.
+    /// On PostgreSQL the counts are kept per statement, from its transition tables (one grouped upsert for a COPY of a
+    /// million responses instead of a million), and each statement takes a shared advisory lock on its workspaces,
+    /// which `MetricRollups.build` takes exclusively, so that a rebuild neither misses nor doubles a response written
+    /// while it runs.
     static var postgresTriggers: [String] {
-        [
-            """
-            CREATE FUNCTION metric_response_days_add(r survey_responses, delta BIGINT) RETURNS void LANGUAGE sql AS $$
-            SELECT pg_advisory_xact_lock_shared(\(lockClass), hashtext(r.workspace_id));
-            \(apply("r", delta: "delta", values: dimensionRows("r", postgres: true)));
-            $$
-            """,
-            """
-            CREATE FUNCTION survey_responses_days() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF TG_OP <> 'INSERT' THEN
-                    IF \(counted("OLD")) THEN PERFORM metric_response_days_add(OLD, -1); END IF;
-                END IF;
-                IF TG_OP <> 'DELETE' THEN
-                    IF \(counted("NEW")) THEN PERFORM metric_response_days_add(NEW, 1); END IF;
-                END IF;
-                RETURN NULL;
-            END
-            $$
-            """,
-            """
-            CREATE TRIGGER survey_responses_days AFTER INSERT OR DELETE OR UPDATE OF \(countedColumns) ON survey_responses
-            FOR EACH ROW EXECUTE FUNCTION survey_responses_days()
-            """,
-        ]
+        statementTriggers(on: "survey_responses", name: "survey_responses_days", noRows: noResponses) { added, removed in
+            let rows = changedRows(added: added, removed: removed)
+            return [
+                sharedLock(rows),
+                """
+                INSERT INTO metric_response_days (\(columns))
+                SELECT r.workspace_id, r.survey_id, d.dimension, d.day_value, d.has_value, \(localDay("r")), r.score,
+                       CASE WHEN r.band = 'positive' THEN 1 ELSE 0 END, SUM(r.sign)
+                FROM \(rows) CROSS JOIN LATERAL \(dimensionRows("r", postgres: true))
+                WHERE \(counted("r")) AND EXISTS (SELECT 1 FROM metric_rollups m WHERE m.workspace_id = r.workspace_id)
+                GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 HAVING SUM(r.sign) <> 0
+                ON CONFLICT (\(key)) DO UPDATE SET n = metric_response_days.n + excluded.n
+                """,
+            ]
+        }
+    }
+
+    /// No responses, as a relation (the missing side of an insert's or a delete's transition tables).
+    static let noResponses = "(SELECT * FROM survey_responses WHERE false)"
+
+    /// A statement's responses as `r`, each with `sign` +1 (added) or −1 (removed).
+    static func changedRows(added: String, removed: String) -> String {
+        "(SELECT a.*, 1 AS sign FROM \(added) a UNION ALL SELECT b.*, -1 AS sign FROM \(removed) b) AS r"
+    }
+
+    /// The shared advisory lock of each workspace among `rows` (which name their rows `r`), in order.
+    static func sharedLock(_ rows: String) -> String {
+        "PERFORM pg_advisory_xact_lock_shared(\(lockClass), hashtext(w.workspace_id)) FROM "
+            + "(SELECT DISTINCT r.workspace_id FROM \(rows) ORDER BY r.workspace_id) AS w"
+    }
+
+    /// PostgreSQL statement triggers on `table`, one per event (transition tables allow one event each, and no column
+    /// list), running `body(added, removed)`: the names of the statement's new and old rows, `noRows` for the side
+    /// an event does not have.
+    static func statementTriggers(on table: String, name: String, noRows: String, body: (String, String) -> [String]) -> [String] {
+        [("INSERT", "added", noRows, "NEW TABLE AS added"), ("DELETE", noRows, "removed", "OLD TABLE AS removed"),
+         ("UPDATE", "added", "removed", "OLD TABLE AS removed NEW TABLE AS added")].flatMap { event, added, removed, referencing in
+            let function = "\(name)_\(event.lowercased())"
+            return [
+                "CREATE FUNCTION \(function)() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+                    + body(added, removed).map { $0 + ";\n" }.joined() + "RETURN NULL;\nEND\n$$",
+                "CREATE TRIGGER \(function) AFTER \(event) ON \(table) REFERENCING \(referencing) FOR EACH STATEMENT EXECUTE FUNCTION \(function)()",
+            ]
+        }
     }
 
     /// The advisory lock class of a workspace's rollup (the second key is `hashtext(workspace_id)`).

@@ -101,65 +101,38 @@ enum MetricSegmentDaysSQL {
     }
 
     /// PostgreSQL runs row triggers after the whole statement, when one customer's several memberships may all be
-    /// gone (an erasure) or moved (a merge): membership changes are counted per statement from its transition tables,
-    /// a customer's '' moving by how many memberships they had before (now, less the rows added, plus those removed).
+    /// gone (an erasure) or moved (a merge): the counts are kept per statement from its transition tables (as 0033's
+    /// are), a customer's '' moving by how many memberships they had before (now, less the rows added, plus those removed).
     static var postgresTriggers: [String] {
         let none = "(SELECT NULL::text AS workspace_id, NULL::text AS segment_id, NULL::text AS customer_id WHERE false)"
-        func body(added: String, removed: String) -> String {
+        let memberTriggers = MetricRollupSQL.statementTriggers(on: "segment_members", name: "segment_members_days", noRows: none) { added, removed in
             let customers = "(SELECT workspace_id, customer_id FROM \(added) a UNION SELECT workspace_id, customer_id FROM \(removed) b)"
             let before = "(\(memberships) - (SELECT COUNT(*) FROM \(added) a WHERE a.workspace_id = c.workspace_id AND a.customer_id = c.customer_id)"
                 + " + (SELECT COUNT(*) FROM \(removed) b WHERE b.workspace_id = c.workspace_id AND b.customer_id = c.customer_id))"
-            let statements = [
-                "PERFORM pg_advisory_xact_lock_shared(\(MetricRollupSQL.lockClass), hashtext(w.workspace_id)) FROM "
-                    + "(SELECT DISTINCT workspace_id FROM \(customers) AS c ORDER BY workspace_id) AS w",
+            return [
+                MetricRollupSQL.sharedLock("\(customers) AS r"),
                 self.customers("\(removed) AS c", segment: "c.segment_id", sign: "-1"),
                 self.customers("\(added) AS c", segment: "c.segment_id", sign: "1"),
                 self.customers("\(customers) AS c", segment: "''", sign: "1", condition: "\(memberships) = 0 AND \(before) > 0"),
                 self.customers("\(customers) AS c", segment: "''", sign: "-1", condition: "\(memberships) > 0 AND \(before) = 0"),
             ]
-            return "BEGIN\n" + statements.map { $0 + ";\n" }.joined() + "RETURN NULL;\nEND"
         }
-        func function(_ name: String, added: String, removed: String) -> String {
-            "CREATE FUNCTION \(name)() RETURNS trigger LANGUAGE plpgsql AS $$\n\(body(added: added, removed: removed))\n$$"
+        let responseTriggers = MetricRollupSQL.statementTriggers(on: "survey_responses", name: "survey_responses_segment_days",
+                                                                 noRows: MetricRollupSQL.noResponses) { added, removed in
+            let rows = MetricRollupSQL.changedRows(added: added, removed: removed)
+            return [
+                MetricRollupSQL.sharedLock(rows),
+                """
+                INSERT INTO metric_segment_days (\(columns))
+                SELECT r.workspace_id, COALESCE(m.segment_id, ''), r.survey_id, \(MetricRollupSQL.localDay("r")), r.score, \(positive), SUM(r.sign)
+                FROM \(rows)
+                LEFT JOIN segment_members m ON m.workspace_id = r.workspace_id AND m.customer_id = r.customer_id
+                WHERE \(MetricRollupSQL.counted("r")) AND EXISTS (SELECT 1 FROM metric_rollups s WHERE s.workspace_id = r.workspace_id)
+                GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(r.sign) <> 0
+                \(upsert)
+                """,
+            ]
         }
-        return [
-            function("segment_members_days_insert", added: "added", removed: none),
-            function("segment_members_days_delete", added: none, removed: "removed"),
-            function("segment_members_days_update", added: "added", removed: "removed"),
-            """
-            CREATE TRIGGER segment_members_days_insert AFTER INSERT ON segment_members REFERENCING NEW TABLE AS added
-            FOR EACH STATEMENT EXECUTE FUNCTION segment_members_days_insert()
-            """,
-            """
-            CREATE TRIGGER segment_members_days_delete AFTER DELETE ON segment_members REFERENCING OLD TABLE AS removed
-            FOR EACH STATEMENT EXECUTE FUNCTION segment_members_days_delete()
-            """,
-            """
-            CREATE TRIGGER segment_members_days_update AFTER UPDATE ON segment_members REFERENCING OLD TABLE AS removed NEW TABLE AS added
-            FOR EACH STATEMENT EXECUTE FUNCTION segment_members_days_update()
-            """,
-            """
-            CREATE FUNCTION metric_segment_days_add(r survey_responses, delta BIGINT) RETURNS void LANGUAGE sql AS $$
-            \(response("r", delta: "delta"));
-            $$
-            """,
-            """
-            CREATE FUNCTION survey_responses_segment_days() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF TG_OP <> 'INSERT' THEN
-                    IF \(MetricRollupSQL.counted("OLD")) THEN PERFORM metric_segment_days_add(OLD, -1); END IF;
-                END IF;
-                IF TG_OP <> 'DELETE' THEN
-                    IF \(MetricRollupSQL.counted("NEW")) THEN PERFORM metric_segment_days_add(NEW, 1); END IF;
-                END IF;
-                RETURN NULL;
-            END
-            $$
-            """,
-            """
-            CREATE TRIGGER survey_responses_segment_days AFTER INSERT OR DELETE OR UPDATE OF \(countedColumns)
-            ON survey_responses FOR EACH ROW EXECUTE FUNCTION survey_responses_segment_days()
-            """,
-        ]
+        return memberTriggers + responseTriggers
     }
 }

@@ -24,6 +24,21 @@ enum MetricCountSQL {
         return "((\(column) + \(offset) + \(shift)) / \(LocalDay.millisPerDay) - \(shiftDays))"
     }
 
+    /// `day` (a local-day expression) as the first day of its period when the request has period starts: arithmetic
+    /// when they are evenly spaced (weeks), else a CASE over them (months); `day` itself without them.
+    static func periodDay(_ day: String, _ request: MetricCountRequest) -> String {
+        guard let starts = request.periodStartDays, let first = starts.first, starts.count > 1 else {
+            return request.periodStartDays?.first.map { "CASE WHEN \(day) >= \($0) THEN \($0) ELSE \(day) END" } ?? day
+        }
+        let step = starts[1] - first
+        if step > 0, zip(starts, starts.dropFirst()).allSatisfy({ $1 - $0 == step }) {
+            return "(\(day) - (((\(day) - \(first)) % \(step)) + \(step)) % \(step))"
+        }
+        var cases = "CASE"
+        for index in stride(from: starts.count - 1, to: 0, by: -1) { cases += " WHEN \(day) >= \(starts[index]) THEN \(starts[index])" }
+        return cases + " ELSE \(first) END"
+    }
+
     /// A trigger attribute when it is a string, else NULL (as the row path reads attributes: strings only): the
     /// generated column for `agent` and `touchpoint` (migration 0032, in the covering indexes), else read from the JSON.
     static func appendAttribute(_ name: String, table: String, to sql: inout SQLQueryString, postgres: Bool) {
@@ -49,7 +64,9 @@ enum MetricCountSQL {
     static func select(_ request: MetricCountRequest, table: String, time: String, scoreColumns: String, from: String,
                        postgres: Bool) -> SQLQueryString {
         var sql = SQLQueryString("SELECT ")
-        if let offsets = request.dayOffsets { sql.appendInterpolation(unsafeRaw: localDay("\(table).\(time)", offsets) + " AS local_day, ") }
+        if let offsets = request.dayOffsets {
+            sql.appendInterpolation(unsafeRaw: periodDay(localDay("\(table).\(time)", offsets), request) + " AS local_day, ")
+        }
         switch request.grouping {
         case nil: break
         case .channel?: sql.appendInterpolation(unsafeRaw: "\(table).channel AS group_key, ")

@@ -152,21 +152,23 @@ public enum MetricRollups {
               request.timeZone == nil || request.timeZone == state.timeZone,
               let zone = TimeZone(identifier: state.timeZone),
               let days = LocalDay.wholeDays(from: request.from, to: request.to, timeZone: zone) else { return nil }
-        var sql = SQLQueryString("SELECT ")
-        if request.dayOffsets != nil { sql.appendInterpolation(unsafeRaw: "local_day, ") }
+        // The columns counted by, grouped by their numbers: `local_day` is also a column of the table, which a GROUP BY
+        // by that name would read instead of the period's day.
+        var keys: [String] = []
+        if request.dayOffsets != nil { keys.append(MetricCountSQL.periodDay("local_day", request) + " AS local_day") }
         switch (request.grouping, source) {
         case (nil, _): break
-        case (.survey?, _): sql.appendInterpolation(unsafeRaw: "survey_id AS group_key, ")
-        case (_, .segments): sql.appendInterpolation(unsafeRaw: "CASE WHEN segment_id <> '' THEN segment_id END AS group_key, ")
-        case (_, .dimension): sql.appendInterpolation(unsafeRaw: "CASE WHEN has_value = 1 THEN value END AS group_key, ")
+        case (.survey?, _): keys.append("survey_id AS group_key")
+        case (_, .segments): keys.append("CASE WHEN segment_id <> '' THEN segment_id END AS group_key")
+        case (_, .dimension): keys.append("CASE WHEN has_value = 1 THEN value END AS group_key")
         }
-        sql.appendInterpolation(unsafeRaw: "score AS metric_score, positive, CAST(SUM(n) AS BIGINT) AS n FROM ")
-        sql.appendInterpolation(unsafeRaw: source.table)
+        keys += ["score AS metric_score", "positive"]
+        var sql = SQLQueryString("SELECT " + keys.joined(separator: ", ") + ", CAST(SUM(n) AS BIGINT) AS n FROM " + source.table)
         sql.appendInterpolation(unsafeRaw: " WHERE workspace_id = ")
         sql.appendInterpolation(bind: workspaceId)
         sql.appendInterpolation(unsafeRaw: " AND survey_id ")
         sql.appendInterpolation(isIn: request.surveyIds, postgres: db.isPostgres)
-        sql.appendInterpolation(unsafeRaw: " AND local_day >= \(days.first) AND local_day < \(days.end)")
+        sql.appendInterpolation(unsafeRaw: " AND \(source.table).local_day >= \(days.first) AND \(source.table).local_day < \(days.end)")
         switch source {
         case .dimension(let name, let value):
             sql.appendInterpolation(unsafeRaw: " AND dimension = ")
@@ -181,7 +183,7 @@ public enum MetricRollups {
                 sql.appendInterpolation(bind: only)
             }
         }
-        sql.appendInterpolation(unsafeRaw: MetricCountSQL.groupBy(request, scoreAliases: ["metric_score", "positive"]) + " HAVING SUM(n) > 0")
+        sql.appendInterpolation(unsafeRaw: " GROUP BY " + (1...keys.count).map(String.init).joined(separator: ", ") + " HAVING SUM(n) > 0")
         var rows = try await db.raw(sql).all().map { row in
             try MetricCountSQL.row(row, request: request) { try $0.int("positive") == 1 }
         }
