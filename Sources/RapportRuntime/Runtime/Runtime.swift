@@ -35,6 +35,8 @@ public struct Runtime: Sendable {
             let applied = try await Migrator(database: database).migrate()
             // Workspaces from before the daily metric counts, or whose zone was changed around Rapport.
             try await MetricRollups.rebuild(database, all: false, now: clock.nowMillis)
+            // Signing secrets stored before they were sealed, or before this server had a key.
+            if let key = config.secretKey { try await database.sealPlainSecrets(box: AESGCMSecretBox(key: key)) }
             let runtime = Runtime(config: config, database: database, logger: logger, clock: clock,
                                   appliedMigrations: applied)
             let result = try await body(runtime)

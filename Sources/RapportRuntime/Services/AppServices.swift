@@ -48,7 +48,9 @@ public struct AppServices: Sendable {
     public init(config: AppConfig, database: DatabaseClient, clock: WallClock = .system) {
         self.config = config
         self.database = database
-        let core = CoreDependencies(store: SQLDataStore(database: database), clock: clock, ids: .uuidV7(clock: clock),
+        let secretBox = config.secretKey.map { AESGCMSecretBox(key: $0) }
+        self.secretBox = secretBox
+        let core = CoreDependencies(store: SQLDataStore(database: database, secretBox: secretBox), clock: clock, ids: .uuidV7(clock: clock),
                                     passwords: BcryptPasswordHasher(cost: config.bcryptCost), digest: SHA256Digest())
         self.core = core
         self.access = AccessService(core, policy: config.access)
@@ -69,7 +71,6 @@ public struct AppServices: Sendable {
         self.urlGuard = PublicAddressGuard(allowPrivate: config.webhookAllowPrivateNetworks)
         self.webhooks = WebhookService(core, urlGuard: urlGuard)
         self.emails = EmailService(core, settings: config.emailSettings, renderer: MustacheEmailRenderer())
-        self.secretBox = config.secretKey.map { AESGCMSecretBox(key: $0) }
         self.smtpSettings = WorkspaceSMTPService(core, serverSMTP: config.smtp, box: secretBox, urlGuard: urlGuard)
         self.smtpTest = SMTPTestSender(transports: smtpSettings)
         self.automation = AutomationService(core)

@@ -3,6 +3,8 @@ import SQLKit
 
 struct SQLSurveyInvitationRepository: SurveyInvitationRepository {
     let db: any SQLDatabase
+    /// Seals the widget's identity secret as stored and opens it as read.
+    var secrets = StoredSecret(box: nil)
 
     static let columns = """
         workspace_id, id, survey_id, customer_id, channel, status, reason, reason_text, attributes, source, send_at, \
@@ -171,13 +173,13 @@ struct SQLSurveyInvitationRepository: SurveyInvitationRepository {
         guard let row = try await db.raw("""
             SELECT require_user_hash, secret FROM survey_widget_settings WHERE workspace_id = \(bind: workspaceId)
             """).first() else { return SurveyWidgetIdentity() }
-        return SurveyWidgetIdentity(requireUserHash: try row.int("require_user_hash") != 0, secret: try row.optionalString("secret"))
+        return SurveyWidgetIdentity(requireUserHash: try row.int("require_user_hash") != 0, secret: try row.optionalString("secret").map(secrets.open))
     }
 
     func saveWidgetIdentity(workspaceId: String, _ identity: SurveyWidgetIdentity, at: Int64) async throws {
         try await db.raw("""
             INSERT INTO survey_widget_settings (workspace_id, require_user_hash, secret, updated_at)
-            VALUES (\(bind: workspaceId), \(bind: identity.requireUserHash ? 1 : 0), \(bind: identity.secret), \(bind: at))
+            VALUES (\(bind: workspaceId), \(bind: identity.requireUserHash ? 1 : 0), \(bind: try secrets.seal(identity.secret)), \(bind: at))
             ON CONFLICT (workspace_id) DO UPDATE SET require_user_hash = excluded.require_user_hash, secret = excluded.secret,
                 updated_at = excluded.updated_at
             """).run()

@@ -3,6 +3,8 @@ import SQLKit
 
 struct SQLWebhookRepository: WebhookRepository {
     let db: any SQLDatabase
+    /// Seals the endpoint's signing secret as stored and opens it as read.
+    var secrets = StoredSecret(box: nil)
 
     static let endpointColumns = """
         workspace_id, id, url, description, event_types, enabled, secret, disabled_reason, created_by, failing_since, created_at, \
@@ -17,7 +19,7 @@ struct SQLWebhookRepository: WebhookRepository {
         try await db.raw("""
             INSERT INTO webhook_endpoints (\(unsafeRaw: Self.endpointColumns))
             VALUES (\(bind: endpoint.workspaceId), \(bind: endpoint.id), \(bind: endpoint.url), \(bind: endpoint.description),
-                    \(bind: Self.typesText(endpoint.eventTypes)), \(bind: endpoint.enabled ? 1 : 0), \(bind: endpoint.secret),
+                    \(bind: Self.typesText(endpoint.eventTypes)), \(bind: endpoint.enabled ? 1 : 0), \(bind: try secrets.seal(endpoint.secret)),
                     \(bind: endpoint.disabledReason), \(bind: endpoint.createdBy), \(bind: endpoint.failingSince),
                     \(bind: endpoint.createdAt), \(bind: endpoint.updatedAt))
             """).run()
@@ -43,12 +45,12 @@ struct SQLWebhookRepository: WebhookRepository {
         try await db.raw("""
             SELECT \(unsafeRaw: Self.endpointColumns) FROM webhook_endpoints
             WHERE workspace_id = \(bind: workspaceId) AND id = \(bind: id)
-            """).first().map(Self.endpoint)
+            """).first().map(endpoint)
     }
 
     func list(workspaceId: String, page: PageRequest) async throws -> Page<WebhookEndpoint> {
         try await db.page("SELECT \(unsafeRaw: Self.endpointColumns) FROM webhook_endpoints WHERE workspace_id = \(bind: workspaceId)",
-                          column: "id", page: page, id: \.id, decode: Self.endpoint)
+                          column: "id", page: page, id: \.id, decode: endpoint)
     }
 
     /// A workspace has a handful of endpoints: callers filter them by event type, which keeps the type list one JSON
@@ -57,7 +59,7 @@ struct SQLWebhookRepository: WebhookRepository {
         try await db.raw("""
             SELECT \(unsafeRaw: Self.endpointColumns) FROM webhook_endpoints
             WHERE workspace_id = \(bind: workspaceId) AND enabled = 1
-            """).all().map(Self.endpoint)
+            """).all().map(endpoint)
     }
 
     func markFailing(workspaceId: String, id: String, at: Int64) async throws -> Int64? {
@@ -130,7 +132,7 @@ struct SQLWebhookRepository: WebhookRepository {
         JSONValue.array(types.map { .string($0.rawValue) }).jsonText
     }
 
-    static func endpoint(_ row: any SQLRow) throws -> WebhookEndpoint {
+    func endpoint(_ row: any SQLRow) throws -> WebhookEndpoint {
         let rawTypes = try row.string("event_types")
         guard let names = JSONValue.parse(rawTypes)?.arrayValue?.compactMap(\.stringValue) else {
             throw CorruptRowError(table: "webhook_endpoints", column: "event_types", value: rawTypes)
@@ -139,7 +141,7 @@ struct SQLWebhookRepository: WebhookRepository {
             id: try row.string("id"), workspaceId: try row.string("workspace_id"), url: try row.string("url"),
             description: try row.optionalString("description"),
             eventTypes: names.compactMap(WebhookEventType.init(rawValue:)), enabled: try row.int64("enabled") != 0,
-            secret: try row.string("secret"), disabledReason: try row.optionalString("disabled_reason"),
+            secret: try secrets.open(try row.string("secret")), disabledReason: try row.optionalString("disabled_reason"),
             createdBy: try row.optionalString("created_by"), failingSince: try row.optionalInt64("failing_since"),
             createdAt: try row.int64("created_at"), updatedAt: try row.int64("updated_at"))
     }
