@@ -24,16 +24,9 @@ struct MetricPeriods {
         return Int64((start.timeIntervalSince1970 * 1_000).rounded())
     }
 
-    /// The start of the period holding a local day (`LocalDay`: days since 1970-01-01 in the calendar's zone), found
-    /// from that day's noon, which every day has whatever its DST change.
+    /// The start of the period holding a local day (`LocalDay`: days since 1970-01-01 in the calendar's zone).
     func start(ofLocalDay day: Int64) -> Int64 {
-        var utc = Calendar(identifier: .gregorian)
-        utc.timeZone = TimeZone(identifier: "UTC")!
-        let parts = utc.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(day) * 86_400))
-        var noon = DateComponents()
-        (noon.year, noon.month, noon.day, noon.hour) = (parts.year, parts.month, parts.day, 12)
-        guard let date = calendar.date(from: noon) else { return start(of: day * LocalDay.millisPerDay) }
-        return start(of: Int64((date.timeIntervalSince1970 * 1_000).rounded()))
+        start(of: LocalDay.start(ofDay: day, timeZone: calendar.timeZone))
     }
 
     /// The local day (`LocalDay`) on which each of `starts` (period starts, from `starts(from:to:limit:)`) falls,

@@ -60,6 +60,17 @@ enum MetricRollupSQL {
             + " AND o.from_ms <= \(row).submitted_at ORDER BY o.from_ms DESC LIMIT 1) + \(shift)) / 86400000 - \(MetricCountSQL.shiftDays))"
     }
 
+    /// 1 when `row`'s band is the positive one, else 0 (the `positive` column).
+    static func positive(_ row: String) -> String { "CASE WHEN \(row).band = 'positive' THEN 1 ELSE 0 END" }
+
+    /// The (dimension, value, has_value) SQL of each count of `row`: the whole ('' with no value), then each dimension
+    /// with its value ('' when missing, which has_value tells from an empty value).
+    static func dimensionValues(_ row: String) -> [(name: String, value: String, hasValue: String)] {
+        [("", "''", "0")] + dimensions.map { name, column in
+            (name, "COALESCE(\(row).\(column), '')", "CASE WHEN \(row).\(column) IS NULL THEN 0 ELSE 1 END")
+        }
+    }
+
     /// Whether `row` is a response the metrics count.
     static func counted(_ row: String) -> String {
         "\(row).status = 'completed' AND \(row).score IS NOT NULL AND \(row).submitted_at IS NOT NULL"
@@ -70,7 +81,7 @@ enum MetricRollupSQL {
         """
         INSERT INTO metric_response_days (\(columns))
         SELECT \(row).workspace_id, \(row).survey_id, d.dimension, d.day_value, d.has_value, \(localDay(row)), \(row).score,
-               CASE WHEN \(row).band = 'positive' THEN 1 ELSE 0 END, \(delta)
+               \(positive(row)), \(delta)
         FROM \(values)
         WHERE EXISTS (SELECT 1 FROM metric_rollups m WHERE m.workspace_id = \(row).workspace_id)
         ON CONFLICT (\(key)) DO UPDATE SET n = metric_response_days.n + excluded.n
@@ -79,9 +90,7 @@ enum MetricRollupSQL {
 
     /// The four (dimension, value, has_value) rows of a response, as a derived table `d`.
     static func dimensionRows(_ row: String, postgres: Bool) -> String {
-        let rows = [("''", "''", "0")] + dimensions.map { name, column in
-            ("'\(name)'", "COALESCE(\(row).\(column), '')", "CASE WHEN \(row).\(column) IS NULL THEN 0 ELSE 1 END")
-        }
+        let rows = dimensionValues(row).map { ("'\($0.name)'", $0.value, $0.hasValue) }
         if postgres {
             return "(VALUES " + rows.map { "(\($0.0), \($0.1), \($0.2))" }.joined(separator: ", ") + ") AS d (dimension, day_value, has_value)"
         }
@@ -120,7 +129,7 @@ enum MetricRollupSQL {
                 """
                 INSERT INTO metric_response_days (\(columns))
                 SELECT r.workspace_id, r.survey_id, d.dimension, d.day_value, d.has_value, \(localDay("r")), r.score,
-                       CASE WHEN r.band = 'positive' THEN 1 ELSE 0 END, SUM(r.sign)
+                       \(positive("r")), SUM(r.sign)
                 FROM \(rows) CROSS JOIN LATERAL \(dimensionRows("r", postgres: true))
                 WHERE \(counted("r")) AND EXISTS (SELECT 1 FROM metric_rollups m WHERE m.workspace_id = r.workspace_id)
                 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 HAVING SUM(r.sign) <> 0

@@ -30,7 +30,7 @@ enum MetricSegmentDaysSQL {
     static let columns = "workspace_id, segment_id, survey_id, local_day, score, positive, n"
     static let key = "workspace_id, segment_id, survey_id, local_day, score, positive"
     static let upsert = "ON CONFLICT (\(key)) DO UPDATE SET n = metric_segment_days.n + excluded.n"
-    static let positive = "CASE WHEN r.band = 'positive' THEN 1 ELSE 0 END"
+    static let positive = MetricRollupSQL.positive("r")
     /// What moves a response between segments' counts: what moves it between counts, and its customer (a merge).
     static let countedColumns = MetricRollupSQL.countedColumns + ", customer_id"
 
@@ -39,7 +39,7 @@ enum MetricSegmentDaysSQL {
         """
         INSERT INTO metric_segment_days (\(columns))
         SELECT \(row).workspace_id, COALESCE(m.segment_id, ''), \(row).survey_id, \(MetricRollupSQL.localDay(row)), \(row).score,
-               CASE WHEN \(row).band = 'positive' THEN 1 ELSE 0 END, \(delta)
+               \(MetricRollupSQL.positive(row)), \(delta)
         FROM (SELECT 1 AS one) AS one
         LEFT JOIN segment_members m ON m.workspace_id = \(row).workspace_id AND m.customer_id = \(row).customer_id
         WHERE EXISTS (SELECT 1 FROM metric_rollups s WHERE s.workspace_id = \(row).workspace_id)

@@ -54,27 +54,24 @@ public enum MetricRollups {
                 """).first(),
               let low = try range.optionalInt64("low"), let high = try range.optionalInt64("high") else { return }
         let day = MetricCountSQL.localDay("r.submitted_at", LocalDay.offsets(timeZone: zone, from: low, to: high + 1))
-        let dimensions = [("", "''", "0")] + MetricRollupSQL.dimensions.map { name, column in
-            (name, "COALESCE(r.\(column), '')", "CASE WHEN r.\(column) IS NULL THEN 0 ELSE 1 END")
-        }
-        for (name, value, hasValue) in dimensions {
+        let positive = MetricRollupSQL.positive("r")
+        for (name, value, hasValue) in MetricRollupSQL.dimensionValues("r") {
             // (The whole's value and has_value are constants, which GROUP BY would read as column numbers.)
             try await db.raw("""
                 INSERT INTO metric_response_days (\(unsafeRaw: MetricRollupSQL.columns))
                 SELECT r.workspace_id, r.survey_id, \(bind: name), \(unsafeRaw: value), \(unsafeRaw: hasValue), \(unsafeRaw: day), r.score,
-                       CASE WHEN r.band = 'positive' THEN 1 ELSE 0 END, COUNT(*)
+                       \(unsafeRaw: positive), COUNT(*)
                 FROM survey_responses r WHERE r.workspace_id = \(bind: workspaceId) AND \(unsafeRaw: counted)
-                GROUP BY r.workspace_id, r.survey_id, \(unsafeRaw: name.isEmpty ? "" : "\(value), \(hasValue), ")\(unsafeRaw: day), r.score,
-                         CASE WHEN r.band = 'positive' THEN 1 ELSE 0 END
+                GROUP BY r.workspace_id, r.survey_id, \(unsafeRaw: name.isEmpty ? "" : "\(value), \(hasValue), ")\(unsafeRaw: day), r.score, \(unsafeRaw: positive)
                 """).run()
         }
         try await db.raw("""
             INSERT INTO metric_segment_days (\(unsafeRaw: MetricSegmentDaysSQL.columns))
-            SELECT r.workspace_id, COALESCE(m.segment_id, ''), r.survey_id, \(unsafeRaw: day), r.score, \(unsafeRaw: MetricSegmentDaysSQL.positive), COUNT(*)
+            SELECT r.workspace_id, COALESCE(m.segment_id, ''), r.survey_id, \(unsafeRaw: day), r.score, \(unsafeRaw: positive), COUNT(*)
             FROM survey_responses r
             LEFT JOIN segment_members m ON m.workspace_id = r.workspace_id AND m.customer_id = r.customer_id
             WHERE r.workspace_id = \(bind: workspaceId) AND \(unsafeRaw: counted)
-            GROUP BY r.workspace_id, COALESCE(m.segment_id, ''), r.survey_id, \(unsafeRaw: day), r.score, \(unsafeRaw: MetricSegmentDaysSQL.positive)
+            GROUP BY r.workspace_id, COALESCE(m.segment_id, ''), r.survey_id, \(unsafeRaw: day), r.score, \(unsafeRaw: positive)
             """).run()
     }
 
