@@ -59,6 +59,12 @@ struct SealedSecretTests {
             }
             let unreadable = try await http.get("/api/v1/webhooks/\(id)", key: key)
             #expect(unreadable.status == .serviceUnavailable && unreadable.text.contains("secret_unreadable"), "\(unreadable.text)")
+            // The rest of the workspace is not held up by it: a change that queues an event to the endpoint is stored,
+            // and the endpoint can be deleted (to be added again with a new secret).
+            let customer = try await http.call(.post, "/api/v1/customers", key: key, json: ["traits": ["plan": "pro"]])
+            #expect(customer.status == .created, "\(customer.text)")
+            #expect(try await http.call(.delete, "/api/v1/webhooks/\(id)", key: key).status == .noContent)
+            #expect(try await http.get("/api/v1/webhooks/\(id)", key: key).status == .notFound)
         }
     }
 

@@ -30,6 +30,13 @@ public struct RapportError: Error, Sendable, Equatable, CustomStringConvertible 
         RapportError(.validation, code: "validation_failed", message: message, details: ["field": field])
     }
 
+    /// A signing secret stored sealed under another `SECRET_KEY` than this server's.
+    public static let secretUnreadable = RapportError(
+        .unavailable, code: "secret_unreadable",
+        message: "A signing secret is sealed under another SECRET_KEY than this server's: restore that key, or make a new "
+            + "secret (delete the webhook endpoint and add it again; rotate the survey widget's secret)."
+    )
+
     public static func forbidden(_ message: String) -> RapportError {
         RapportError(.forbidden, code: "forbidden", message: message)
     }

@@ -33,8 +33,10 @@ public struct WebhookEndpoint: Sendable, Equatable {
     /// The event types it receives; never empty.
     public var eventTypes: [WebhookEventType]
     public var enabled: Bool
-    /// `whsec_` + base64 of 24 random bytes (Standard Webhooks); shown to admins, used to sign.
-    public var secret: String
+    /// `whsec_` + base64 of 24 random bytes (Standard Webhooks); shown to admins, used to sign. Nil when it is stored
+    /// sealed under another `SECRET_KEY` than this server's: the endpoint can still be listed, disabled and deleted,
+    /// and events still queued to it, but nothing can be signed or shown (`signingSecret()`).
+    public var secret: String?
     /// Why it was disabled, when Rapport disabled it after failing for days.
     public var disabledReason: String?
     /// The user who made it: told by email when Rapport disables it.
@@ -45,8 +47,14 @@ public struct WebhookEndpoint: Sendable, Equatable {
     public var createdAt: Int64
     public var updatedAt: Int64
 
+    /// The secret, or `secret_unreadable` when it cannot be read.
+    public func signingSecret() throws(RapportError) -> String {
+        guard let secret else { throw RapportError.secretUnreadable }
+        return secret
+    }
+
     public init(id: String, workspaceId: String, url: String, description: String?, eventTypes: [WebhookEventType],
-                enabled: Bool, secret: String, disabledReason: String? = nil, createdBy: String? = nil,
+                enabled: Bool, secret: String?, disabledReason: String? = nil, createdBy: String? = nil,
                 failingSince: Int64? = nil, createdAt: Int64, updatedAt: Int64) {
         self.id = id
         self.workspaceId = workspaceId

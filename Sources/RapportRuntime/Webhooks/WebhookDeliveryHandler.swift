@@ -111,7 +111,7 @@ public struct WebhookDeliveryHandler: JobHandler {
         request.headers.add(name: "webhook-id", value: delivery.messageId)
         request.headers.add(name: "webhook-timestamp", value: String(timestamp))
         request.headers.add(name: "webhook-signature", value: signer.signature(
-            messageId: delivery.messageId, timestamp: timestamp, body: delivery.payload, secret: endpoint.secret))
+            messageId: delivery.messageId, timestamp: timestamp, body: delivery.payload, secret: try endpoint.signingSecret()))
         request.body = .bytes(ByteBuffer(string: delivery.payload))
         let response = try await WebhookHTTP.client.execute(request, timeout: timeout)
         // Only the start of the answer is kept; the rest is not waited for.

@@ -80,8 +80,8 @@ enum JSONResponse {
                  body: .init(byteBuffer: ByteBuffer(bytes: value.encoded())))
     }
 
-    static func page<T>(_ page: Page<T>, _ transform: (T) -> JSONValue) -> Response {
-        var body: [String: JSONValue] = ["data": .array(page.items.map(transform)), "next_cursor": JSONValue(page.nextCursor)]
+    static func page<T, E: Error>(_ page: Page<T>, _ transform: (T) throws(E) -> JSONValue) throws(E) -> Response {
+        var body: [String: JSONValue] = ["data": .array(try page.items.map(transform)), "next_cursor": JSONValue(page.nextCursor)]
         if let limit = page.matchLimit { body["matches_capped_at"] = .number(Double(limit)) }
         return make(.object(body))
     }

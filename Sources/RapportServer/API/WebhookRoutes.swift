@@ -5,7 +5,7 @@ extension APIRoutes {
     /// `/webhooks…`: the workspace's webhook endpoints, their delivery log, test events and replays (admins).
     func addWebhookRoutes(webhooks: WebhookService) {
         get("webhooks", least: .admin) { request, _, principal in
-            JSONResponse.page(try await webhooks.list(principal, page: try request.pageRequest())) { $0.json }
+            try JSONResponse.page(try await webhooks.list(principal, page: try request.pageRequest())) { try $0.json }
         }
 
         post("webhooks", least: .admin) { request, context, principal in
@@ -16,7 +16,7 @@ extension APIRoutes {
             let endpoint = try await webhooks.create(principal, url: try body.string("url"),
                                                      description: try body.optionalString("description"), eventTypes: types,
                                                      ip: context.remoteIP)
-            return JSONResponse.make(endpoint.json, status: .created)
+            return JSONResponse.make(try endpoint.json, status: .created)
         }
 
         get("webhooks/:webhook_id", least: .admin) { _, context, principal in
@@ -30,7 +30,7 @@ extension APIRoutes {
             let endpoint = try await webhooks.update(
                 principal, id: id, url: body.has("url") ? try body.string("url") : nil, description: description,
                 eventTypes: try body.strings("event_types"), enabled: try body.bool("enabled"), ip: context.remoteIP)
-            return JSONResponse.make(endpoint.json)
+            return JSONResponse.make(try endpoint.json)
         }
 
         delete("webhooks/:webhook_id", least: .admin) { _, context, principal in
@@ -57,14 +57,17 @@ extension APIRoutes {
 }
 
 extension WebhookEndpoint {
+    /// Throws `secret_unreadable` when the secret cannot be read.
     var json: JSONValue {
-        [
-            "id": .string(id), "url": .string(url), "description": JSONValue(description),
-            "event_types": .array(eventTypes.map { .string($0.rawValue) }), "enabled": .bool(enabled),
-            "secret": .string(secret), "disabled_reason": JSONValue(disabledReason),
-            "failing_since": JSONValue(failingSince.map(Timestamp.iso8601)),
-            "created_at": .string(Timestamp.iso8601(createdAt)), "updated_at": .string(Timestamp.iso8601(updatedAt)),
-        ]
+        get throws {
+            [
+                "id": .string(id), "url": .string(url), "description": JSONValue(description),
+                "event_types": .array(eventTypes.map { .string($0.rawValue) }), "enabled": .bool(enabled),
+                "secret": .string(try signingSecret()), "disabled_reason": JSONValue(disabledReason),
+                "failing_since": JSONValue(failingSince.map(Timestamp.iso8601)),
+                "created_at": .string(Timestamp.iso8601(createdAt)), "updated_at": .string(Timestamp.iso8601(updatedAt)),
+            ]
+        }
     }
 }
 

@@ -141,7 +141,7 @@ struct SQLWebhookRepository: WebhookRepository {
             id: try row.string("id"), workspaceId: try row.string("workspace_id"), url: try row.string("url"),
             description: try row.optionalString("description"),
             eventTypes: names.compactMap(WebhookEventType.init(rawValue:)), enabled: try row.int64("enabled") != 0,
-            secret: try secrets.open(try row.string("secret")), disabledReason: try row.optionalString("disabled_reason"),
+            secret: secrets.openIfReadable(try row.string("secret")), disabledReason: try row.optionalString("disabled_reason"),
             createdBy: try row.optionalString("created_by"), failingSince: try row.optionalInt64("failing_since"),
             createdAt: try row.int64("created_at"), updatedAt: try row.int64("updated_at"))
     }

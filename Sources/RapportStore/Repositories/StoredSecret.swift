@@ -12,14 +12,16 @@ struct StoredSecret {
 
     func seal(_ secret: String?) throws -> String? { try secret.map { try seal($0) } }
 
+    /// The secret, or `secret_unreadable` when it is sealed under another key (or this server has none).
     func open(_ stored: String) throws -> String {
-        guard Self.isSealed(stored) else { return stored }
-        guard let box, let plain = try? box.open(stored) else {
-            throw RapportError(.unavailable, code: "secret_unreadable",
-                               message: "A signing secret is sealed under another SECRET_KEY than this server's: restore that key, or "
-                                   + "make a new secret (add the webhook endpoint again; rotate the survey widget's secret).")
-        }
+        guard let plain = openIfReadable(stored) else { throw RapportError.secretUnreadable }
         return plain
+    }
+
+    /// The secret, or nil when it is sealed under another key (or this server has none).
+    func openIfReadable(_ stored: String) -> String? {
+        guard Self.isSealed(stored) else { return stored }
+        return try? box?.open(stored)
     }
 
     static func isSealed(_ stored: String) -> Bool { stored.hasPrefix("v1.") }

@@ -75,7 +75,7 @@ public struct WebhookPage: PageModel {
         enabled = endpoint.enabled
         disabledReason = endpoint.disabledReason
         failingSince = endpoint.failingSince.map { DisplayDate(millis: $0, timeZone: timeZone) }
-        secret = endpoint.secret
+        secret = endpoint.secret ?? "(cannot be read: it is sealed under another SECRET_KEY than this server's; delete the endpoint and add it again)"
         testURL = WebURL.webhookAction(endpoint.id, "test")
         toggleURL = WebURL.webhookAction(endpoint.id, "toggle")
         deleteURL = WebURL.webhookAction(endpoint.id, "delete")
