@@ -165,6 +165,14 @@ struct CustomerDataRegistryTests {
                 before[table.name] = (survivorRows, mergedRows, union)
             }
 
+            // The merge's probe finds every table that holds the merged profile's rows (it skips the others).
+            let holding = try await database.read { db in
+                try await SQLCustomerRepository(db: db).tablesHolding(workspaceId: workspaceId, customerId: merged)
+            }
+            for table in tables where table.onMerge != .keep && table.onMerge != .searchIndex {
+                #expect(holding.contains(table.name), "\(table.name) holds rows of the merged profile")
+            }
+
             let reply = try await ws.http.call(.post, "/api/v1/customers/\(merged)/merge", key: ws.fixture.adminKey,
                                                json: ["customer_id": survivor])
             #expect(reply.status == .ok && reply.string("id") == survivor, "\(reply.text)")
@@ -208,6 +216,93 @@ struct CustomerDataRegistryTests {
                     #expect(kept == 2, "\(table.name): the rows stay without the person")
                 }
             }
+        }
+    }
+
+    /// A visitor who logs in: the anonymous profile has identifiers, timeline rows and a search entry only. The merge's
+    /// probe names exactly the tables with a profile's rows, so the merge skips the others; the merge still moves them
+    /// all, records itself and leaves one search entry, the survivor's.
+    @Test func aMergeVisitsOnlyTheTablesHoldingTheMergedProfilesRows() async throws {
+        try await TrackingTests.run { ws, services in
+            let database = services.database
+            let workspaceId = ws.fixture.workspace.id
+            try await CustomerProfileTests.send(ws, [
+                ["type": "identify", "userId": "u-7", "traits": ["email": "ann@example.com", "name": "Ann"]],
+                ["type": "page", "anonymousId": "visitor-7", "name": "Pricing"],
+            ])
+            let person = try #require(try await ws.customers(search: "ann").first?["id"] as? String)
+            let visitor = try #require(try await ws.customers(search: "visitor-7").first?["id"] as? String)
+            #expect(person != visitor)
+            let tables = CustomerDataTables.tables(database.kind)
+            for id in [person, visitor] {
+                var withRows: Set<String> = []
+                for table in tables where table.onMerge != .keep && table.onMerge != .searchIndex {
+                    if try await Self.count(database, table, workspaceId: workspaceId, id) > 0 { withRows.insert(table.name) }
+                }
+                let holding = try await database.read { db in
+                    try await SQLCustomerRepository(db: db).tablesHolding(workspaceId: workspaceId, customerId: id)
+                }
+                // The search entry is not probed: a transaction's merges remove their entries together when it flushes.
+                #expect(holding == withRows)
+                #expect(holding.isSuperset(of: ["customer_identifiers", "activities"]), "\(holding)")
+                #expect(!holding.contains("orders") && !holding.contains("survey_responses"), "\(holding)")
+            }
+
+            // The visitor logs in: one message names both profiles. The older profile survives (both were created by one
+            // batch here, so either may be it): the API answers for the other with the survivor.
+            try await CustomerProfileTests.send(ws, [["type": "track", "userId": "u-7", "anonymousId": "visitor-7", "event": "Signed In"]])
+            let survivor = try #require(try await ws.http.get("/api/v1/customers/\(visitor)", key: ws.fixture.adminKey).string("id"))
+            let merged = survivor == visitor ? person : visitor
+            for table in tables where table.onMerge != .keep {
+                #expect(try await Self.count(database, table, workspaceId: workspaceId, merged) == 0, "\(table.name) still names \(merged)")
+            }
+            let timeline = try await ws.http.get("/api/v1/customers/\(survivor)/timeline", key: ws.fixture.adminKey).data
+            let names = Set(timeline.compactMap { $0["name"] as? String })
+            #expect(names.isSuperset(of: ["Pricing", "Signed In"]), "\(names)")
+            let profile = try await ws.http.get("/api/v1/customers/\(survivor)", key: ws.fixture.adminKey)
+            #expect(profile.text.contains("visitor-7") && profile.text.contains("ann@example.com"), "\(profile.text)")
+            #expect(profile.text.contains("\"merged_id\":\"\(merged)\""), "the merge is recorded: \(profile.text)")
+            for word in ["visitor-7", "ann"] {
+                let found = try await ws.customers(search: word).compactMap { $0["id"] as? String }
+                #expect(found == [survivor], "one search entry, the survivor's: \(word)")
+            }
+        }
+    }
+
+    /// A segment refresh evaluates its rule before its writing transaction: a profile merged (or erased) in between
+    /// must not be given a membership there (it would be counted, and announced as entering, on a forwarding row).
+    @Test func aRefreshsLateWriteSkipsProfilesMergedOrErasedSinceItsEvaluation() async throws {
+        try await TrackingTests.run { ws, services in
+            let workspaceId = ws.fixture.workspace.id
+            try await CustomerProfileTests.send(ws, [
+                ["type": "identify", "userId": "u-8", "traits": ["email": "bo@example.com"]],
+                ["type": "identify", "userId": "u-9", "traits": ["email": "cy@example.com"]],
+            ])
+            let first = try #require(try await ws.customers(search: "bo@example.com").first?["id"] as? String)
+            let second = try #require(try await ws.customers(search: "cy@example.com").first?["id"] as? String)
+            let made = try await ws.http.call(.post, "/api/v1/segments", key: ws.fixture.adminKey, json: [
+                "name": "Nobody yet", "rule": ["all": [["field": "trait.tier", "op": "eq", "value": "nobody"]]]])
+            let segmentId = try #require(made.string("id"), "\(made.text)")
+            // Evaluated: both match. Then the second is merged into the first, and a third profile is erased.
+            let merged = try await ws.http.call(.post, "/api/v1/customers/\(second)/merge", key: ws.fixture.adminKey,
+                                                json: ["customer_id": first])
+            // The older profile survives (both were made by one batch, so either may be it).
+            let survivor = try #require(merged.string("id"), "\(merged.text)")
+            #expect(merged.status == .ok && [first, second].contains(survivor), "\(merged.text)")
+            let added = try await services.core.store.write { repos in
+                try await repos.segments.addMembers(workspaceId: workspaceId, segmentId: segmentId,
+                                                    [first, second, "erased-meanwhile"], at: 1)
+            }
+            #expect(added == [survivor])
+            let members = try await services.core.store.read { repos in
+                try await repos.segments.memberIds(workspaceId: workspaceId, segmentId: segmentId)
+            }
+            #expect(members == [survivor])
+            // Added again: already a member, so not reported as entering twice.
+            let again = try await services.core.store.write { repos in
+                try await repos.segments.addMembers(workspaceId: workspaceId, segmentId: segmentId, [survivor], at: 2)
+            }
+            #expect(again.isEmpty)
         }
     }
 }

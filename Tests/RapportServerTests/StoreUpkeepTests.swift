@@ -144,11 +144,10 @@ struct StoreUpkeepTests {
         try await TestApp.withDatabase { database in
             let store = SQLDataStore(database: database)
             try await store.write { repos in
-                for (id, survivor, merged) in [("m1", "b", "c"), ("m2", "a", "b"), ("m3", "x", "y"), ("m4", "a", "d")] {
-                    try await repos.customers.recordMerge(CustomerMerge(id: id, workspaceId: "w-1", survivorId: survivor,
-                                                                        mergedId: merged, reason: "test", identifiers: [],
-                                                                        mergedAt: 0))
-                }
+                try await repos.customers.recordMerges([("m1", "b", "c"), ("m2", "a", "b"), ("m3", "x", "y"), ("m4", "a", "d")].map {
+                    CustomerMerge(id: $0.0, workspaceId: "w-1", survivorId: $0.1, mergedId: $0.2, reason: "test", identifiers: [],
+                                  mergedAt: 0)
+                })
             }
             let merges = try await store.read { try await $0.customers.merges(workspaceId: "w-1", customerId: "a") }
             #expect(merges.map(\.id) == ["m1", "m2", "m4"])

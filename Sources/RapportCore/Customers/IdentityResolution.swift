@@ -75,14 +75,12 @@ extension ProfileWriter {
 
     /// When the candidates carry different user ids, the one of `userId` (else nil: merge).
     mutating func conflictingOwner(_ candidates: [String], userId: String?) async throws -> String? {
-        var userIds: [String: Set<String>] = [:]
-        for id in candidates {
-            let known = owners.filter { root($0.value) == id && $0.key.kind == .userId }.map(\.key.value)
-            let stored = try await repos.customers.identifiers(workspaceId: workspaceId, customerId: id)
-                .filter { $0.kind == .userId }.map(\.value)
-            userIds[id] = Set(known + stored)
+        // The user ids the candidates hold: those stored (one read for all) and those of this transaction.
+        var distinct = Set(try await repos.customers.userIds(workspaceId: workspaceId, of: candidates).values.flatMap { $0 })
+        let candidateSet = Set(candidates)
+        for (identifier, owner) in owners where identifier.kind == .userId && candidateSet.contains(root(owner)) {
+            distinct.insert(identifier.value)
         }
-        let distinct = Set(userIds.values.flatMap { $0 })
         guard distinct.count > 1 else { return nil }
         if let userId, let owner = owners[Identifier(.userId, userId)] { return root(owner) }
         return candidates.min()
@@ -112,7 +110,7 @@ extension ProfileWriter {
             redirects[other.id] = survivor.id
             let record = CustomerMerge(id: deps.ids.next(), workspaceId: workspaceId, survivorId: survivor.id,
                                        mergedId: other.id, reason: reason, identifiers: identifiers, mergedAt: now)
-            try await repos.customers.recordMerge(record)
+            merges.append(record)
             events.append(PendingEvent(type: .customerMerged, customerId: survivor.id, data: [
                 "merged_id": .string(other.id), "reason": .string(reason),
                 "identifiers": .array(identifiers.map(JSONValue.string)),

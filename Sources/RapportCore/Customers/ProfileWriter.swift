@@ -19,6 +19,9 @@ struct ProfileWriter {
     var searchDirty: Set<String> = []
     var activities: [Activity] = []
     var traitChanges: [String: [TraitChange]] = [:]
+    /// Merges of this transaction and the profiles they folded away, recorded (and their search entries removed) at
+    /// flush, a fixed number of statements for any number of merges.
+    var merges: [CustomerMerge] = []
     /// Identifiers first seen in this batch, written at flush (to the survivor, should their profile be merged).
     var newIdentifiers: [(customerId: String, identifier: Identifier)] = []
     /// Webhook events of this transaction, emitted at `flush` (with the survivor's id, should a profile be merged).
@@ -134,9 +137,12 @@ struct ProfileWriter {
         try await repos.customers.addIdentifiers(workspaceId: workspaceId,
                                                  newIdentifiers.map { (root($0.customerId), $0.identifier) },
                                                  at: deps.clock.nowMillis)
-        for (customerId, changes) in traitChanges where !changes.isEmpty {
-            try await repos.customers.appendTraitHistory(workspaceId: workspaceId, customerId: root(customerId), changes)
-        }
+        try await repos.customers.appendTraitHistory(workspaceId: workspaceId, traitChanges.keys.sorted().flatMap { customerId in
+            (traitChanges[customerId] ?? []).map { (root(customerId), $0) }
+        })
+        try await repos.customers.recordMerges(merges)
+        try await repos.customers.removeSearch(workspaceId: workspaceId, customerIds: merges.map(\.mergedId))
+        merges = []
         try await repos.activities.insert(activities)
         let live = Set(searchDirty.map(root)).filter { customers[$0]?.mergedInto == nil }
         // A profile created by this batch has all its identifiers here: its search entry is written from memory.

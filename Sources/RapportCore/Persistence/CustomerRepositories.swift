@@ -40,14 +40,22 @@ public protocol CustomerRepository: Sendable {
     /// Adds identifiers of several profiles at once.
     func addIdentifiers(workspaceId: String, _ assignments: [(customerId: String, identifier: Identifier)], at: Int64) async throws
     func identifiers(workspaceId: String, customerId: String) async throws -> [Identifier]
+    /// The stored user ids of profiles, by profile (one statement).
+    func userIds(workspaceId: String, of customerIds: [String]) async throws -> [String: Set<String>]
     func removeIdentifier(workspaceId: String, _ identifier: Identifier) async throws
     /// Moves everything another feature keeps per customer (identifiers, timeline, orders, memberships, consent,
-    /// trait history) from one profile to another, as the store's registry of customer data says per table.
+    /// trait history) from one profile to another, as the store's registry of customer data says per table. The
+    /// merged profile's search entry is the caller's to remove (`removeSearch`, once for a transaction's merges).
     func reassign(workspaceId: String, from: String, to: String) async throws
-    func recordMerge(_ merge: CustomerMerge) async throws
+    /// Records merges (a fixed number of statements for any number).
+    func recordMerges(_ merges: [CustomerMerge]) async throws
     func merges(workspaceId: String, customerId: String) async throws -> [CustomerMerge]
-    func appendTraitHistory(workspaceId: String, customerId: String, _ changes: [TraitChange]) async throws
+    /// Appends trait changes of several profiles (a fixed number of statements for any number); each profile's
+    /// changes keep their order.
+    func appendTraitHistory(workspaceId: String, _ changes: [(customerId: String, change: TraitChange)]) async throws
     func traitHistory(workspaceId: String, customerId: String, limit: Int) async throws -> [TraitChange]
+    /// Removes the search entries of profiles (merged away).
+    func removeSearch(workspaceId: String, customerIds: [String]) async throws
     /// Rebuilds the search entries of profiles from their traits and identifiers (a fixed number of statements).
     func refreshSearch(workspaceId: String, customerIds: [String]) async throws
     /// Writes the search entries of profiles whose name, email, phone and identifier values are all known to the
@@ -97,4 +105,11 @@ public protocol AccountRepository: Sendable {
 public protocol ConsentRepository: Sendable {
     func append(_ record: ConsentRecord) async throws
     func history(workspaceId: String, customerId: String) async throws -> [ConsentRecord]
+}
+
+extension CustomerRepository {
+    /// Appends one profile's trait changes, in their order.
+    public func appendTraitHistory(workspaceId: String, customerId: String, _ changes: [TraitChange]) async throws {
+        try await appendTraitHistory(workspaceId: workspaceId, changes.map { (customerId, $0) })
+    }
 }

@@ -49,7 +49,10 @@ public protocol SegmentRepository: Sendable {
     func memberIds(workspaceId: String, segmentId: String) async throws -> Set<String>
     /// The segments a customer is a member of, by name.
     func memberships(workspaceId: String, customerId: String) async throws -> [Segment]
-    func addMembers(workspaceId: String, segmentId: String, _ customerIds: [String], at: Int64) async throws
+    /// Adds the live profiles among `customerIds` that are not members yet; returns those added. A profile merged or
+    /// erased since the rule was evaluated (outside the writing transaction) is skipped, not given a membership.
+    @discardableResult
+    func addMembers(workspaceId: String, segmentId: String, _ customerIds: [String], at: Int64) async throws -> [String]
     func removeMembers(workspaceId: String, segmentId: String, _ customerIds: [String]) async throws
     /// Facts of up to `limit` live customers with ids below `before` (newest first), with the event counts asked for.
     func facts(workspaceId: String, before: String?, limit: Int, events: Set<EventWindow>, now: Int64) async throws -> [CustomerFacts]

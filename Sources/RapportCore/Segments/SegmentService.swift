@@ -110,18 +110,20 @@ public struct SegmentService: Sendable {
     public func refresh(_ segment: Segment) async throws -> Segment {
         let matching = try await evaluate(workspaceId: segment.workspaceId, rule: segment.rule)
         let now = deps.clock.nowMillis
-        var updated = segment
-        updated.memberCount = matching.count
-        updated.refreshedAt = now
         let events = WebhookEvents(deps), triggers = AutomationTriggers(deps)
-        try await deps.store.write { [updated] repos in
+        return try await deps.store.write { repos -> Segment in
             let current = try await repos.segments.memberIds(workspaceId: segment.workspaceId, segmentId: segment.id)
-            let exited = Array(current.subtracting(matching)).sorted(), entered = Array(matching.subtracting(current)).sorted()
+            let exited = Array(current.subtracting(matching)).sorted()
             try await repos.segments.removeMembers(workspaceId: segment.workspaceId, segmentId: segment.id, exited)
-            try await repos.segments.addMembers(workspaceId: segment.workspaceId, segmentId: segment.id, entered, at: now)
+            // The rule was evaluated before this transaction: a profile merged or erased meanwhile is not added.
+            let entered = try await repos.segments.addMembers(workspaceId: segment.workspaceId, segmentId: segment.id,
+                                                              Array(matching.subtracting(current)).sorted(), at: now)
+            var updated = segment
+            updated.memberCount = current.count - exited.count + entered.count
+            updated.refreshedAt = now
             try await repos.segments.update(updated)
             // A segment's first population (when it is created) is not a change anyone entered or left by.
-            guard segment.refreshedAt != nil else { return }
+            guard segment.refreshedAt != nil else { return updated }
             let data = { (id: String) -> JSONValue in
                 ["customer_id": .string(id), "segment_id": .string(segment.id), "segment_name": .string(segment.name)]
             }
@@ -131,8 +133,8 @@ public struct SegmentService: Sendable {
             try await triggers.enqueue(in: repos, workspaceId: segment.workspaceId,
                                        entered.map { TriggerOccurrence(kind: .segmentEntered, customerId: $0, key: segment.id, occurredAt: now) }
                                            + exited.map { TriggerOccurrence(kind: .segmentExited, customerId: $0, key: segment.id, occurredAt: now) })
+            return updated
         }
-        return updated
     }
 
     /// Refreshes every segment of every workspace; returns how many were refreshed.

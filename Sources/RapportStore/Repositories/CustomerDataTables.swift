@@ -14,8 +14,8 @@ enum CustomerDataTables {
         /// The rows move to the survivor, except those whose `key` the survivor already has (a membership both
         /// profiles hold), which are deleted: the table's primary key is (workspace_id, key, customer_id).
         case reassignUnlessSurvivorHas(key: String)
-        /// The search index: the merged profile's entry is removed and the survivor's rebuilt (`deleteSearch`, and
-        /// the merge marks the survivor's entry for refresh).
+        /// The search index: the merged profile's entry is removed and the survivor's rebuilt (`removeSearch` and
+        /// `refreshSearch` when the merging transaction's profile writes are flushed).
         case searchIndex
         /// The rows stay as they are: they record history that names both profiles (a merge).
         case keep

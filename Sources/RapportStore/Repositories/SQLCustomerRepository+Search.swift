@@ -140,6 +140,12 @@ extension SQLCustomerRepository {
         }
     }
 
+    func removeSearch(workspaceId: String, customerIds: [String]) async throws {
+        for start in stride(from: 0, to: customerIds.count, by: 500) {
+            try await deleteSearch(workspaceId: workspaceId, customerIds: Array(customerIds[start..<min(start + 500, customerIds.count)]))
+        }
+    }
+
     /// Removes search entries; on SQLite by rowid through `customer_search_keys` (FTS5 cannot seek by customer id).
     func deleteSearch(workspaceId: String, customerIds: [String]) async throws {
         guard !customerIds.isEmpty else { return }

@@ -200,6 +200,20 @@ struct SQLCustomerRepository: CustomerRepository {
             }
     }
 
+    func userIds(workspaceId: String, of customerIds: [String]) async throws -> [String: Set<String>] {
+        guard !customerIds.isEmpty else { return [:] }
+        var found: [String: Set<String>] = [:]
+        // A range of `customer_identifiers_by_customer_sorted` (workspace, customer, kind, …) per profile.
+        for row in try await db.raw("""
+            SELECT customer_id, value FROM customer_identifiers
+            WHERE workspace_id = \(bind: workspaceId) AND customer_id \(isIn: customerIds, postgres: isPostgres)
+            AND kind = \(bind: IdentifierKind.userId.rawValue)
+            """).all() {
+            found[try row.string("customer_id"), default: []].insert(try row.string("value"))
+        }
+        return found
+    }
+
     /// One profile's identifiers, in order. Read from `customer_identifiers_by_customer_sorted`, whose columns are
     /// the filter then the order: one range of the index, no sort. With only `(workspace_id, customer_id)` to
     /// filter by, and no statistics, SQLite chose the primary key for its order and walked every identifier of the
@@ -218,13 +232,19 @@ struct SQLCustomerRepository: CustomerRepository {
             """).run()
     }
 
-    func recordMerge(_ merge: CustomerMerge) async throws {
-        try await db.raw("""
-            INSERT INTO customer_merges (workspace_id, id, survivor_id, merged_id, reason, identifiers, merged_at)
-            VALUES (\(bind: merge.workspaceId), \(bind: merge.id), \(bind: merge.survivorId), \(bind: merge.mergedId),
-                    \(bind: merge.reason), \(bind: JSONValue.array(merge.identifiers.map(JSONValue.string)).jsonText),
-                    \(bind: merge.mergedAt))
-            """).run()
+    func recordMerges(_ merges: [CustomerMerge]) async throws {
+        for start in stride(from: 0, to: merges.count, by: 500) {
+            var sql = SQLQueryString("""
+                INSERT INTO customer_merges (workspace_id, id, survivor_id, merged_id, reason, identifiers, merged_at) VALUES
+                """)
+            for (offset, merge) in merges[start..<min(start + 500, merges.count)].enumerated() {
+                sql.appendInterpolation(unsafeRaw: offset == 0 ? " (" : ", (")
+                sql.appendInterpolation(binds: [merge.workspaceId, merge.id, merge.survivorId, merge.mergedId, merge.reason,
+                                                JSONValue.array(merge.identifiers.map(JSONValue.string)).jsonText])
+                sql.appendInterpolation(unsafeRaw: ", \(merge.mergedAt))")
+            }
+            try await db.raw(sql).run()
+        }
     }
 
     func merges(workspaceId: String, customerId: String) async throws -> [CustomerMerge] {
@@ -261,16 +281,18 @@ struct SQLCustomerRepository: CustomerRepository {
         """
     }
 
-    func appendTraitHistory(workspaceId: String, customerId: String, _ changes: [TraitChange]) async throws {
-        guard !changes.isEmpty else { return }
-        var sql = SQLQueryString("INSERT INTO trait_history (workspace_id, id, customer_id, trait, value, source, recorded_at) VALUES ")
-        for (index, change) in changes.enumerated() {
-            if index > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
-            sql.appendInterpolation(unsafeRaw: "(")
-            sql.appendInterpolation(binds: [workspaceId, UUIDv7Text.make(), customerId, change.trait, change.value.jsonText, change.source])
-            sql.appendInterpolation(unsafeRaw: ", \(change.recordedAt))")
+    func appendTraitHistory(workspaceId: String, _ changes: [(customerId: String, change: TraitChange)]) async throws {
+        // Ids are made in order (UUIDv7), so each profile's changes keep their order in its history.
+        for start in stride(from: 0, to: changes.count, by: 500) {
+            var sql = SQLQueryString("INSERT INTO trait_history (workspace_id, id, customer_id, trait, value, source, recorded_at) VALUES ")
+            for (index, (customerId, change)) in changes[start..<min(start + 500, changes.count)].enumerated() {
+                if index > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
+                sql.appendInterpolation(unsafeRaw: "(")
+                sql.appendInterpolation(binds: [workspaceId, UUIDv7Text.make(), customerId, change.trait, change.value.jsonText, change.source])
+                sql.appendInterpolation(unsafeRaw: ", \(change.recordedAt))")
+            }
+            try await db.raw(sql).run()
         }
-        try await db.raw(sql).run()
     }
 
     func traitHistory(workspaceId: String, customerId: String, limit: Int) async throws -> [TraitChange] {

@@ -65,18 +65,18 @@ struct SQLSegmentRepository: SegmentRepository {
             """).all().map(Self.segment).sorted { ($0.name, $0.id) < ($1.name, $1.id) }
     }
 
-    func addMembers(workspaceId: String, segmentId: String, _ customerIds: [String], at: Int64) async throws {
+    func addMembers(workspaceId: String, segmentId: String, _ customerIds: [String], at: Int64) async throws -> [String] {
+        var added: [String] = []
         for start in stride(from: 0, to: customerIds.count, by: 500) {
-            var sql = SQLQueryString("INSERT INTO segment_members (workspace_id, segment_id, customer_id, added_at) VALUES ")
-            for (offset, id) in customerIds[start..<min(start + 500, customerIds.count)].enumerated() {
-                if offset > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
-                sql.appendInterpolation(unsafeRaw: "(")
-                sql.appendInterpolation(binds: [workspaceId, segmentId, id])
-                sql.appendInterpolation(unsafeRaw: ", \(at))")
-            }
-            sql.appendInterpolation(unsafeRaw: " ON CONFLICT DO NOTHING")
-            try await db.raw(sql).run()
+            let chunk = Array(customerIds[start..<min(start + 500, customerIds.count)])
+            added += try await db.raw("""
+                INSERT INTO segment_members (workspace_id, segment_id, customer_id, added_at)
+                SELECT c.workspace_id, \(bind: segmentId), c.id, \(unsafeRaw: String(at)) FROM customers c
+                WHERE c.workspace_id = \(bind: workspaceId) AND c.id \(isIn: chunk, postgres: db.isPostgres) AND c.merged_into IS NULL
+                ON CONFLICT DO NOTHING RETURNING customer_id
+                """).all().map { try $0.string("customer_id") }
         }
+        return added.sorted()
     }
 
     func removeMembers(workspaceId: String, segmentId: String, _ customerIds: [String]) async throws {
