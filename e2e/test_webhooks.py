@@ -2,7 +2,8 @@
 library (the Standard Webhooks reference implementation), as a receiver in another system would.
 
 Covers: events from REST changes arrive signed and verifiable, with the payload Rapport logged; the delivery log shows
-the receiver's answer; a receiver that is down gets the delivery when it is back, with the same `webhook-id`; a
+the receiver's answer; after a rotation the old and the new secret both verify until the overlap ends, then only the
+new one; a receiver that is down gets the delivery when it is back, with the same `webhook-id`; a
 `kill -9` of the server between the change and the delivery does not lose the delivery."""
 
 from __future__ import annotations
@@ -130,6 +131,38 @@ def test_changes_arrive_signed_and_the_log_shows_the_answer(start_server, cli: C
     assert all(entry["status"] == "succeeded" and entry["response_status"] == 204 for entry in log), log
     ids = {headers["webhook-id"] for headers, _ in requests}
     assert ids == {entry["message_id"] for entry in log}
+
+
+def test_a_rotated_secret_and_the_previous_one_both_verify_until_the_overlap_ends(
+        start_server, cli: Cli, sqlite_database: str, receiver: Receiver):
+    server = start_server(sqlite_database, env=SERVER_ENV)
+    seed = seed_workspace(cli, "Acme")
+    api = server.client(seed.admin_key)
+    endpoint = create_endpoint(api, receiver.url, ["customer.created"])
+    old = endpoint["secret"]
+
+    rotated = api.post(f"/api/v1/webhooks/{endpoint['id']}/rotate-secret", json={"overlap_seconds": 3600})
+    assert rotated.status_code == 200, show(rotated)
+    new = rotated.json()["secret"]
+    assert new != old and rotated.json()["previous_secret_expires_at"] is not None
+    assert api.post("/api/v1/customers", json={"traits": {"email": "ann@example.com"}}).status_code == 201
+    during = receiver.wait_for(1)[0]
+    # The receiver may still hold the old secret, or already the new one: the reference library accepts either.
+    assert verified(old, during)["type"] == "customer.created"
+    assert verified(new, during)["type"] == "customer.created"
+
+    # Rotated with no overlap: only the newest secret verifies.
+    latest = api.post(f"/api/v1/webhooks/{endpoint['id']}/rotate-secret", json={"overlap_seconds": 0})
+    assert latest.status_code == 200 and latest.json()["previous_secret_expires_at"] is None, show(latest)
+    assert api.post("/api/v1/customers", json={"traits": {"email": "bob@example.com"}}).status_code == 201
+    after = receiver.wait_for(2)[1]
+    assert verified(latest.json()["secret"], after)["data"]["customer_id"]
+    for stale in (old, new):
+        with pytest.raises(Exception):
+            verified(stale, after)
+
+    log = api.get("/api/v1/audit-log?action=webhook.secret_rotated")
+    assert log.status_code == 200 and len(log.json()["data"]) == 2, show(log)
 
 
 def test_a_receiver_that_is_down_gets_the_delivery_when_it_is_back(start_server, cli: Cli, sqlite_database: str):

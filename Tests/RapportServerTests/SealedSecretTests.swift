@@ -59,10 +59,24 @@ struct SealedSecretTests {
             }
             let unreadable = try await http.get("/api/v1/webhooks/\(id)", key: key)
             #expect(unreadable.status == .serviceUnavailable && unreadable.text.contains("secret_unreadable"), "\(unreadable.text)")
-            // The rest of the workspace is not held up by it: a change that queues an event to the endpoint is stored,
-            // and the endpoint can be deleted (to be added again with a new secret).
+            // The rest of the workspace is not held up by it: a change that queues an event to the endpoint is stored.
             let customer = try await http.call(.post, "/api/v1/customers", key: key, json: ["traits": ["plan": "pro"]])
             #expect(customer.status == .created, "\(customer.text)")
+            // Rotating recovers it: a new secret (sealed under this server's key), no overlap with the unreadable one.
+            let rotated = try await http.call(.post, "/api/v1/webhooks/\(id)/rotate-secret", key: key)
+            #expect(rotated.status == .ok && rotated.json["previous_secret_expires_at"] is NSNull, "\(rotated.text)")
+            let renewed = try #require(rotated.string("secret"))
+            #expect(renewed != secret && renewed.hasPrefix("whsec_"))
+            #expect(try await http.get("/api/v1/webhooks/\(id)", key: key).string("secret") == renewed)
+            #expect(try await Self.stored(database, endpointRow)?.hasPrefix("v1.") == true)
+            // Rotated again with an overlap: the previous secret is stored sealed too, and read back as it was.
+            let again = try await http.call(.post, "/api/v1/webhooks/\(id)/rotate-secret", key: key)
+            #expect(again.status == .ok && again.json["previous_secret_expires_at"] is String, "\(again.text)")
+            let previousRow: SQLQueryString = "SELECT previous_secret AS secret FROM webhook_endpoints WHERE id = \(bind: id)"
+            #expect(try await Self.stored(database, previousRow)?.hasPrefix("v1.") == true)
+            let endpoint = try await services.core.store.read { try await $0.webhooks.find(workspaceId: workspaceId, id: id) }
+            #expect(endpoint?.previousSecret == renewed)
+            // And it can be deleted.
             #expect(try await http.call(.delete, "/api/v1/webhooks/\(id)", key: key).status == .noContent)
             #expect(try await http.get("/api/v1/webhooks/\(id)", key: key).status == .notFound)
         }

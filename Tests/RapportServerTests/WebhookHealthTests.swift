@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -16,10 +17,17 @@ struct WebhookHealthTests {
     final class Receiver: Sendable {
         let status = Mutex(204)
         let received = Mutex(0)
+        /// The Standard Webhooks headers and body of every request, in order.
+        let requests = Mutex<[(id: String, timestamp: String, signature: String, body: String)]>([])
 
         func run(_ body: @Sendable (Int) async throws -> Void) async throws {
             let router = Router()
-            router.post("hook") { _, _ -> Response in
+            router.post("hook") { request, context -> Response in
+                let text = String(buffer: try await request.body.collect(upTo: 1 << 20))
+                let header = { (name: String) in HTTPField.Name(name).flatMap { request.headers[$0] } ?? "" }
+                self.requests.withLock {
+                    $0.append((header("webhook-id"), header("webhook-timestamp"), header("webhook-signature"), text))
+                }
                 self.received.withLock { $0 += 1 }
                 return Response(status: .init(code: self.status.withLock { $0 }))
             }
@@ -206,6 +214,112 @@ struct WebhookHealthTests {
                 #expect(properties["rule_id"] as? String == ruleId)
                 #expect(properties["rule_name"] as? String == "Tell the CRM")
             }
+        }
+    }
+
+    /// A rotated secret signs every delivery at once; the previous one signs beside it until its overlap ends (both in
+    /// `webhook-signature`, as Standard Webhooks allows), then no more. Rotating with no overlap stops the old one at once.
+    @Test func aRotatedSecretSignsBesideThePreviousOneUntilTheOverlapEnds() async throws {
+        try await AutomationTests.run { env in
+            let receiver = Receiver()
+            try await receiver.run { port in
+                let made = try await env.http.call(.post, "/api/v1/webhooks", key: env.key, json: [
+                    "url": "http://127.0.0.1:\(port)/hook", "event_types": ["customer.created"]])
+                let id = try #require(made.string("id"))
+                let first = try #require(made.string("secret"))
+                #expect(made.json["previous_secret_expires_at"] is NSNull)
+
+                let rotated = try await env.http.call(.post, "/api/v1/webhooks/\(id)/rotate-secret", key: env.key)
+                #expect(rotated.status == .ok, "\(rotated.text)")
+                let second = try #require(rotated.string("secret"))
+                #expect(second != first && second.hasPrefix("whsec_"))
+                let until = env.clock.nowMillis + 86_400_000
+                #expect(rotated.string("previous_secret_expires_at") == Timestamp.iso8601(until))
+                #expect(try await Self.endpoint(env, id)["secret"] as? String == second, "shown to admins as the secret now")
+
+                // Within the day: signed with both, the new one first.
+                try await Self.newCustomer(env, "ann")
+                try await Self.deliver(env)
+                let signer = HMACWebhookSigner()
+                func signatures(_ index: Int, _ secrets: [String]) throws -> (sent: [String], expected: [String]) {
+                    let request = try #require(receiver.requests.withLock { $0.count > index ? $0[index] : nil })
+                    let timestamp = try #require(Int64(request.timestamp))
+                    return (request.signature.split(separator: " ").map(String.init), secrets.map {
+                        signer.signature(messageId: request.id, timestamp: timestamp, body: request.body, secret: $0)
+                    })
+                }
+                let during = try signatures(0, [second, first])
+                #expect(during.sent == during.expected)
+
+                // After the day: the new secret alone.
+                env.clock.advance(.seconds(86_400 + 1))
+                try await Self.newCustomer(env, "bob")
+                try await Self.deliver(env)
+                let after = try signatures(1, [second])
+                #expect(after.sent == after.expected)
+
+                // No overlap: the old secret stops at once.
+                let third = try await env.http.call(.post, "/api/v1/webhooks/\(id)/rotate-secret", key: env.key,
+                                                    json: ["overlap_seconds": 0])
+                #expect(third.status == .ok && third.json["previous_secret_expires_at"] is NSNull, "\(third.text)")
+                let thirdSecret = try #require(third.string("secret"))
+                try await Self.newCustomer(env, "cyd")
+                try await Self.deliver(env)
+                let now = try signatures(2, [thirdSecret])
+                #expect(now.sent == now.expected)
+                #expect(receiver.received.withLock { $0 } == 3)
+
+                // In the browser: the endpoint's page rotates it with the overlap chosen, then opens the secret and says until
+                // when the previous one signs too.
+                var browser = BrowserSessionTests.Browser(http: env.http)
+                try await browser.signIn()
+                let page = try await browser.request(.get, "/settings/webhooks/\(id)")
+                #expect(page.text.contains(thirdSecret) && !page.text.contains("data-testid=\"webhook-previous-secret\""))
+                let csrf = try #require(BrowserSessionTests.Browser.meta(page.text))
+                let posted = try await browser.request(.post, "/settings/webhooks/\(id)/rotate-secret",
+                                                       form: ["_csrf": csrf, "overlap_seconds": "3600"])
+                #expect(posted.status == .seeOther || posted.status == .found, "\(posted.status)")
+                let shown = try await browser.request(.get, "/settings/webhooks/\(id)?done=rotated")
+                let fourth = try #require(try await Self.endpoint(env, id)["secret"] as? String)
+                #expect(fourth != thirdSecret && shown.text.contains(fourth))
+                #expect(shown.text.contains("<details class=\"card secret\" open>"), "the new secret is shown at once")
+                #expect(shown.text.contains("data-testid=\"webhook-previous-secret\""), "the overlap is said")
+                #expect(try await Self.endpoint(env, id)["previous_secret_expires_at"] as? String
+                        == Timestamp.iso8601(env.clock.nowMillis + 3_600_000))
+                let refused = try await browser.request(.post, "/settings/webhooks/\(id)/rotate-secret", form: ["_csrf": csrf])
+                #expect(refused.status == .unprocessableContent, "no overlap chosen: \(refused.status)")
+
+                let actions = try await env.http.get("/api/v1/audit-log", key: env.key).data.compactMap { $0["action"] as? String }
+                #expect(actions.filter { $0 == "webhook.secret_rotated" }.count == 3)
+            }
+        }
+    }
+
+    /// Bad overlaps are refused with the field named and change nothing; only admins rotate, and only their workspace's.
+    @Test func rotationIsCheckedAndAdminsOnly() async throws {
+        try await TestApp.run(configure: { $0.webhookAllowPrivateNetworks = true }) { http, services in
+            let acme = try await Fixture.make(services)
+            let made = try await http.call(.post, "/api/v1/webhooks", key: acme.adminKey, json: [
+                "url": "http://127.0.0.1:9/hook", "event_types": ["customer.created"]])
+            let id = try #require(made.string("id"))
+            let secret = try #require(made.string("secret"))
+            for bad: Any in [-1, 604_801, 1.5, "a day"] {
+                let reply = try await http.call(.post, "/api/v1/webhooks/\(id)/rotate-secret", key: acme.adminKey,
+                                                json: ["overlap_seconds": bad])
+                #expect(reply.status == .unprocessableContent, "\(bad): \(reply.text)")
+                #expect((reply.json["error"] as? [String: Any]).flatMap { ($0["details"] as? [String: Any])?["field"] as? String }
+                        == "overlap_seconds", "\(reply.text)")
+            }
+            let unknown = try await http.call(.post, "/api/v1/webhooks/\(id)/rotate-secret", key: acme.adminKey,
+                                              json: ["expires": 10])
+            #expect(unknown.status == .unprocessableContent, "\(unknown.text)")
+            let reader = try await acme.key(services, scope: .read)
+            #expect(try await http.call(.post, "/api/v1/webhooks/\(id)/rotate-secret", key: reader).status == .forbidden)
+            let other = try await Fixture.make(services, name: "Other", ownerEmail: "owner@other.test")
+            #expect(try await http.call(.post, "/api/v1/webhooks/\(id)/rotate-secret", key: other.adminKey).status == .notFound)
+            #expect(try await http.call(.post, "/api/v1/webhooks/nope/rotate-secret", key: acme.adminKey).status == .notFound)
+            let unchanged = try await http.get("/api/v1/webhooks/\(id)", key: acme.adminKey)
+            #expect(unchanged.string("secret") == secret)
         }
     }
 }

@@ -42,6 +42,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case webhookCreated = "webhook.created"
     case webhookUpdated = "webhook.updated"
     case webhookDeleted = "webhook.deleted"
+    case webhookSecretRotated = "webhook.secret_rotated"
     /// Rapport disabled an endpoint whose deliveries all failed for days.
     case webhookDisabled = "webhook.disabled"
     case emailTemplateCreated = "email_template.created"

@@ -37,6 +37,10 @@ public struct WebhookEndpoint: Sendable, Equatable {
     /// sealed under another `SECRET_KEY` than this server's: the endpoint can still be listed, disabled and deleted,
     /// and events still queued to it, but nothing can be signed or shown (`signingSecret()`).
     public var secret: String?
+    /// The secret before the last rotation, still signing deliveries beside `secret` until `previousSecretExpiresAt`
+    /// (nil: none, or unreadable like `secret`).
+    public var previousSecret: String?
+    public var previousSecretExpiresAt: Int64?
     /// Why it was disabled, when Rapport disabled it after failing for days.
     public var disabledReason: String?
     /// The user who made it: told by email when Rapport disables it.
@@ -55,7 +59,8 @@ public struct WebhookEndpoint: Sendable, Equatable {
 
     public init(id: String, workspaceId: String, url: String, description: String?, eventTypes: [WebhookEventType],
                 enabled: Bool, secret: String?, disabledReason: String? = nil, createdBy: String? = nil,
-                failingSince: Int64? = nil, createdAt: Int64, updatedAt: Int64) {
+                failingSince: Int64? = nil, createdAt: Int64, updatedAt: Int64, previousSecret: String? = nil,
+                previousSecretExpiresAt: Int64? = nil) {
         self.id = id
         self.workspaceId = workspaceId
         self.url = url
@@ -68,6 +73,15 @@ public struct WebhookEndpoint: Sendable, Equatable {
         self.failingSince = failingSince
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.previousSecret = previousSecret
+        self.previousSecretExpiresAt = previousSecretExpiresAt
+    }
+
+    /// The secrets a delivery made `at` is signed with: the current one, and the previous one while it overlaps.
+    public func signingSecrets(at now: Int64) throws(RapportError) -> [String] {
+        var secrets = [try signingSecret()]
+        if let previousSecret, let until = previousSecretExpiresAt, now < until { secrets.append(previousSecret) }
+        return secrets
     }
 
     public func receives(_ type: WebhookEventType) -> Bool { type == .ping || eventTypes.contains(type) }
@@ -126,6 +140,9 @@ public struct WebhookDelivery: Sendable, Equatable {
 public protocol WebhookRepository: Sendable {
     func insert(_ endpoint: WebhookEndpoint) async throws
     func update(_ endpoint: WebhookEndpoint) async throws
+    /// Stores a rotated secret and the previous one with its end (nil: none kept).
+    func rotateSecret(workspaceId: String, id: String, secret: String, previous: String?, previousExpiresAt: Int64?,
+                      at: Int64) async throws
     func delete(workspaceId: String, id: String) async throws
     func find(workspaceId: String, id: String) async throws -> WebhookEndpoint?
     func list(workspaceId: String, page: PageRequest) async throws -> Page<WebhookEndpoint>

@@ -76,6 +76,44 @@ public struct WebhookService: Sendable {
         }
     }
 
+    /// How long a rotated-out secret keeps signing beside the new one by default (a day, as Stripe and Svix do) and at
+    /// most (a week).
+    public static let defaultOverlapSeconds = 86_400, maxOverlapSeconds = 7 * 86_400
+
+    /// Gives the endpoint a new secret. The current one keeps signing deliveries beside it for `overlapSeconds`
+    /// (0: it stops at once), so the receiver can move to the new secret without refusing events meanwhile. An
+    /// endpoint whose secret cannot be read (sealed under another `SECRET_KEY`) gets a new one with no overlap: that
+    /// is how it is recovered without being added again.
+    public func rotateSecret(_ principal: Principal, id: String, overlapSeconds: Int?, ip: String?) async throws -> WebhookEndpoint {
+        let overlap = overlapSeconds ?? Self.defaultOverlapSeconds
+        guard (0...Self.maxOverlapSeconds).contains(overlap) else {
+            throw RapportError.invalid("overlap_seconds",
+                                       "overlap_seconds must be a whole number of seconds from 0 to \(Self.maxOverlapSeconds) (a week).")
+        }
+        var endpoint = try await get(principal, id: id)
+        let now = deps.clock.nowMillis
+        let previous = overlap > 0 ? endpoint.secret : nil
+        endpoint.previousSecret = previous
+        endpoint.previousSecretExpiresAt = previous == nil ? nil : now + Int64(overlap) * 1_000
+        endpoint.secret = Self.newSecret()
+        endpoint.updatedAt = now
+        let rotated = endpoint
+        let audit = AuditLog(deps)
+        let actor = principal.actor
+        try await deps.store.write { repos in
+            guard try await repos.webhooks.find(workspaceId: rotated.workspaceId, id: rotated.id) != nil else {
+                throw RapportError.notFound("webhook")
+            }
+            try await repos.webhooks.rotateSecret(workspaceId: rotated.workspaceId, id: rotated.id, secret: try rotated.signingSecret(),
+                                                  previous: rotated.previousSecret, previousExpiresAt: rotated.previousSecretExpiresAt,
+                                                  at: now)
+            try await audit.record(in: repos, workspaceId: rotated.workspaceId, actor: actor, action: .webhookSecretRotated,
+                                   targetType: "webhook", targetId: rotated.id, ip: ip,
+                                   details: ["url": rotated.url, "overlap_seconds": String(previous == nil ? 0 : overlap)])
+        }
+        return rotated
+    }
+
     public func get(_ principal: Principal, id: String) async throws -> WebhookEndpoint {
         try principal.require(Permission.manageWorkspace.leastRole)
         let workspaceId = principal.workspaceId

@@ -110,8 +110,11 @@ public struct WebhookDeliveryHandler: JobHandler {
         request.headers.add(name: "User-Agent", value: "Rapport-Webhooks/1")
         request.headers.add(name: "webhook-id", value: delivery.messageId)
         request.headers.add(name: "webhook-timestamp", value: String(timestamp))
-        request.headers.add(name: "webhook-signature", value: signer.signature(
-            messageId: delivery.messageId, timestamp: timestamp, body: delivery.payload, secret: try endpoint.signingSecret()))
+        // Signed with the current secret and, for a while after a rotation, the previous one too (space-separated, as
+        // Standard Webhooks allows), so a receiver still holding the old secret accepts the delivery.
+        request.headers.add(name: "webhook-signature", value: try endpoint.signingSecrets(at: clock.nowMillis).map {
+            signer.signature(messageId: delivery.messageId, timestamp: timestamp, body: delivery.payload, secret: $0)
+        }.joined(separator: " "))
         request.body = .bytes(ByteBuffer(string: delivery.payload))
         let response = try await WebhookHTTP.client.execute(request, timeout: timeout)
         // Only the start of the answer is kept; the rest is not waited for.

@@ -43,6 +43,22 @@ extension APIRoutes {
             return JSONResponse.page(try await webhooks.deliveries(principal, endpointId: id, page: try request.pageRequest())) { $0.json }
         }
 
+        post("webhooks/:webhook_id/rotate-secret", least: .admin) { request, context, principal in
+            let id = try context.id("webhook_id", of: "webhook")
+            // The body is optional: without one the previous secret overlaps for the default day.
+            let body = request.headers[.contentType] == nil
+                ? JSONBody(fields: [:]) : try await JSONBody.read(request, context: context, allowed: ["overlap_seconds"])
+            var overlap: Int?
+            if let seconds = try body.number("overlap_seconds") {
+                guard seconds.rounded() == seconds, let whole = Int(exactly: seconds) else {
+                    throw RapportError.invalid("overlap_seconds", "overlap_seconds must be a whole number of seconds.")
+                }
+                overlap = whole
+            }
+            let endpoint = try await webhooks.rotateSecret(principal, id: id, overlapSeconds: overlap, ip: context.remoteIP)
+            return JSONResponse.make(try endpoint.json)
+        }
+
         post("webhooks/:webhook_id/test", least: .admin) { _, context, principal in
             let delivery = try await webhooks.sendTest(principal, id: try context.id("webhook_id", of: "webhook"))
             return JSONResponse.make(delivery.json, status: .accepted)
@@ -65,6 +81,7 @@ extension WebhookEndpoint {
                 "event_types": .array(eventTypes.map { .string($0.rawValue) }), "enabled": .bool(enabled),
                 "secret": .string(try signingSecret()), "disabled_reason": JSONValue(disabledReason),
                 "failing_since": JSONValue(failingSince.map(Timestamp.iso8601)),
+                "previous_secret_expires_at": JSONValue(previousSecretExpiresAt.map(Timestamp.iso8601)),
                 "created_at": .string(Timestamp.iso8601(createdAt)), "updated_at": .string(Timestamp.iso8601(updatedAt)),
             ]
         }

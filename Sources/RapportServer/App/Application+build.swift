@@ -107,7 +107,7 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
     AccountPages(accounts: services.accounts, customers: services.customers, pages: pages).add(to: session)
     ImportPages(imports: services.imports, pages: pages).add(to: session)
     JobPages(jobs: services.jobs, pages: pages).add(to: session)
-    WebhookPages(webhooks: services.webhooks, pages: pages).add(to: session)
+    WebhookPages(webhooks: services.webhooks, pages: pages, clock: services.core.clock).add(to: session)
     SurveyPages(surveys: services.surveys, responses: services.surveyResponses, invitations: services.surveyInvitations,
                 links: services.surveyLinks, segments: services.segments, pages: pages).add(to: session)
     SurveyEditorPages(surveys: services.surveys,

@@ -7,12 +7,14 @@ import RapportWeb
 struct WebhookPages: Sendable {
     let webhooks: WebhookService
     let pages: PageResponder
+    let clock: WallClock
 
     static let notices = [
         "created": "The endpoint is added. Give its signing secret to the receiving system.",
         "test": "A test event is on its way; its delivery is listed below.",
         "enabled": "The endpoint is enabled.", "disabled": "The endpoint is disabled; events are no longer sent to it.",
         "deleted": "The endpoint and its delivery log are deleted.", "replayed": "The delivery is sent again.",
+        "rotated": "The endpoint has a new signing secret. Give it to the receiving system.",
     ]
 
     func add(to group: RouterGroup<AppRequestContext>) {
@@ -29,6 +31,15 @@ struct WebhookPages: Sendable {
             let id = try context.id("webhook_id", of: "webhook")
             _ = try await webhooks.sendTest(principal, id: id)
             return Redirect.to(WebURL.webhook(id, done: "test"))
+        }
+        group.post("/settings/webhooks/:webhook_id/rotate-secret") { request, context in
+            let (principal, form) = try await context.signedInForm(request)
+            let id = try context.id("webhook_id", of: "webhook")
+            guard let overlap = Int(form["overlap_seconds"] ?? "") else {
+                throw RapportError.invalid("overlap_seconds", "Choose how long the current secret keeps signing.")
+            }
+            _ = try await webhooks.rotateSecret(principal, id: id, overlapSeconds: overlap, ip: context.remoteIP)
+            return Redirect.to(WebURL.webhook(id, done: "rotated"))
         }
         group.post("/settings/webhooks/:webhook_id/toggle") { request, context in
             let (principal, form) = try await context.signedInForm(request)
@@ -79,7 +90,9 @@ struct WebhookPages: Sendable {
     private func endpointPage(_ principal: Principal, id: String, request: Request, flash: String?) async throws -> Response {
         let endpoint = try await webhooks.get(principal, id: id)
         let log = try await webhooks.deliveries(principal, endpointId: id, page: try request.pageRequest())
+        let rotated = request.uri.queryParameters.get("done") == "rotated"
         return try await pages.html(WebhookPage(endpoint: endpoint, deliveries: log, error: nil, flash: flash,
-                                                timeZone: principal.displayZone), for: principal)
+                                                timeZone: principal.displayZone, now: clock.nowMillis, showSecret: rotated),
+                                    for: principal)
     }
 }

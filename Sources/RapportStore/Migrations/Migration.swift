@@ -51,6 +51,7 @@ public enum Migrations {
         metricAttributeColumns0032,
         metricRollups0033,
         metricSegmentDays0034,
+        webhookSecretRotation0035,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

@@ -8,7 +8,7 @@ struct SQLWebhookRepository: WebhookRepository {
 
     static let endpointColumns = """
         workspace_id, id, url, description, event_types, enabled, secret, disabled_reason, created_by, failing_since, created_at, \
-        updated_at
+        updated_at, previous_secret, previous_secret_expires_at
         """
     static let deliveryColumns = """
         workspace_id, id, endpoint_id, message_id, event_type, customer_id, payload, status, attempts, response_status, \
@@ -21,7 +21,17 @@ struct SQLWebhookRepository: WebhookRepository {
             VALUES (\(bind: endpoint.workspaceId), \(bind: endpoint.id), \(bind: endpoint.url), \(bind: endpoint.description),
                     \(bind: Self.typesText(endpoint.eventTypes)), \(bind: endpoint.enabled ? 1 : 0), \(bind: try secrets.seal(endpoint.secret)),
                     \(bind: endpoint.disabledReason), \(bind: endpoint.createdBy), \(bind: endpoint.failingSince),
-                    \(bind: endpoint.createdAt), \(bind: endpoint.updatedAt))
+                    \(bind: endpoint.createdAt), \(bind: endpoint.updatedAt), \(bind: try secrets.seal(endpoint.previousSecret)),
+                    \(bind: endpoint.previousSecretExpiresAt))
+            """).run()
+    }
+
+    func rotateSecret(workspaceId: String, id: String, secret: String, previous: String?, previousExpiresAt: Int64?,
+                      at: Int64) async throws {
+        try await db.raw("""
+            UPDATE webhook_endpoints SET secret = \(bind: try secrets.seal(secret)), previous_secret = \(bind: try secrets.seal(previous)),
+                previous_secret_expires_at = \(bind: previousExpiresAt), updated_at = \(bind: at)
+            WHERE workspace_id = \(bind: workspaceId) AND id = \(bind: id)
             """).run()
     }
 
@@ -143,7 +153,9 @@ struct SQLWebhookRepository: WebhookRepository {
             eventTypes: names.compactMap(WebhookEventType.init(rawValue:)), enabled: try row.int64("enabled") != 0,
             secret: secrets.openIfReadable(try row.string("secret")), disabledReason: try row.optionalString("disabled_reason"),
             createdBy: try row.optionalString("created_by"), failingSince: try row.optionalInt64("failing_since"),
-            createdAt: try row.int64("created_at"), updatedAt: try row.int64("updated_at"))
+            createdAt: try row.int64("created_at"), updatedAt: try row.int64("updated_at"),
+            previousSecret: try row.optionalString("previous_secret").flatMap(secrets.openIfReadable),
+            previousSecretExpiresAt: try row.optionalInt64("previous_secret_expires_at"))
     }
 
     static func delivery(_ row: any SQLRow) throws -> WebhookDelivery {

@@ -30,14 +30,16 @@ struct StoredSecret {
     /// returns how many. Run at start-up once the server has a key.
     static func sealPlain(_ db: any SQLDatabase, box: any SecretBox) async throws -> Int {
         var sealed = 0
-        for (table, key) in [("webhook_endpoints", "id"), ("survey_widget_settings", "workspace_id")] {
+        let columns = [("webhook_endpoints", "id", "secret"), ("webhook_endpoints", "id", "previous_secret"),
+                       ("survey_widget_settings", "workspace_id", "secret")]
+        for (table, key, column) in columns {
             let rows = try await db.raw("""
-                SELECT workspace_id, \(unsafeRaw: key) AS row_key, secret FROM \(unsafeRaw: table)
-                WHERE secret IS NOT NULL AND secret NOT LIKE 'v1.%'
+                SELECT workspace_id, \(unsafeRaw: key) AS row_key, \(unsafeRaw: column) AS plain FROM \(unsafeRaw: table)
+                WHERE \(unsafeRaw: column) IS NOT NULL AND \(unsafeRaw: column) NOT LIKE 'v1.%'
                 """).all()
             for row in rows {
                 try await db.raw("""
-                    UPDATE \(unsafeRaw: table) SET secret = \(bind: try box.seal(try row.string("secret")))
+                    UPDATE \(unsafeRaw: table) SET \(unsafeRaw: column) = \(bind: try box.seal(try row.string("plain")))
                     WHERE workspace_id = \(bind: try row.string("workspace_id")) AND \(unsafeRaw: key) = \(bind: try row.string("row_key"))
                     """).run()
                 sealed += 1

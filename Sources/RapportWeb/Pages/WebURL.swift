@@ -47,7 +47,7 @@ public enum WebURL {
         with("/settings/webhooks/\(id)", ["done": done, "cursor": cursor])
     }
 
-    /// `test`, `toggle` or `delete`.
+    /// `test`, `toggle`, `delete` or `rotate-secret`.
     public static func webhookAction(_ id: String, _ action: String) -> String { "/settings/webhooks/\(id)/\(action)" }
 
     public static func webhookReplay(_ id: String, delivery: String) -> String {

@@ -59,6 +59,11 @@ public struct WebhookPage: PageModel {
     /// Set while its deliveries keep failing: Rapport disables it after `WEBHOOK_DISABLE_AFTER_HOURS`.
     public let failingSince: DisplayDate?
     public let secret: String
+    /// Until when the secret before the last rotation still signs beside it (only while it does).
+    public let previousSecretUntil: DisplayDate?
+    /// The secret card opens by itself right after a rotation.
+    public let showSecret: Bool
+    public let rotateURL: String
     public let testURL: String
     public let toggleURL: String
     public let deleteURL: String
@@ -68,14 +73,18 @@ public struct WebhookPage: PageModel {
     public let flash: String?
 
     public init(endpoint: WebhookEndpoint, deliveries: Page<WebhookDelivery>, error: String?, flash: String?,
-                timeZone: TimeZone = DisplayDate.utc) {
+                timeZone: TimeZone = DisplayDate.utc, now: Int64 = 0, showSecret: Bool = false) {
         url = endpoint.url
         description = endpoint.description
         eventTypes = endpoint.eventTypes.map(\.rawValue).joined(separator: ", ")
         enabled = endpoint.enabled
         disabledReason = endpoint.disabledReason
         failingSince = endpoint.failingSince.map { DisplayDate(millis: $0, timeZone: timeZone) }
-        secret = endpoint.secret ?? "(cannot be read: it is sealed under another SECRET_KEY than this server's; delete the endpoint and add it again)"
+        secret = endpoint.secret ?? "(cannot be read: it is sealed under another SECRET_KEY than this server's; rotate it to make a new one)"
+        previousSecretUntil = endpoint.previousSecret == nil ? nil : endpoint.previousSecretExpiresAt
+            .flatMap { $0 > now ? DisplayDate(millis: $0, timeZone: timeZone) : nil }
+        self.showSecret = showSecret
+        rotateURL = WebURL.webhookAction(endpoint.id, "rotate-secret")
         testURL = WebURL.webhookAction(endpoint.id, "test")
         toggleURL = WebURL.webhookAction(endpoint.id, "toggle")
         deleteURL = WebURL.webhookAction(endpoint.id, "delete")
