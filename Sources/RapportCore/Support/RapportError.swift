@@ -34,7 +34,7 @@ public struct RapportError: Error, Sendable, Equatable, CustomStringConvertible 
     public static let secretUnreadable = RapportError(
         .unavailable, code: "secret_unreadable",
         message: "A signing secret is sealed under another SECRET_KEY than this server's: restore that key, or make a new "
-            + "secret (delete the webhook endpoint and add it again; rotate the survey widget's secret)."
+            + "secret (rotate the webhook endpoint's or the survey widget's secret)."
     )
 
     public static func forbidden(_ message: String) -> RapportError {
