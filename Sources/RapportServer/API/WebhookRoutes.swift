@@ -48,12 +48,8 @@ extension APIRoutes {
             // The body is optional: without one the previous secret overlaps for the default day.
             let body = request.headers[.contentType] == nil
                 ? JSONBody(fields: [:]) : try await JSONBody.read(request, context: context, allowed: ["overlap_seconds"])
-            var overlap: Int?
-            if let seconds = try body.number("overlap_seconds") {
-                guard seconds.rounded() == seconds, let whole = Int(exactly: seconds) else {
-                    throw RapportError.invalid("overlap_seconds", "overlap_seconds must be a whole number of seconds.")
-                }
-                overlap = whole
+            let overlap = try body.fields["overlap_seconds"]?.nonNull.map { (raw) throws(RapportError) in
+                try Validation.integer(raw, "overlap_seconds", 0...WebhookService.maxOverlapSeconds)
             }
             let endpoint = try await webhooks.rotateSecret(principal, id: id, overlapSeconds: overlap, ip: context.remoteIP)
             return JSONResponse.make(try endpoint.json)
