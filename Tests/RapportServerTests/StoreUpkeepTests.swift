@@ -237,6 +237,24 @@ struct StoreUpkeepTests {
         }
     }
 
+    /// The writer refreshes statistics when it opens and after imports; every `ANALYZE` that refresh can run is bounded
+    /// by SQLite's analysis limit (the limit is the second operand of each `SqlExec` in the statement's program), so a
+    /// table of millions of rows without statistics is sampled, not read whole, before the server can start.
+    @Test(.enabled(if: TestApp.postgresURL == nil)) func sqliteStatisticsRefreshesAreBounded() async throws {
+        try await Self.withSQLite(nil) { database in
+            try await Migrator(database: database).migrate()
+            let program = try await database.write { db in
+                try await db.raw(SQLQueryString("EXPLAIN " + SQLiteTunedSource.optimizeEveryTable)).all()
+            }
+            let analyses = try program.filter { try $0.decode(column: "opcode", as: String.self) == "SqlExec" }
+            let limits = try analyses.map { try $0.decode(column: "p2", as: Int.self) }
+            let statements = try analyses.map { try $0.decode(column: "p4", as: String.self) }
+            #expect(statements.contains("ANALYZE \"main\".\"survey_responses\""))
+            #expect(statements.contains("ANALYZE \"main\".\"customers\""))
+            #expect(!limits.isEmpty && limits.allSatisfy { $0 > 0 })
+        }
+    }
+
     /// An import can multiply a workspace's rows; when it ends, the planner's statistics are refreshed (SQLite
     /// `PRAGMA optimize`, PostgreSQL `ANALYZE` of the tables it fills), not left for a later autovacuum.
     @Test func anImportRefreshesThePlannersStatistics() async throws {

@@ -161,7 +161,7 @@ public final class DatabaseClient: Sendable {
 
     /// Brings the planner's statistics up to date after a bulk write (an import): on PostgreSQL `ANALYZE` of
     /// `tables` (autovacuum would get there, but only after a threshold of changed rows and its own nap); on SQLite
-    /// `PRAGMA optimize=0x10002`, which analyses every table whose size changed enough to matter.
+    /// `SQLiteTunedSource.optimizeEveryTable`, which analyses (bounded) every table whose size changed enough to matter.
     public func refreshStatistics(tables: [String]) async throws {
         switch backend {
         case .sqlite(let writer, _, _):
@@ -192,7 +192,7 @@ public final class DatabaseClient: Sendable {
     }
 
     private static func optimize(_ db: any SQLDatabase, _ last: NIOLockedValueBox<UInt64>, everyTable: Bool = false) async throws {
-        try await db.raw(everyTable ? "PRAGMA optimize = 0x10002" : "PRAGMA optimize").run()
+        try await db.raw(everyTable ? SQLQueryString(SQLiteTunedSource.optimizeEveryTable) : "PRAGMA optimize").run()
         last.withLockedValue { $0 = DispatchTime.now().uptimeNanoseconds }
     }
 

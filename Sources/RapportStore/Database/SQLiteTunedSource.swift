@@ -31,8 +31,8 @@ public struct SQLiteOptions: Sendable, Equatable {
 
 /// Opens SQLite connections with the settings Rapport relies on: WAL, foreign keys, a busy timeout, a page cache
 /// of up to 32 MB per connection, `options` (durability, memory map). The writer's connection also refreshes the
-/// planner's statistics when it opens (`PRAGMA optimize=0x10002`, as https://sqlite.org/lang_analyze.html
-/// recommends for long-lived connections); readers do not, so that they never take the write lock.
+/// planner's statistics when it opens (`optimizeEveryTable`, as https://sqlite.org/lang_analyze.html recommends for
+/// long-lived connections); readers do not, so that they never take the write lock.
 struct SQLiteTunedSource: ConnectionPoolSource {
     let base: SQLiteConnectionSource
     var options = SQLiteOptions()
@@ -54,9 +54,16 @@ struct SQLiteTunedSource: ConnectionPoolSource {
         // A checkpoint every ~16 MB of WAL instead of SQLite's 4 MB: pages changed again and again (index pages, busy
         // profiles) are copied into the database once per checkpoint rather than four times.
         pragmas.append("PRAGMA wal_autocheckpoint = 4000")
-        pragmas.append("PRAGMA optimize = 0x10002")
+        pragmas.append(Self.optimizeEveryTable)
         return pragmas
     }
+
+    /// Refreshes the statistics of every table whose indexes have none or whose size changed ten-fold since they were
+    /// taken (0x10000: every table, not only those queried on this connection; 0x2: analyse), each `ANALYZE` bounded
+    /// by SQLite's analysis limit (0x10: about 2,000 rows an index). Without 0x10 an analysis reads whole tables: a
+    /// table whose partial index was empty when a pre-3.46 SQLite analysed it (no `sqlite_stat1` row) was read in
+    /// full whenever the writer opened, which took longer than the pool's 10 s wait at 10M survey responses.
+    static let optimizeEveryTable = "PRAGMA optimize = 0x10012"
 
     func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
         let pragmas = self.pragmas
