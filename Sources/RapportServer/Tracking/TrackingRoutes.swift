@@ -90,7 +90,9 @@ struct TrackingRoutes: Sendable {
         var rejected: [JSONValue] = []
         for (index, raw) in rawMessages.enumerated() {
             do {
-                if raw.encodedSize > TrackingMessage.maxBytes {
+                // A single message's body was already held to the limit as received; a batch's messages are measured
+                // as they would be stored.
+                if endpoint == nil, raw.encodedSize > TrackingMessage.maxBytes {
                     throw RapportError(.payloadTooLarge, code: "message_too_large",
                                        message: "A message may be at most \(TrackingMessage.maxBytes) bytes (32 KB).",
                                        details: ["limit_bytes": String(TrackingMessage.maxBytes)])
