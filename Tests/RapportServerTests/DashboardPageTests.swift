@@ -165,6 +165,29 @@ struct DashboardPageTests {
         }
     }
 
+    /// The workspace cards count the members and, for an admin, the API keys that still work (a revoked key is not
+    /// counted); an agent sees the members but no API keys card.
+    @Test func theWorkspaceCardsCountMembersAndWorkingKeys() async throws {
+        try await TestApp.run { http, services in
+            let acme = try await Fixture.make(services)
+            _ = try await FollowUpTests.addAgent(services, acme, email: "agent@acme.test")
+            _ = try await acme.key(services, scope: .read)
+            let owner = try await services.access.authenticate(apiKey: acme.adminKey)
+            let (revoked, _) = try await services.apiKeys.create(owner, workspaceId: acme.workspace.id, name: "old", scope: .track)
+            try await services.apiKeys.revoke(owner, id: revoked.id)
+            var browser = Browser(http: http)
+            try await browser.signIn()
+            let page = try await browser.request(.get, "/")
+            #expect(page.text.contains("data-testid=\"member-count\">2</p>"), "owner and agent")
+            #expect(page.text.contains("data-testid=\"active-key-count\">2</p>"), "the admin and read keys, not the revoked one")
+            var agent = Browser(http: http)
+            try await agent.signIn("agent@acme.test")
+            let seen = try await agent.request(.get, "/")
+            #expect(seen.text.contains("data-testid=\"member-count\">2</p>"))
+            #expect(!seen.text.contains("active-key-count"))
+        }
+    }
+
     @Test(arguments: [
         ("/?from=2026-13-45", "The start date must be a date like 2026-03-14."),
         ("/?from=2026-03-31&to=2026-03-01", "The start date must be on or before the end date."),

@@ -37,6 +37,8 @@ public protocol ApiKeyRepository: Sendable {
     func find(workspaceId: String, id: String) async throws -> ApiKey?
     func find(secretHash: String) async throws -> ApiKey?
     func list(workspaceId: String, page: PageRequest) async throws -> Page<ApiKey>
+    /// How many of the workspace's keys are not revoked.
+    func activeCount(workspaceId: String) async throws -> Int
     func revoke(workspaceId: String, id: String, at: Int64) async throws
     func markUsed(workspaceId: String, id: String, at: Int64) async throws
 }

@@ -23,6 +23,17 @@ public struct TeamService: Sendable {
         return try await deps.store.read { try await $0.memberships.memberCount(workspaceId: workspaceId) }
     }
 
+    /// The workspace's head counts for the dashboard, read on one connection: its members, and for an admin its
+    /// API keys that are not revoked (nil for anyone else).
+    public func headcount(_ principal: Principal) async throws -> (members: Int, activeKeys: Int?) {
+        try principal.require(Permission.readData.leastRole)
+        let workspaceId = principal.workspaceId, admin = principal.role.satisfies(.admin)
+        return try await deps.store.read { repos in
+            (try await repos.memberships.memberCount(workspaceId: workspaceId),
+             admin ? try await repos.apiKeys.activeCount(workspaceId: workspaceId) : nil)
+        }
+    }
+
     public func get(_ principal: Principal, userId: String) async throws -> Member {
         try principal.require(Permission.readData.leastRole)
         let workspaceId = principal.workspaceId

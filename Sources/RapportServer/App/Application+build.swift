@@ -97,7 +97,6 @@ private func addWebPages(to router: Router<AppRequestContext>, services: AppServ
         .add(to: session)
     DashboardPages(metrics: services.surveyMetrics, surveys: services.surveys, responses: services.surveyResponses,
                    segments: services.segments, followUps: services.followUps, goals: services.goals, team: services.team,
-                   apiKeys: services.apiKeys,
                    customers: services.customers, orders: services.orders, clock: services.core.clock, pages: pages,
                    cache: SnapshotCache(settings: services.config.dashboardCache, clock: services.core.clock))
         .add(to: session)

@@ -15,7 +15,6 @@ struct DashboardPages: Sendable {
     let followUps: FollowUpService
     let goals: CXGoalService
     let team: TeamService
-    let apiKeys: ApiKeyService
     let customers: CustomerService
     let orders: OrderService
     let clock: WallClock
@@ -80,9 +79,7 @@ struct DashboardPages: Sendable {
                 (message, status) = (Self.filterMessage(error), error.kind.status)
             }
         }
-        let memberCount = try await team.count(principal)
-        let activeKeys = principal.role.satisfies(.admin)
-            ? try await apiKeys.list(principal, page: all).items.filter { !$0.isRevoked }.count : nil
+        let (memberCount, activeKeys) = try await team.headcount(principal)
         let page = DashboardPage(filter: filter, surveys: surveyList, segments: segmentList, metricsHTML: snapshot?.value.metricsHTML,
                                  error: message,
                                  timeZone: zone, memberCount: memberCount,

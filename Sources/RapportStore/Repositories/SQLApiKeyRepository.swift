@@ -31,6 +31,11 @@ struct SQLApiKeyRepository: ApiKeyRepository {
                           column: "id", page: page, id: \.id, decode: Self.key)
     }
 
+    func activeCount(workspaceId: String) async throws -> Int {
+        try await db.raw("SELECT COUNT(*) AS n FROM api_keys WHERE workspace_id = \(bind: workspaceId) AND revoked_at IS NULL")
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
     func revoke(workspaceId: String, id: String, at: Int64) async throws {
         try await db.raw("""
             UPDATE api_keys SET revoked_at = \(bind: at)
