@@ -90,7 +90,7 @@ def storage_floor(args, rows: int, work: Path) -> tuple[float, str]:
                '(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}')
     stamp = int(time.time() * 1000)
     with open(path, "w", newline="") as file:
-        writer = csv.writer(file, quoting=csv.QUOTE_ALL)
+        writer = csv.writer(file, quoting=csv.QUOTE_ALL, lineterminator="\n")
         for n in range(rows):
             writer.writerow([args.workspace, f"limit-{stamp}-{n:08d}", f"customer-{n % args.people}", "track", "Product Viewed",
                              stamp - n, stamp, f"limit-{stamp}-{n}", properties, context])
@@ -98,7 +98,10 @@ def storage_floor(args, rows: int, work: Path) -> tuple[float, str]:
                "--transaction", str(args.limit_transaction)]
     if args.psql:
         command += ["--psql", args.psql]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"the storage floor failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
+    output = done.stdout.strip().splitlines()[-1]
     path.unlink()
     rate = float(output.split()[1])
     return rate, output.split(" method ", 1)[1]

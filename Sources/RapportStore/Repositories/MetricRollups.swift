@@ -76,14 +76,21 @@ public enum MetricRollups {
     }
 
     /// Builds the rollup of every workspace that has none or whose time zone changed around Rapport (a bulk load, an
-    /// older version); with `all`, of every workspace. Returns how many were built.
+    /// older version); with `all`, of every workspace, except those built at or after `builtSince` (just now, by the
+    /// start-up pass of the same command). Returns how many were built.
     @discardableResult
-    public static func rebuild(_ database: DatabaseClient, workspaceId: String? = nil, all: Bool, now: Int64) async throws -> Int {
+    public static func rebuild(_ database: DatabaseClient, workspaceId: String? = nil, all: Bool, builtSince: Int64? = nil,
+                               now: Int64) async throws -> Int {
         let stale = try await database.read { db in
             var sql = SQLQueryString("""
                 SELECT w.id, w.time_zone FROM workspaces w LEFT JOIN metric_rollups m ON m.workspace_id = w.id WHERE
                 """)
             sql.appendInterpolation(unsafeRaw: all ? " 1 = 1" : " (m.workspace_id IS NULL OR m.time_zone <> w.time_zone)")
+            if let builtSince {
+                sql.appendInterpolation(unsafeRaw: " AND (m.workspace_id IS NULL OR m.built_at < ")
+                sql.appendInterpolation(bind: builtSince)
+                sql.appendInterpolation(unsafeRaw: ")")
+            }
             if let workspaceId {
                 sql.appendInterpolation(unsafeRaw: " AND w.id = ")
                 sql.appendInterpolation(bind: workspaceId)
