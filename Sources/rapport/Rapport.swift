@@ -65,7 +65,7 @@ func withMigratedDatabase(_ option: DatabaseOption, _ body: (AppServices) async 
 func loadConfigurationAndLogging(overrides: [String: String]) async throws -> AppConfig {
     let config = try await AppConfig.load(overrides: overrides)
     LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
+        var handler = LineLogHandler(label: label)
         handler.logLevel = config.logLevel
         return handler
     }
