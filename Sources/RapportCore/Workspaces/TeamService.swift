@@ -16,13 +16,6 @@ public struct TeamService: Sendable {
         return try await deps.store.read { try await $0.memberships.members(workspaceId: workspaceId, page: page) }
     }
 
-    /// How many people are members of the caller's workspace.
-    public func count(_ principal: Principal) async throws -> Int {
-        try principal.require(Permission.readData.leastRole)
-        let workspaceId = principal.workspaceId
-        return try await deps.store.read { try await $0.memberships.memberCount(workspaceId: workspaceId) }
-    }
-
     /// The workspace's head counts for the dashboard, read on one connection: its members, and for an admin its
     /// API keys that are not revoked (nil for anyone else).
     public func headcount(_ principal: Principal) async throws -> (members: Int, activeKeys: Int?) {
