@@ -237,7 +237,50 @@ struct StoreUpkeepTests {
         }
     }
 
-    /// The writer refreshes statistics when it opens and after imports; every `ANALYZE` that refresh can run is bounded
+    /// Opening a connection never analyses: the pool waits at most 30 s for a connection, and an `ANALYZE`, bounded or
+    /// not, counts every entry of every index of its table (minutes at 10M responses on a cold disk, so `rapport
+    /// metrics rebuild` could not open its database). A command's start-up analyses once, after the migrations, every
+    /// table whose statistics are missing or ten-fold off (here a table that grew from 10 rows to 1,000).
+    @Test(.enabled(if: TestApp.postgresURL == nil)) func statisticsAreRefreshedAtStartUpNotWhenAConnectionOpens() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rapport-stat-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = AppConfig()
+        config.database = .sqlite(path: dir.appendingPathComponent("db.sqlite").path)
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        // The row count in the statistics of probe's index.
+        let counted: @Sendable (any SQLDatabase) async throws -> Int? = { db in
+            let stat = try await db.raw("SELECT stat FROM sqlite_stat1 WHERE tbl = 'probe' AND idx = 'probe_by_name'")
+                .first()?.decode(column: "stat", as: String.self)
+            return stat?.split(separator: " ").first.flatMap { Int($0) }
+        }
+        let insert: @Sendable (any SQLDatabase, Int) async throws -> Void = { db, rows in
+            try await db.raw("""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(unsafeRaw: String(rows)))
+                INSERT INTO probe (name) SELECT 'name ' || (i % 5) FROM n
+                """).run()
+        }
+        try await Runtime.with(config, logger: logger) { runtime in
+            try await runtime.database.write { db in
+                try await db.raw("CREATE TABLE probe (id INTEGER PRIMARY KEY, name TEXT NOT NULL)").run()
+                try await db.raw("CREATE INDEX probe_by_name ON probe (name)").run()
+                try await insert(db, 10)
+                try await db.raw("ANALYZE probe").run()
+                try await insert(db, 990)
+            }
+        }
+        let database = try await DatabaseClient.connect(config.database, logger: logger)
+        try await database.write { db in try await db.raw("SELECT 1").run() }  // opens the writer's connection
+        let afterOpening = try await database.read(counted)
+        await database.shutdown()
+        #expect(afterOpening == 10)
+        try await Runtime.with(config, logger: logger) { runtime in
+            let afterStartUp = try await runtime.database.read(counted)
+            #expect(afterStartUp == 1_000)
+        }
+    }
+
+    /// The runtime refreshes statistics when it starts and after imports; every `ANALYZE` that refresh can run is bounded
     /// by SQLite's analysis limit (the limit is the second operand of each `SqlExec` in the statement's program), so a
     /// table of millions of rows without statistics is sampled, not read whole, before the server can start.
     @Test(.enabled(if: TestApp.postgresURL == nil)) func sqliteStatisticsRefreshesAreBounded() async throws {

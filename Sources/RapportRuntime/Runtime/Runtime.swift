@@ -33,6 +33,12 @@ public struct Runtime: Sendable {
         do {
             try config.loadLocalSecretKey()
             let applied = try await Migrator(database: database).migrate()
+            let refreshing = ContinuousClock.now
+            try await database.refreshStaleStatistics()
+            let refreshed = ContinuousClock.now - refreshing
+            if refreshed > .seconds(1) {
+                logger.notice("refreshed the planner's statistics", metadata: ["seconds": "\(refreshed.components.seconds)"])
+            }
             // Workspaces from before the daily metric counts, or whose zone was changed around Rapport.
             try await MetricRollups.rebuild(database, all: false, now: clock.nowMillis)
             // Signing secrets stored before they were sealed, or before this server had a key.

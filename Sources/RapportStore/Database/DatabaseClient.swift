@@ -164,16 +164,26 @@ public final class DatabaseClient: Sendable {
     /// `SQLiteTunedSource.optimizeEveryTable`, which analyses (bounded) every table whose size changed enough to matter.
     public func refreshStatistics(tables: [String]) async throws {
         switch backend {
-        case .sqlite(let writer, _, _):
-            try await withConnection(writer) { connection in
-                try await Self.optimize(connection.sql(queryLogLevel: .trace), lastOptimized, everyTable: true)
-            }
+        case .sqlite:
+            try await refreshStaleStatistics()
         case .postgres(let pool):
             guard !tables.isEmpty else { return }
             try await withConnection(pool) { connection in
                 try await connection.sql(queryLogLevel: .trace)
                     .raw("ANALYZE \(unsafeRaw: tables.joined(separator: ", "))").run()
             }
+        }
+    }
+
+    /// SQLite: analyses (bounded) every table whose indexes lack statistics or whose size changed ten-fold since they
+    /// were taken (`SQLiteTunedSource.optimizeEveryTable`), as https://sqlite.org/lang_analyze.html recommends when a
+    /// long-lived connection opens; the runtime calls it once after the migrations, where it may take as long as it
+    /// needs (minutes for a new index on tens of millions of rows on a cold disk) instead of inside a pool's wait.
+    /// PostgreSQL: nothing (autovacuum analyses changed tables; imports call `refreshStatistics(tables:)`).
+    public func refreshStaleStatistics() async throws {
+        guard case .sqlite(let writer, _, _) = backend else { return }
+        try await withConnection(writer) { connection in
+            try await Self.optimize(connection.sql(queryLogLevel: .trace), lastOptimized, everyTable: true)
         }
     }
 

@@ -30,13 +30,14 @@ public struct SQLiteOptions: Sendable, Equatable {
 }
 
 /// Opens SQLite connections with the settings Rapport relies on: WAL, foreign keys, a busy timeout, a page cache
-/// of up to 32 MB per connection, `options` (durability, memory map). The writer's connection also refreshes the
-/// planner's statistics when it opens (`optimizeEveryTable`, as https://sqlite.org/lang_analyze.html recommends for
-/// long-lived connections); readers do not, so that they never take the write lock.
+/// of up to 32 MB per connection, `options` (durability, memory map). Opening never refreshes the planner's
+/// statistics: a connection is opened while a caller waits for the pool (at most 30 s), and an `ANALYZE`, however
+/// bounded, counts every entry of every index of its table (`OP_Count`), which took minutes on a cold 23 GB database.
+/// The runtime refreshes them once after the migrations instead (`DatabaseClient.refreshStaleStatistics`).
 struct SQLiteTunedSource: ConnectionPoolSource {
     let base: SQLiteConnectionSource
     var options = SQLiteOptions()
-    /// The one writing connection: it also gets the settings for writes below, and refreshes the statistics.
+    /// The one writing connection: it also gets the settings for writes below.
     var isWriter = false
 
     /// What every connection runs when it opens, in order.
@@ -54,7 +55,6 @@ struct SQLiteTunedSource: ConnectionPoolSource {
         // A checkpoint every ~16 MB of WAL instead of SQLite's 4 MB: pages changed again and again (index pages, busy
         // profiles) are copied into the database once per checkpoint rather than four times.
         pragmas.append("PRAGMA wal_autocheckpoint = 4000")
-        pragmas.append(Self.optimizeEveryTable)
         return pragmas
     }
 
@@ -62,7 +62,7 @@ struct SQLiteTunedSource: ConnectionPoolSource {
     /// taken (0x10000: every table, not only those queried on this connection; 0x2: analyse), each `ANALYZE` bounded
     /// by SQLite's analysis limit (0x10: about 2,000 rows an index). Without 0x10 an analysis reads whole tables: a
     /// table whose partial index was empty when a pre-3.46 SQLite analysed it (no `sqlite_stat1` row) was read in
-    /// full whenever the writer opened, which took longer than the pool's 10 s wait at 10M survey responses.
+    /// full at every refresh. Even bounded, each `ANALYZE` still counts its table's index entries exactly, page by page.
     static let optimizeEveryTable = "PRAGMA optimize = 0x10012"
 
     func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
