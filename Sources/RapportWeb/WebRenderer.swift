@@ -6,6 +6,8 @@ import Mustache
 public struct WebRenderer: Sendable {
     let library: MustacheLibrary
     public let assets: [String: StaticAsset]
+    /// The main navigation of each section and role, drawn when the templates load.
+    let navigation: [PageNavigation.Key: String]
 
     /// A file under `/static/`.
     public struct StaticAsset: Sendable {
@@ -31,13 +33,13 @@ public struct WebRenderer: Sendable {
                 : name.hasSuffix(".svg") ? "image/svg+xml; charset=utf-8" : "text/plain; charset=utf-8"
             assets[name] = StaticAsset(contentType: type, body: body)
         }
-        return WebRenderer(library: library, assets: assets)
+        return WebRenderer(library: library, assets: assets, navigation: PageNavigation.drawn(library))
     }
 
     /// Renders `page` in its template, with `chrome` (the signed-in frame) around it when there is one.
     public func render(_ page: some PageModel, chrome: PageChrome? = nil) -> String {
         let template = type(of: page).template
-        return library.render(FramedPage(page: page, chrome: chrome), withTemplate: template)
+        return library.render(FramedPage(page: page, chrome: chrome, navigation: navigation), withTemplate: template)
             ?? "<!doctype html><p>Missing template \(template)</p>"
     }
 

@@ -239,6 +239,10 @@ struct DashboardPageTests {
                 // Another view (other filters) is counted on its own.
                 let other = try await browser.request(.get, view + "&channel=api")
                 #expect(other.text.contains("data-testid=\"tile-nps-n\">n = 3</a>"), "\(keeps)")
+                // A kept view keeps its filter form too: each view with its own choices, the survey among the options.
+                #expect(after.text.contains("id=\"apply-filters\"") && after.text.contains("<option value=\"\(survey)\">"), "\(keeps)")
+                #expect(other.text.contains("<option value=\"api\" selected>api</option>"), "\(keeps)")
+                #expect(!after.text.contains("<option value=\"api\" selected>"), "\(keeps)")
             }
         }
     }

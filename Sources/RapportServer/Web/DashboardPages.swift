@@ -22,9 +22,11 @@ struct DashboardPages: Sendable {
     /// The metric part of a view that was slow to count, kept for a while per workspace, viewer's zone and filters.
     let cache: SnapshotCache<Snapshot>
 
-    /// What the dashboard counts for a view: the metrics' part, drawn (`DashboardMetricsSection`), and the headline
-    /// counts. Kept drawn, a shared view costs its viewers a string, not the charts and templates again.
+    /// What the dashboard counts for a view: the filter form and the metrics' part, drawn (`FilterFormPart`,
+    /// `DashboardMetricsSection`), and the headline counts. Kept drawn, a shared view costs its viewers a string, not
+    /// the survey and segment lists, the charts and the templates again.
     struct Snapshot: Sendable {
+        var formHTML: String
         var metricsHTML: String
         var customerCount: Int
         var repeatPurchase: RepeatPurchaseRate
@@ -52,9 +54,6 @@ struct DashboardPages: Sendable {
     private func dashboard(_ request: Request, _ principal: Principal) async throws -> Response {
         let zone = principal.displayZone, now = clock.nowMillis
         let readsData = principal.role.satisfies(Permission.readData.leastRole)
-        let all = PageRequest(limit: PageRequest.maxLimit)
-        let surveyList = readsData ? try await surveys.list(principal, status: nil, page: all).items : []
-        let segmentList = readsData ? try await segments.list(principal, page: all).items : []
         var filter = MetricFilter()
         var message: String?
         var status = HTTPResponse.Status.ok
@@ -68,10 +67,12 @@ struct DashboardPages: Sendable {
             do {
                 let key = [principal.workspaceId, zone.identifier, filter.url(WebURL.home)].joined(separator: " ")
                 snapshot = try await cache.value(for: key) { [self, filter] in
+                    let (surveyList, segmentList) = try await filterLists(principal, readsData: true)
                     let part = try await metricsPart(principal, filter: filter, surveyList: surveyList, now: now)
                     let section = DashboardMetricsSection(filter: filter, surveys: surveyList, segments: segmentList, metrics: part,
                                                           timeZone: zone)
-                    return Snapshot(metricsHTML: pages.web.render(section),
+                    return Snapshot(formHTML: formHTML(filter, surveys: surveyList, segments: segmentList, timeZone: zone),
+                                    metricsHTML: pages.web.render(section),
                                     customerCount: try await customers.count(principal),
                                     repeatPurchase: try await orders.repeatPurchaseRate(principal))
                 }
@@ -79,9 +80,15 @@ struct DashboardPages: Sendable {
                 (message, status) = (Self.filterMessage(error), error.kind.status)
             }
         }
+        let form: String
+        if let snapshot {
+            form = snapshot.value.formHTML
+        } else {
+            let (surveyList, segmentList) = try await filterLists(principal, readsData: readsData)
+            form = formHTML(filter, surveys: surveyList, segments: segmentList, timeZone: zone)
+        }
         let (memberCount, activeKeys) = try await team.headcount(principal)
-        let page = DashboardPage(filter: filter, surveys: surveyList, segments: segmentList, metricsHTML: snapshot?.value.metricsHTML,
-                                 error: message,
+        let page = DashboardPage(formHTML: form, metricsHTML: snapshot?.value.metricsHTML, error: message,
                                  timeZone: zone, memberCount: memberCount,
                                  customerCount: snapshot?.value.customerCount,
                                  repeatPurchase: snapshot?.value.repeatPurchase,
@@ -89,6 +96,18 @@ struct DashboardPages: Sendable {
                                  keptSince: snapshot.flatMap { $0.isKept ? $0.asOf : nil },
                                  keptForSeconds: cache.settings.maxAgeMillis / 1_000)
         return try await pages.html(page, for: principal, status: status)
+    }
+
+    /// The surveys and segments the filters choose from (none for a role that may not read data).
+    private func filterLists(_ principal: Principal, readsData: Bool) async throws -> ([Survey], [Segment]) {
+        guard readsData else { return ([], []) }
+        let all = PageRequest(limit: PageRequest.maxLimit)
+        return (try await surveys.list(principal, status: nil, page: all).items, try await segments.list(principal, page: all).items)
+    }
+
+    private func formHTML(_ filter: MetricFilter, surveys: [Survey], segments: [Segment], timeZone: TimeZone) -> String {
+        pages.web.render(FilterFormPart(FilterForm(action: WebURL.home, filter: filter, surveys: surveys, segments: segments,
+                                                   timeZone: timeZone)))
     }
 
     /// A not-found from a filter names the filter.

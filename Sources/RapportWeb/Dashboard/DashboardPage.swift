@@ -18,7 +18,8 @@ public struct DashboardPage: PageModel {
         public let interval: String?
     }
 
-    public let form: FilterForm
+    /// The filter form, drawn (`FilterFormPart`): kept with a view while the view is kept.
+    public let formHTML: String
     /// A filter that could not be read, in words; the metrics are left out until it is fixed.
     public let error: String?
     /// The metrics' part of the page (`DashboardMetricsSection`), rendered once for a view and shared with the view
@@ -51,12 +52,12 @@ public struct DashboardPage: PageModel {
         public init() {}
     }
 
-    public init(filter: MetricFilter, surveys: [Survey], segments: [Segment], metricsHTML: String?, error: String?, timeZone: TimeZone,
+    public init(formHTML: String, metricsHTML: String?, error: String?, timeZone: TimeZone,
                 memberCount: Int, customerCount: Int?, repeatPurchase: RepeatPurchaseRate?, activeKeyCount: Int?,
                 keptSince: Int64? = nil, keptForSeconds: Int64 = 60) {
         countedAt = keptSince.map { DisplayDate(millis: $0, timeZone: timeZone) }
         keptFor = keptForSeconds == 60 ? "a minute" : Plural.count(Int(keptForSeconds), "second")
-        form = FilterForm(action: WebURL.home, filter: filter, surveys: surveys, segments: segments, timeZone: timeZone)
+        self.formHTML = formHTML
         self.error = error
         self.metricsHTML = error == nil ? metricsHTML : nil
         self.memberCount = memberCount

@@ -136,3 +136,15 @@ public struct FollowUpSummary: Sendable {
         listURL = WebURL.followUps(show: .all)
     }
 }
+
+/// The filter form on its own (template `filter_form`): the dashboard draws it with a view it keeps, so that a kept
+/// view's viewers read neither the survey and segment lists nor the form's templates again.
+public struct FilterFormPart: PageModel {
+    public static let template = "filter_form"
+    /// A part of a page, not a page of its own.
+    public static var section: NavSection? { nil }
+
+    public let form: FilterForm
+
+    public init(_ form: FilterForm) { self.form = form }
+}

@@ -62,12 +62,11 @@ public struct PageChrome: Sendable {
 struct FramedPage: MustacheParent {
     private let values: [String: Any]
 
-    init(page: any PageModel, chrome: PageChrome?) {
+    init(page: any PageModel, chrome: PageChrome?, navigation: [PageNavigation.Key: String]) {
         var values: [String: Any] = [:]
         if let chrome {
             TemplateObject.addProperties(of: chrome, to: &values)
-            let navigation = PageNavigation(current: type(of: page).section, isAdmin: chrome.user.isAdmin)
-            values["navigation"] = navigation.groups
+            values["navigationHTML"] = navigation[PageNavigation.Key(section: type(of: page).section, isAdmin: chrome.user.isAdmin)]
         }
         TemplateObject.addProperties(of: page, to: &values)
         self.values = values
