@@ -650,13 +650,6 @@ def main() -> None:
         sql(args.database, args.psql, f"UPDATE segments SET member_count = {count}, refreshed_at = {now} WHERE id = '{segment_id}'")
     log(f"{engine}: loaded in {load_seconds:.0f} s")
 
-    # Opening the freshly loaded database on its own first (migrations only), timed: at 10M responses the rebuild
-    # below could not open it within the pool's wait, and this tells an open problem from a rebuild problem.
-    started = time.monotonic()
-    rapport.env["LOG_LEVEL"] = "trace"  # every statement, with a time stamp, in the error output should it fail
-    rapport.run("migrate")
-    rapport.env["LOG_LEVEL"] = "warning"
-    log(f"rapport migrate (opening the loaded database): {time.monotonic() - started:.1f} s")
     rebuild = None
     if rapport.has_command("metrics"):
         started = time.monotonic()
