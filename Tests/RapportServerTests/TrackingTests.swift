@@ -362,6 +362,37 @@ struct TrackingTests {
         }
     }
 
+    @Test func oneBatchMergesAVisitorIntoItsUserAndKeepsSharedDeviceUsersApart() async throws {
+        try await Self.run { ws, _ in
+            // A stored visitor: older than anyone the next batch creates, so its profile survives the merge below.
+            #expect(try await ws.batch([["type": "track", "anonymousId": "visitor-1", "event": "Viewed Pricing"]]).status == .ok)
+            try await Task.sleep(for: .milliseconds(5))
+            let reply = try await ws.batch([
+                ["type": "identify", "userId": "carol", "traits": ["name": "Carol Field"]],
+                ["type": "track", "userId": "carol", "event": "Started Trial"],
+                // The visitor logs in as Carol: Carol's new profile, its entries and its user id fold into the
+                // visitor's, in the middle of the batch.
+                ["type": "track", "userId": "carol", "anonymousId": "visitor-1", "event": "Signed Up"],
+                ["type": "identify", "userId": "alice", "anonymousId": "laptop", "traits": ["name": "Alice Stone"]],
+                ["type": "identify", "userId": "bob", "traits": ["name": "Bob Marsh"]],
+                // Bob, then Carol, on Alice's laptop: different known users are never merged; each event goes to
+                // its sender.
+                ["type": "track", "userId": "bob", "anonymousId": "laptop", "event": "Viewed Cart"],
+                ["type": "track", "userId": "carol", "anonymousId": "laptop", "event": "Opened Invoice"],
+            ])
+            #expect(reply.status == .ok)
+            #expect(reply.json["stored"] as? Int == 7)
+            #expect(try await ws.http.get("/api/v1/customers", key: ws.fixture.adminKey).data.count == 3)
+            func events(_ name: String) async throws -> [String] {
+                let id = try #require(try await ws.customers(search: name).first?["id"] as? String)
+                return try await ws.timeline(id, "?type=track").data.compactMap { $0["name"] as? String }.sorted()
+            }
+            #expect(try await events("Carol") == ["Opened Invoice", "Signed Up", "Started Trial", "Viewed Pricing"])
+            #expect(try await events("Bob") == ["Viewed Cart"])
+            #expect(try await events("Alice").isEmpty)
+        }
+    }
+
     @Test func aliasMergesAndTraitsAreCombinedLastWriteWins() async throws {
         try await Self.run { ws, _ in
             let t0 = Date().addingTimeInterval(-7200)

@@ -4,6 +4,10 @@ extension ProfileWriter {
     mutating func lookUp(_ identifiers: [Identifier]) async throws {
         let found = try await repos.customers.ownersWithProfiles(workspaceId: workspaceId, of: identifiers)
         owners = found.owners
+        userIdsByProfile = [:]
+        for (identifier, owner) in owners where identifier.kind == .userId {
+            userIdsByProfile[root(owner), default: []].insert(identifier.value)
+        }
         for profile in found.profiles { remember(profile) }
     }
 
@@ -64,6 +68,7 @@ extension ProfileWriter {
         var added: [Identifier] = []
         for identifier in named where owners[identifier] == nil {
             owners[identifier] = customerId
+            if identifier.kind == .userId { userIdsByProfile[customerId, default: []].insert(identifier.value) }
             added.append(identifier)
         }
         if !added.isEmpty {
@@ -77,10 +82,7 @@ extension ProfileWriter {
     mutating func conflictingOwner(_ candidates: [String], userId: String?) async throws -> String? {
         // The user ids the candidates hold: those stored (one read for all) and those of this transaction.
         var distinct = Set(try await repos.customers.userIds(workspaceId: workspaceId, of: candidates).values.flatMap { $0 })
-        let candidateSet = Set(candidates)
-        for (identifier, owner) in owners where identifier.kind == .userId && candidateSet.contains(root(owner)) {
-            distinct.insert(identifier.value)
-        }
+        for candidate in candidates { distinct.formUnion(userIdsByProfile[candidate] ?? []) }
         guard distinct.count > 1 else { return nil }
         if let userId, let owner = owners[Identifier(.userId, userId)] { return root(owner) }
         return candidates.min()
@@ -100,7 +102,10 @@ extension ProfileWriter {
             }
             survivor.seen(at: other.firstSeenAt)
             survivor.seen(at: other.lastSeenAt)
-            for i in activities.indices where activities[i].customerId == other.id { activities[i].customerId = survivor.id }
+            // Timeline entries already appended for `other` move to the survivor at flush (`root`).
+            if let moved = userIdsByProfile.removeValue(forKey: other.id) {
+                userIdsByProfile[survivor.id, default: []].formUnion(moved)
+            }
             if let pending = traitChanges.removeValue(forKey: other.id) { traitChanges[survivor.id, default: []] += pending }
             try await repos.customers.reassign(workspaceId: workspaceId, from: other.id, to: survivor.id)
             other.mergedInto = survivor.id

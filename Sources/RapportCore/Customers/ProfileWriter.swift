@@ -11,6 +11,9 @@ struct ProfileWriter {
     let repos: any Repositories
     let deps: CoreDependencies
     var owners: [Identifier: String] = [:]
+    /// The user ids of `owners` by the profile holding them now (a merge moves them to its survivor), so that a
+    /// merge's check for different known users reads its candidates' only, not every identifier of the transaction.
+    var userIdsByProfile: [String: Set<String>] = [:]
     var customers: [String: Customer] = [:]
     /// Profiles as they were read, to write only what changed.
     var loaded: [String: Customer] = [:]
@@ -79,7 +82,7 @@ struct ProfileWriter {
         return stored
     }
 
-    /// Adds a timeline entry, written at `flush` (moved to the survivor, should its profile be merged meanwhile).
+    /// Adds a timeline entry, written at `flush` (to the survivor, should its profile be merged meanwhile).
     mutating func append(_ activity: Activity) {
         activities.append(activity)
     }
@@ -143,6 +146,8 @@ struct ProfileWriter {
         try await repos.customers.recordMerges(merges)
         try await repos.customers.removeSearch(workspaceId: workspaceId, customerIds: merges.map(\.mergedId))
         merges = []
+        // Entries appended before their profile was merged away belong to the survivor.
+        for i in activities.indices { activities[i].customerId = root(activities[i].customerId) }
         try await repos.activities.insert(activities)
         let live = Set(searchDirty.map(root)).filter { customers[$0]?.mergedInto == nil }
         // A profile created by this batch has all its identifiers here: its search entry is written from memory.
