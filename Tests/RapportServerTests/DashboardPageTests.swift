@@ -243,6 +243,22 @@ struct DashboardPageTests {
                 #expect(after.text.contains("id=\"apply-filters\"") && after.text.contains("<option value=\"\(survey)\">"), "\(keeps)")
                 #expect(other.text.contains("<option value=\"api\" selected>api</option>"), "\(keeps)")
                 #expect(!after.text.contains("<option value=\"api\" selected>"), "\(keeps)")
+                #expect(after.text.contains("data-testid=\"active-key-count\""), "\(keeps)")
+                // The owner's kept view holds the head counts an admin sees; an agent's page has its own (no keys).
+                let added = try await http.call(.post, "/api/v1/users", key: acme.adminKey,
+                                                json: ["email": "agent@acme.test", "role": "agent", "password": "long enough pw"])
+                #expect(added.status == .created, "\(added.text)")
+                let globex = try await Fixture.make(services, name: "Globex", ownerEmail: "owner@globex.test")
+                _ = try await services.team.add(nil, workspaceId: globex.workspace.id, email: "agent@acme.test", role: .agent,
+                                                name: nil, password: nil)
+                var agent = Browser(http: http)
+                try await agent.signIn("agent@acme.test", password: "long enough pw")
+                let seen = try await agent.request(.get, view)
+                #expect(seen.text.contains("data-testid=\"tile-nps-n\">n = \(keeps ? 8 : 9)</a>"), "\(keeps)")
+                #expect(seen.text.contains("data-testid=\"member-count\">2</p>"), "\(keeps)")
+                #expect(!seen.text.contains("active-key-count"), "\(keeps)")
+                // The workspace switcher (read with the session) offers the agent's other workspace.
+                #expect(seen.text.contains("Globex"), "\(keeps)")
             }
         }
     }

@@ -80,14 +80,17 @@ public struct AccessService: Sendable {
         deps.apiKeys.markUsed(secretHash: key.secretHash, at: now)
     }
 
-    /// The principal of a session cookie, or nil when the session is unknown, expired or lost its membership.
-    public func authenticate(sessionToken token: String) async throws -> Principal? {
+    /// The principal of a session cookie, or nil when the session is unknown, expired or lost its membership; with the
+    /// person's workspaces (`Principal.memberships`) read on the same connection when a page will show them.
+    public func authenticate(sessionToken token: String, withMemberships: Bool = false) async throws -> Principal? {
         let hash = deps.digest.digest(token)
         let now = deps.clock.nowMillis
         return try await deps.store.read { repos -> Principal? in
             guard let access = try await repos.sessions.access(tokenHash: hash), access.session.expiresAt > now else { return nil }
-            return Principal(caller: .user(access.member.user, session: access.session), workspace: access.workspace,
-                             role: access.member.role)
+            var principal = Principal(caller: .user(access.member.user, session: access.session), workspace: access.workspace,
+                                      role: access.member.role)
+            if withMemberships { principal.memberships = try await repos.memberships.memberships(userId: access.member.user.id) }
+            return principal
         }
     }
 
@@ -173,6 +176,7 @@ public struct AccessService: Sendable {
 
     /// The workspaces the caller can see: a user's memberships, or a key's own workspace.
     public func memberships(of principal: Principal) async throws -> [Membership] {
+        if let read = principal.memberships { return read }
         guard let user = principal.user else { return [Membership(workspace: principal.workspace, role: principal.role)] }
         return try await deps.store.read { try await $0.memberships.memberships(userId: user.id) }
     }

@@ -8,6 +8,9 @@ public struct Principal: Sendable, Equatable {
     public var caller: Caller
     public var workspace: Workspace
     public var role: Role
+    /// A signed-in person's workspaces, when they were read with the session (a page's workspace switcher), so that
+    /// a page costs one read of the database for both.
+    public var memberships: [Membership]?
 
     public init(caller: Caller, workspace: Workspace, role: Role) {
         self.caller = caller

@@ -20,10 +20,11 @@ struct Authenticator: Sendable {
         return try await session(request)
     }
 
-    /// The principal of the request's session cookie, if it names a live session.
-    func session(_ request: Request) async throws -> Principal? {
+    /// The principal of the request's session cookie, if it names a live session (`withMemberships`: with the
+    /// person's workspaces, for a page's chrome).
+    func session(_ request: Request, withMemberships: Bool = false) async throws -> Principal? {
         guard let token = request.cookies[Self.sessionCookie]?.value, !token.isEmpty else { return nil }
-        return try await access.authenticate(sessionToken: token)
+        return try await access.authenticate(sessionToken: token, withMemberships: withMemberships)
     }
 }
 

@@ -24,12 +24,16 @@ struct DashboardPages: Sendable {
 
     /// What the dashboard counts for a view: the filter form and the metrics' part, drawn (`FilterFormPart`,
     /// `DashboardMetricsSection`), and the headline counts. Kept drawn, a shared view costs its viewers a string, not
-    /// the survey and segment lists, the charts and the templates again.
+    /// the survey and segment lists, the charts and the templates again. The head counts are as the first viewer's
+    /// role may see them (active keys for an admin only): a viewer of the other kind reads their own.
     struct Snapshot: Sendable {
         var formHTML: String
         var metricsHTML: String
         var customerCount: Int
         var repeatPurchase: RepeatPurchaseRate
+        var memberCount: Int
+        var activeKeyCount: Int?
+        var countedForAdmin: Bool
     }
 
     /// At most this many surveys are read for the latest comments, and this many responses of each.
@@ -71,10 +75,13 @@ struct DashboardPages: Sendable {
                     let part = try await metricsPart(principal, filter: filter, surveyList: surveyList, now: now)
                     let section = DashboardMetricsSection(filter: filter, surveys: surveyList, segments: segmentList, metrics: part,
                                                           timeZone: zone)
+                    let (memberCount, activeKeys) = try await team.headcount(principal)
                     return Snapshot(formHTML: formHTML(filter, surveys: surveyList, segments: segmentList, timeZone: zone),
                                     metricsHTML: pages.web.render(section),
                                     customerCount: try await customers.count(principal),
-                                    repeatPurchase: try await orders.repeatPurchaseRate(principal))
+                                    repeatPurchase: try await orders.repeatPurchaseRate(principal),
+                                    memberCount: memberCount, activeKeyCount: activeKeys,
+                                    countedForAdmin: principal.role.satisfies(.admin))
                 }
             } catch let error as RapportError where Self.isFilterError(error) {
                 (message, status) = (Self.filterMessage(error), error.kind.status)
@@ -87,7 +94,11 @@ struct DashboardPages: Sendable {
             let (surveyList, segmentList) = try await filterLists(principal, readsData: readsData)
             form = formHTML(filter, surveys: surveyList, segments: segmentList, timeZone: zone)
         }
-        let (memberCount, activeKeys) = try await team.headcount(principal)
+        let (memberCount, activeKeys) = if let kept = snapshot?.value, kept.countedForAdmin == principal.role.satisfies(.admin) {
+            (kept.memberCount, kept.activeKeyCount)
+        } else {
+            try await team.headcount(principal)
+        }
         let page = DashboardPage(formHTML: form, metricsHTML: snapshot?.value.metricsHTML, error: message,
                                  timeZone: zone, memberCount: memberCount,
                                  customerCount: snapshot?.value.customerCount,

@@ -22,8 +22,10 @@ struct WebSessionMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
+    /// The session's principal; a page read (`GET`) also reads the person's workspaces for the chrome, on the same
+    /// connection (one pool checkout for both).
     static func principal(_ request: Request, access: AccessService) async throws -> Principal? {
-        try await Authenticator(access: access).session(request)
+        try await Authenticator(access: access).session(request, withMemberships: request.method == .get)
     }
 }
 
