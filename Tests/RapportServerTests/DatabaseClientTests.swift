@@ -52,29 +52,33 @@ struct DatabaseClientTests {
 extension DatabaseClientTests {
     /// A short read is answered while long reads run (a dashboard recount on SQLite held the blocking threads and
     /// every page's small reads queued behind it): on SQLite each reader connection has a thread of its own. The long
-    /// reads here wait without burning CPU (so the suite running beside it keeps its timing): on PostgreSQL in
-    /// `pg_sleep`, on SQLite in the busy handler of a `BEGIN IMMEDIATE` while a write holds the lock, which keeps the
-    /// reader's thread as a long count would.
+    /// reads here wait without burning CPU (so the suite running beside it keeps its timing) on a lock a write holds:
+    /// on SQLite in the busy handler of a `BEGIN IMMEDIATE`, which keeps the reader's thread as a long count would; on
+    /// PostgreSQL on a transaction advisory lock. The write lets go once the short read is answered (or after 8 s,
+    /// inside SQLite's busy timeout), so a slow machine cannot make the long reads finish first.
     @Test func aShortReadIsAnsweredWhileLongReadsRun() async throws {
         try await TestApp.withDatabase { (database: DatabaseClient) async throws in
             let postgres = database.kind == .postgres
-            let holding = Counter(), finished = Counter()
+            let lockKey = Int64.random(in: 1...Int64(Int32.max))
+            let holding = Counter(), finished = Counter(), answered = Counter()
             try await withThrowingTaskGroup(of: Void.self) { group in
-                if !postgres {
-                    group.addTask {
-                        try await database.write { _ in
-                            await holding.add()
-                            try await Task.sleep(for: .seconds(1))
+                group.addTask {
+                    try await database.write { db in
+                        if postgres { try await db.raw("SELECT pg_advisory_xact_lock(\(unsafeRaw: String(lockKey)))").run() }
+                        await holding.add()
+                        let deadline = ContinuousClock.now + .seconds(8)
+                        while await answered.value == 0, ContinuousClock.now < deadline {
+                            try await Task.sleep(for: .milliseconds(10))
                         }
                     }
-                    while await holding.value == 0 { try await Task.sleep(for: .milliseconds(5)) }
                 }
+                while await holding.value == 0 { try await Task.sleep(for: .milliseconds(5)) }
                 // Three long reads: more than the cores of a small machine, fewer than the readers of one event loop.
                 for _ in 0..<3 {
                     group.addTask {
                         try await database.read { db in
                             if postgres {
-                                try await db.raw("SELECT pg_sleep(1)").run()
+                                try await db.raw("SELECT pg_advisory_xact_lock(\(unsafeRaw: String(lockKey)))").run()
                             } else {
                                 try await db.raw("BEGIN IMMEDIATE").run()
                                 try await db.raw("ROLLBACK").run()
@@ -87,8 +91,10 @@ extension DatabaseClientTests {
                 let answer = try await database.read { try await $0.raw("SELECT 42 AS n").first()?.decode(column: "n", as: Int.self) }
                 #expect(answer == 42)
                 #expect(await finished.value == 0, "the short read was answered before any long read finished")
+                await answered.add()
                 try await group.waitForAll()
             }
+            #expect(await finished.value == 3)
         }
     }
 }
