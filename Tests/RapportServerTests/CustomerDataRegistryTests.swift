@@ -167,7 +167,7 @@ struct CustomerDataRegistryTests {
 
             // The merge's probe finds every table that holds the merged profile's rows (it skips the others).
             let holding = try await database.read { db in
-                try await SQLCustomerRepository(db: db).tablesHolding(workspaceId: workspaceId, customerId: merged)
+                try await SQLCustomerRepository(db: db).tablesHolding(workspaceId: workspaceId, customerIds: [merged])
             }
             for table in tables where table.onMerge != .keep && table.onMerge != .searchIndex {
                 #expect(holding.contains(table.name), "\(table.name) holds rows of the merged profile")
@@ -240,7 +240,7 @@ struct CustomerDataRegistryTests {
                     if try await Self.count(database, table, workspaceId: workspaceId, id) > 0 { withRows.insert(table.name) }
                 }
                 let holding = try await database.read { db in
-                    try await SQLCustomerRepository(db: db).tablesHolding(workspaceId: workspaceId, customerId: id)
+                    try await SQLCustomerRepository(db: db).tablesHolding(workspaceId: workspaceId, customerIds: [id])
                 }
                 // The search entry is not probed: a transaction's merges remove their entries together when it flushes.
                 #expect(holding == withRows)

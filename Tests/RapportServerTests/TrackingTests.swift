@@ -393,6 +393,51 @@ struct TrackingTests {
         }
     }
 
+    /// A transaction's merges move the merged profiles' stored rows together when it flushes. Until then a later
+    /// message of the same batch still sees what a profile absorbed: a user id stored on it keeps two known users
+    /// apart, and a chain of merges (a profile absorbed, its survivor absorbed in turn) leaves every row with the last
+    /// survivor.
+    @Test func aBatchsMergesMoveStoredRowsAtTheEndAndKeepKnownUsersApartMeanwhile() async throws {
+        try await Self.run { ws, _ in
+            // Stored profiles, oldest first (the oldest of a merge survives).
+            for message: [String: Any] in [
+                ["type": "track", "anonymousId": "web-1", "event": "Read Blog"],
+                ["type": "track", "anonymousId": "kiosk", "event": "Visited Store"],
+                ["type": "identify", "userId": "frank", "traits": ["email": "frank@example.com", "name": "Frank Moss"]],
+                ["type": "track", "userId": "frank", "event": "Bought Gloves"],
+                ["type": "identify", "userId": "gina", "traits": ["name": "Gina Park"]],
+            ] {
+                #expect(try await ws.batch([message]).status == .ok)
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let frank = try #require(try await ws.customers(search: "frank").first?["id"] as? String)
+            let reply = try await ws.batch([
+                // Frank's email at the kiosk: the kiosk visitor absorbs Frank's profile (and the user id stored on it,
+                // which this batch never names).
+                ["type": "identify", "anonymousId": "kiosk", "traits": ["email": "frank@example.com"]],
+                // Gina at the kiosk: a different known user from the one the kiosk profile absorbed; not merged.
+                ["type": "track", "userId": "gina", "anonymousId": "kiosk", "event": "Asked For Help"],
+                // Frank's email on his old browser: the kiosk profile (with Frank's) folds into the older web visitor.
+                ["type": "identify", "anonymousId": "web-1", "traits": ["email": "frank@example.com"]],
+            ])
+            #expect(reply.status == .ok)
+            #expect(reply.json["stored"] as? Int == 3)
+            #expect(try await ws.http.get("/api/v1/customers", key: ws.fixture.adminKey).data.count == 2)
+            let survivor = try await ProfileWriterTests.profile(ws, frank)
+            let survivorId = try #require(survivor["id"] as? String)
+            #expect(survivorId != frank)
+            #expect(ProfileWriterTests.identifiers(survivor).sorted() == [
+                "anonymous_id=kiosk", "anonymous_id=web-1", "email=frank@example.com", "user_id=frank",
+            ])
+            let events = try await ws.timeline(survivorId, "?type=track").data.compactMap { $0["name"] as? String }.sorted()
+            #expect(events == ["Bought Gloves", "Read Blog", "Visited Store"])
+            let gina = try #require(try await ws.customers(search: "gina").first?["id"] as? String)
+            #expect(gina != survivorId)
+            #expect(try await ws.timeline(gina, "?type=track").data.compactMap { $0["name"] as? String } == ["Asked For Help"])
+            #expect(try await ws.customers(search: "frank").map { $0["id"] as? String } == [survivorId])
+        }
+    }
+
     @Test func aliasMergesAndTraitsAreCombinedLastWriteWins() async throws {
         try await Self.run { ws, _ in
             let t0 = Date().addingTimeInterval(-7200)

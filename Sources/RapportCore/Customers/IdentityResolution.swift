@@ -78,10 +78,18 @@ extension ProfileWriter {
         return customerId
     }
 
+    /// The ids `customerId`'s stored rows are under until this transaction flushes: its own and those of the profiles
+    /// it absorbed meanwhile.
+    func storedIds(of customerId: String) -> [String] {
+        [customerId] + (absorbed[customerId] ?? [])
+    }
+
     /// When the candidates carry different user ids, the one of `userId` (else nil: merge).
     mutating func conflictingOwner(_ candidates: [String], userId: String?) async throws -> String? {
-        // The user ids the candidates hold: those stored (one read for all) and those of this transaction.
-        var distinct = Set(try await repos.customers.userIds(workspaceId: workspaceId, of: candidates).values.flatMap { $0 })
+        // The user ids the candidates hold: those stored (one read for all, with the profiles they absorbed in this
+        // transaction, whose rows move at flush) and those of this transaction.
+        let stored = candidates.flatMap(storedIds)
+        var distinct = Set(try await repos.customers.userIds(workspaceId: workspaceId, of: stored).values.flatMap { $0 })
         for candidate in candidates { distinct.formUnion(userIdsByProfile[candidate] ?? []) }
         guard distinct.count > 1 else { return nil }
         if let userId, let owner = owners[Identifier(.userId, userId)] { return root(owner) }
@@ -107,7 +115,7 @@ extension ProfileWriter {
                 userIdsByProfile[survivor.id, default: []].formUnion(moved)
             }
             if let pending = traitChanges.removeValue(forKey: other.id) { traitChanges[survivor.id, default: []] += pending }
-            try await repos.customers.reassign(workspaceId: workspaceId, from: other.id, to: survivor.id)
+            absorbed[survivor.id, default: []] += [other.id] + (absorbed.removeValue(forKey: other.id) ?? [])
             other.mergedInto = survivor.id
             other.updatedAt = now
             customers[other.id] = other

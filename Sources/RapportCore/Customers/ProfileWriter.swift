@@ -25,6 +25,10 @@ struct ProfileWriter {
     /// Merges of this transaction and the profiles they folded away, recorded (and their search entries removed) at
     /// flush, a fixed number of statements for any number of merges.
     var merges: [CustomerMerge] = []
+    /// The rows of profiles merged by this transaction move to their survivors at flush, together (a probe and a
+    /// statement a table for all of them, instead of for each merge). Until then they stay under the merged ids:
+    /// `absorbed` names those of each survivor, for what reads stored rows of a profile meanwhile (`conflictingOwner`).
+    var absorbed: [String: [String]] = [:]
     /// Identifiers first seen in this batch, written at flush (to the survivor, should their profile be merged).
     var newIdentifiers: [(customerId: String, identifier: Identifier)] = []
     /// Webhook events of this transaction, emitted at `flush` (with the survivor's id, should a profile be merged).
@@ -135,6 +139,8 @@ struct ProfileWriter {
                 seen.append((id, profile.firstSeenAt, profile.lastSeenAt))
             }
         }
+        try await repos.customers.reassign(workspaceId: workspaceId, merges.map { ($0.mergedId, $0.survivorId) })
+        absorbed = [:]
         try await repos.customers.upsert(changed)
         try await repos.customers.updateSeen(workspaceId: workspaceId, seen)
         try await repos.customers.addIdentifiers(workspaceId: workspaceId,

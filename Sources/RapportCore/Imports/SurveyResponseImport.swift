@@ -100,12 +100,15 @@ enum SurveyResponseImport {
         }
         let at = prepared.submittedAt ?? writer.deps.clock.nowMillis
         let customerId = try await writer.resolveOrCreate(identifiers: row.identifiers, at: at)
-        if prepared.externalId == nil, let submittedAt = prepared.submittedAt,
-           try await repos.surveyResponses.id(workspaceId: workspaceId, surveyId: survey.id, customerId: customerId,
-                                              submittedAt: submittedAt) != nil {
-            throw RapportError(.conflict, code: "response_exists",
-                               message: "This customer's response submitted at \(Timestamp.iso8601(submittedAt)) was already imported.",
-                               details: ["field": "submitted_at"])
+        if prepared.externalId == nil, let submittedAt = prepared.submittedAt {
+            // Under the profile or one it absorbed earlier in this import (their rows move when the writer flushes).
+            for id in writer.storedIds(of: customerId) {
+                guard try await repos.surveyResponses.id(workspaceId: workspaceId, surveyId: survey.id, customerId: id,
+                                                         submittedAt: submittedAt) != nil else { continue }
+                throw RapportError(.conflict, code: "response_exists",
+                                   message: "This customer's response submitted at \(Timestamp.iso8601(submittedAt)) was already imported.",
+                                   details: ["field": "submitted_at"])
+            }
         }
         // The email given becomes the profile's, as in a customers import (an older date never overrides a newer value).
         try await writer.applyTraits(row.traits, to: customerId, at: at, source: "import")

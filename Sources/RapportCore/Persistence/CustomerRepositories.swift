@@ -44,9 +44,11 @@ public protocol CustomerRepository: Sendable {
     func userIds(workspaceId: String, of customerIds: [String]) async throws -> [String: Set<String>]
     func removeIdentifier(workspaceId: String, _ identifier: Identifier) async throws
     /// Moves everything another feature keeps per customer (identifiers, timeline, orders, memberships, consent,
-    /// trait history) from one profile to another, as the store's registry of customer data says per table. The
-    /// merged profile's search entry is the caller's to remove (`removeSearch`, once for a transaction's merges).
-    func reassign(workspaceId: String, from: String, to: String) async throws
+    /// trait history) from each merged profile to its survivor, as the store's registry of customer data says per
+    /// table: `merges` in the order they happened (a survivor may be merged later in the list; its rows and those it
+    /// received go to the last survivor). A fixed number of statements for a few hundred merges. The merged profiles'
+    /// search entries are the caller's to remove (`removeSearch`).
+    func reassign(workspaceId: String, _ merges: [(from: String, to: String)]) async throws
     /// Records merges (a fixed number of statements for any number).
     func recordMerges(_ merges: [CustomerMerge]) async throws
     func merges(workspaceId: String, customerId: String) async throws -> [CustomerMerge]
