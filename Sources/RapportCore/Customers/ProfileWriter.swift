@@ -27,7 +27,8 @@ struct ProfileWriter {
     var merges: [CustomerMerge] = []
     /// The rows of profiles merged by this transaction move to their survivors at flush, together (a probe and a
     /// statement a table for all of them, instead of for each merge). Until then they stay under the merged ids:
-    /// `absorbed` names those of each survivor, for what reads stored rows of a profile meanwhile (`conflictingOwner`).
+    /// `absorbed` names those of each survivor; a read of a profile's stored rows meanwhile goes through
+    /// `storedIds(of:)` (`conflictingOwner`, the survey-response import's duplicate check).
     var absorbed: [String: [String]] = [:]
     /// Identifiers first seen in this batch, written at flush (to the survivor, should their profile be merged).
     var newIdentifiers: [(customerId: String, identifier: Identifier)] = []
