@@ -203,7 +203,7 @@ struct StoreUpkeepTests {
         }
     }
 
-    /// The writer keeps its statement journals in memory and checkpoints every 4,000 pages (see SQLiteTunedSource);
+    /// The writer keeps its statement journals in memory and checkpoints every 16,000 pages (see SQLiteTunedSource);
     /// readers keep SQLite's defaults, so a large sort of theirs still spills to disk.
     @Test(.enabled(if: TestApp.postgresURL == nil)) func sqliteWriterSettingsDifferFromTheReaders() async throws {
         try await Self.withSQLite(nil) { database in
@@ -212,7 +212,7 @@ struct StoreUpkeepTests {
             let rTemp = try await Self.pragma(database, "temp_store", onWriter: false)
             let rCheckpoint = try await Self.pragma(database, "wal_autocheckpoint", onWriter: false)
             #expect(wTemp == 2)
-            #expect(wCheckpoint == 4000)
+            #expect(wCheckpoint == 16000)
             #expect(rTemp == 0)
             #expect(rCheckpoint == 1000)
         }

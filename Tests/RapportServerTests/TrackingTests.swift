@@ -97,6 +97,53 @@ struct TrackingTests {
         }
     }
 
+    /// The tracking API encodes a message's timeline properties and context while it reads the request; the writer
+    /// must store what each type records, the message's own properties only where it keeps them.
+    @Test func everyMessageTypesTimelineEntryHoldsWhatItRecords() async throws {
+        try await Self.run { ws, _ in
+            let t0 = Date().addingTimeInterval(-900)
+            let context: [String: Any] = ["ip": "203.0.113.9", "page": ["path": "/pricing"], "locale": "nb-NO"]
+            let order: [String: Any] = ["order_id": "o-7", "total": 10, "currency": "usd"]
+            let reply = try await ws.batch([
+                ["type": "identify", "messageId": "i", "userId": "u-9", "timestamp": Self.iso(t0), "context": context,
+                 "traits": ["plan": "pro", "seats": 3]],
+                ["type": "track", "messageId": "t", "userId": "u-9", "event": "Clicked", "timestamp": Self.iso(t0 + 10),
+                 "properties": ["button": "buy", "price": 12.5, "tags": ["a", "b"]], "context": context],
+                ["type": "page", "messageId": "p", "userId": "u-9", "name": "Pricing", "timestamp": Self.iso(t0 + 20),
+                 "properties": ["url": "https://shop.test/pricing"]],
+                ["type": "track", "messageId": "o1", "userId": "u-9", "event": "Order Completed", "timestamp": Self.iso(t0 + 30),
+                 "properties": order],
+                // The same order id again: not a second order, so the entry keeps the message's own properties.
+                ["type": "track", "messageId": "o2", "userId": "u-9", "event": "Order Completed", "timestamp": Self.iso(t0 + 40),
+                 "properties": order.merging(["note": "again"]) { $1 }],
+                ["type": "group", "messageId": "g", "userId": "u-9", "groupId": "acme", "timestamp": Self.iso(t0 + 50),
+                 "traits": ["name": "Acme"]],
+                ["type": "alias", "messageId": "a", "userId": "u-9", "previousId": "visitor-1", "timestamp": Self.iso(t0 + 60)],
+            ])
+            #expect(reply.json["stored"] as? Int == 7)
+            let id = try #require(try await ws.customers(search: "u-9").first?["id"] as? String)
+            let entries = try await ws.timeline(id).data
+            func entry(_ messageId: String) throws -> [String: Any] {
+                try #require(entries.first { $0["message_id"] as? String == messageId })
+            }
+            func properties(_ messageId: String) throws -> NSDictionary {
+                try #require(try entry(messageId)["properties"] as? NSDictionary)
+            }
+            #expect(try properties("i") == ["plan": "pro", "seats": 3] as NSDictionary)
+            #expect(try entry("i")["context"] as? NSDictionary == context as NSDictionary)
+            #expect(try properties("t") == ["button": "buy", "price": 12.5, "tags": ["a", "b"]] as NSDictionary)
+            #expect(try entry("t")["context"] as? NSDictionary == context as NSDictionary)
+            #expect(try properties("p") == ["url": "https://shop.test/pricing"] as NSDictionary)
+            #expect(try entry("p")["context"] as? NSDictionary == [:] as NSDictionary)
+            #expect(try entry("o1")["type"] as? String == "order")
+            #expect(try properties("o1")["currency"] as? String == "USD")
+            #expect(try entry("o2")["type"] as? String == "track")
+            #expect(try properties("o2") == order.merging(["note": "again"]) { $1 } as NSDictionary)
+            #expect(try properties("g") == ["group_id": "acme", "traits": ["name": "Acme"]] as NSDictionary)
+            #expect(try properties("a") == ["previous_id": "visitor-1", "user_id": "u-9"] as NSDictionary)
+        }
+    }
+
     @Test func theSameMessageIdTwiceIsStoredOnce() async throws {
         try await Self.run { ws, _ in
             let message: [String: Any] = ["type": "track", "messageId": "dup-1", "anonymousId": "a-1", "event": "Clicked"]

@@ -13,6 +13,9 @@ public struct Activity: Sendable, Equatable {
     public var messageId: String?
     public var properties: JSONValue
     public var context: JSONValue
+    /// `properties` and `context` as JSON text, when they were encoded before the write: the tracking API encodes
+    /// them while it reads the request, so that SQLite's single writer does not (nil: the store encodes them).
+    public var encoded: ActivityJSONText?
 
     public init(id: String, workspaceId: String, customerId: String, kind: ActivityKind, name: String?, occurredAt: Int64,
                 receivedAt: Int64, messageId: String? = nil, properties: JSONValue = [:], context: JSONValue = [:]) {
@@ -27,6 +30,20 @@ public struct Activity: Sendable, Equatable {
         self.properties = properties
         self.context = context
     }
+}
+
+/// The JSON text of a timeline entry's `properties` and `context`, encoded ahead of the write. A cache of them, not
+/// a part of the entry's value: it is not compared.
+public struct ActivityJSONText: Sendable, Equatable {
+    public let properties: String
+    public let context: String
+
+    public init(properties: JSONValue, context: JSONValue) {
+        self.properties = properties.jsonText
+        self.context = context.jsonText
+    }
+
+    public static func == (_: ActivityJSONText, _: ActivityJSONText) -> Bool { true }
 }
 
 /// What a timeline entry is. Raw values are stored; add cases, never rename them.

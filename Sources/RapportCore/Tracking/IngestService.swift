@@ -117,12 +117,15 @@ extension ProfileWriter {
         }
         var kind = ActivityKind(rawValue: message.type.rawValue) ?? .track
         var name = message.name
-        var properties = JSONValue.object(message.type == .identify || message.type == .group ? message.traits : message.properties)
+        var properties = JSONValue.object(message.timelineProperties)
+        // Encoded in the request handler; dropped where the entry records something else.
+        var encoded = message.timelineJSON
         if let order = parts.order {
             if let stored = try await recordOrder(order, for: customerId, at: message.timestamp, source: "track") {
                 kind = .order
                 name = order.orderId
                 properties = stored.timelineProperties
+                encoded = nil
             }
         } else if message.type == .track, message.name == "Order Refunded",
                   let orderId = message.properties["order_id"]?.stringValue,
@@ -139,15 +142,19 @@ extension ProfileWriter {
             let account = try await upsertAccount(groupId: groupId, traits: message.traits, customerId: customerId)
             name = account.name ?? groupId
             properties = ["group_id": .string(groupId), "traits": .object(message.traits)]
+            encoded = nil
         } else if message.type == .alias {
             name = message.previousId
             properties = ["previous_id": JSONValue(message.previousId), "user_id": JSONValue(message.userId)]
+            encoded = nil
         }
-        append(Activity(
+        var activity = Activity(
             id: deps.ids.next(), workspaceId: workspaceId, customerId: customerId, kind: kind, name: name,
             occurredAt: message.timestamp, receivedAt: message.receivedAt,
             messageId: message.messageId.isEmpty ? nil : message.messageId,
-            properties: properties, context: message.context))
+            properties: properties, context: message.context)
+        activity.encoded = encoded
+        append(activity)
     }
 
     /// The identifiers that find a message's profile: its own, plus `previousId` (alias) as either kind of id.

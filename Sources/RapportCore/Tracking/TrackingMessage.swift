@@ -24,6 +24,9 @@ public struct TrackingMessage: Sendable, Equatable {
     /// When it happened, corrected for the client's clock skew.
     public var timestamp: Int64
     public var receivedAt: Int64
+    /// The JSON text of its timeline entry's properties (`traits` for identify and group, else `properties`) and of
+    /// `context`, encoded by `parse` (in the request handler, so that the single writer does not).
+    public var timelineJSON: ActivityJSONText?
 
     /// Reads one message. `type` comes from the body, else from the endpoint (`/v1/track` → track).
     /// Timestamps follow Segment: `timestamp = receivedAt − (sentAt − originalTimestamp)` when the client sent
@@ -86,6 +89,7 @@ public struct TrackingMessage: Sendable, Equatable {
         let original = stated ?? fallback
         let sentAt = try time(fields["sentAt"], field: "sentAt") ?? batchSentAt
         message.timestamp = EventTime.corrected(timestamp: original, sentAt: sentAt, receivedAt: receivedAt)
+        message.timelineJSON = ActivityJSONText(properties: .object(message.timelineProperties), context: message.context)
         return message
     }
 
@@ -105,6 +109,10 @@ public struct TrackingMessage: Sendable, Equatable {
         for key in ["traits", "properties", "context"] { _ = try object(fields[key], field: key) }
         for key in ["timestamp", "originalTimestamp", "sentAt"] { _ = try time(fields[key], field: key) }
     }
+
+    /// What its timeline entry holds as properties, unless the writer records something else for it (an order, a
+    /// group, an alias).
+    public var timelineProperties: [String: JSONValue] { type == .identify || type == .group ? traits : properties }
 
     /// The identifiers this message names, each resolving to at most one person.
     public var identifiers: [Identifier] {

@@ -30,8 +30,8 @@ struct SQLActivityRepository: ActivityRepository {
                 sql.appendInterpolation(unsafeRaw: "(")
                 sql.appendInterpolation(binds: [
                     activity.workspaceId, activity.id, activity.customerId, activity.kind.rawValue, activity.name,
-                    activity.occurredAt, activity.receivedAt, activity.messageId, activity.properties.jsonText,
-                    activity.context.jsonText,
+                    activity.occurredAt, activity.receivedAt, activity.messageId,
+                    activity.encoded?.properties ?? activity.properties.jsonText, activity.encoded?.context ?? activity.context.jsonText,
                 ])
                 sql.appendInterpolation(unsafeRaw: ")")
             }
