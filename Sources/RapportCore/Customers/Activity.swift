@@ -11,10 +11,11 @@ public struct Activity: Sendable, Equatable {
     public var receivedAt: Int64
     /// Segment's `messageId`: the same message twice is stored once.
     public var messageId: String?
-    public var properties: JSONValue
-    public var context: JSONValue
+    public var properties: JSONValue { didSet { encoded = nil } }
+    public var context: JSONValue { didSet { encoded = nil } }
     /// `properties` and `context` as JSON text, when they were encoded before the write: the tracking API encodes
     /// them while it reads the request, so that SQLite's single writer does not (nil: the store encodes them).
+    /// Changing either forgets it.
     public var encoded: ActivityJSONText?
 
     public init(id: String, workspaceId: String, customerId: String, kind: ActivityKind, name: String?, occurredAt: Int64,

@@ -117,15 +117,13 @@ extension ProfileWriter {
         }
         var kind = ActivityKind(rawValue: message.type.rawValue) ?? .track
         var name = message.name
-        var properties = JSONValue.object(message.timelineProperties)
-        // Encoded in the request handler; dropped where the entry records something else.
-        var encoded = message.timelineJSON
+        // What the entry records instead of the message's own properties (an order, a group, an alias).
+        var recorded: JSONValue?
         if let order = parts.order {
             if let stored = try await recordOrder(order, for: customerId, at: message.timestamp, source: "track") {
                 kind = .order
                 name = order.orderId
-                properties = stored.timelineProperties
-                encoded = nil
+                recorded = stored.timelineProperties
             }
         } else if message.type == .track, message.name == "Order Refunded",
                   let orderId = message.properties["order_id"]?.stringValue,
@@ -141,19 +139,18 @@ extension ProfileWriter {
         } else if message.type == .group, let groupId = message.groupId {
             let account = try await upsertAccount(groupId: groupId, traits: message.traits, customerId: customerId)
             name = account.name ?? groupId
-            properties = ["group_id": .string(groupId), "traits": .object(message.traits)]
-            encoded = nil
+            recorded = ["group_id": .string(groupId), "traits": .object(message.traits)]
         } else if message.type == .alias {
             name = message.previousId
-            properties = ["previous_id": JSONValue(message.previousId), "user_id": JSONValue(message.userId)]
-            encoded = nil
+            recorded = ["previous_id": JSONValue(message.previousId), "user_id": JSONValue(message.userId)]
         }
         var activity = Activity(
             id: deps.ids.next(), workspaceId: workspaceId, customerId: customerId, kind: kind, name: name,
             occurredAt: message.timestamp, receivedAt: message.receivedAt,
             messageId: message.messageId.isEmpty ? nil : message.messageId,
-            properties: properties, context: message.context)
-        activity.encoded = encoded
+            properties: recorded ?? .object(message.timelineProperties), context: message.context)
+        // The message's own properties and context were encoded in the request handler.
+        if recorded == nil { activity.encoded = message.timelineJSON }
         append(activity)
     }
 

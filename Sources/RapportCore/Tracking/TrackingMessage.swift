@@ -9,23 +9,24 @@ public struct TrackingMessage: Sendable, Equatable {
     /// Segment's limit for one batch request.
     public static let maxBatchBytes = 500 * 1024
 
-    public var type: MessageType
+    public var type: MessageType { didSet { timelineJSON = nil } }
     public var messageId: String
     public var userId: String?
     public var anonymousId: String?
     /// `track`: the event name; `page`/`screen`: the page name.
     public var name: String?
-    public var properties: [String: JSONValue]
+    public var properties: [String: JSONValue] { didSet { timelineJSON = nil } }
     /// User traits (`identify`, `context.traits`) or group traits (`group`).
-    public var traits: [String: JSONValue]
-    public var context: JSONValue
+    public var traits: [String: JSONValue] { didSet { timelineJSON = nil } }
+    public var context: JSONValue { didSet { timelineJSON = nil } }
     public var groupId: String?
     public var previousId: String?
     /// When it happened, corrected for the client's clock skew.
     public var timestamp: Int64
     public var receivedAt: Int64
     /// The JSON text of its timeline entry's properties (`traits` for identify and group, else `properties`) and of
-    /// `context`, encoded by `parse` (in the request handler, so that the single writer does not).
+    /// `context`, encoded by `parse` (in the request handler, so that the single writer does not). Changing the type,
+    /// properties, traits or context forgets it.
     public var timelineJSON: ActivityJSONText?
 
     /// Reads one message. `type` comes from the body, else from the endpoint (`/v1/track` → track).
