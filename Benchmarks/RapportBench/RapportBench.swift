@@ -4,7 +4,8 @@
 //     loopback HTTP (identity resolution, profile updates, timeline rows, all committed before the 200), against the
 //     raw insert rate of the same timeline rows into the same table, 100 rows per transaction, through the same
 //     database client.
-//  2. Timeline and search latency at scale: the REST endpoints against the bare SQL query that answers them.
+//  2. Timeline and search latency at scale: the REST endpoints against the bare SQL query that answers them; before
+//     them, ingest and merges into that workspace of a million people (LargeWorkspace.swift).
 //
 //  3. Issue 9 point 15: the physical limit (the same timeline rows written outside Rapport: Python's sqlite3 or
 //     PostgreSQL COPY, see scripts/lib/physical_limit.py), a merge-heavy round, a retry round with duplicate
@@ -15,6 +16,7 @@
 //     --job-reference are given; `--only jobs` runs nothing else.
 //
 // Usage: RapportBench --database URL [--events N] [--customers N] [--scale-customers N] [--scale-events N]
+//        [--scale-rounds N] [--scale-ingest-events N]
 //        [--rounds N] [--clients N] [--merge-events N] [--retry-events N] [--single-events N]
 //        [--single-connections N] [--physical-limit scripts/lib/physical_limit.py] [--limit-transaction N] [--psql PATH]
 //        [--only jobs|ingest] [--rapport PATH --job-reference scripts/lib/job_reference.py] [--jobs N]
@@ -35,8 +37,12 @@ struct Options {
     var database = "sqlite:/tmp/rapport-bench/bench.sqlite"
     var events = 20_000
     var customers = 2_000
-    var scaleCustomers = 100_000
-    var scaleEvents = 1_000_000
+    var scaleCustomers = 1_000_000
+    var scaleEvents = 3_000_000
+    /// Rounds of ingest into the scale workspace (LargeWorkspace.swift); 0 skips them.
+    var scaleRounds = 2
+    /// Known people's messages a round of those; each round also merges `mergeEvents` visitors who log in.
+    var scaleIngestEvents = 20_000
     var output: String?
     var clients = 8
     var rounds = 4
@@ -69,6 +75,8 @@ struct Options {
             case "--customers": customers = Int(value) ?? customers
             case "--scale-customers": scaleCustomers = Int(value) ?? scaleCustomers
             case "--scale-events": scaleEvents = Int(value) ?? scaleEvents
+            case "--scale-rounds": scaleRounds = max(0, Int(value) ?? scaleRounds)
+            case "--scale-ingest-events": scaleIngestEvents = max(100, Int(value) ?? scaleIngestEvents)
             case "--output": output = value
             case "--clients": clients = Int(value) ?? clients
             case "--rounds": rounds = max(1, Int(value) ?? rounds)
@@ -378,10 +386,13 @@ struct RapportBench {
         // Scale: bulk-load customers and events directly, then time the API against the bare query.
         let scaleWorkspace = try await services.workspaces.create(name: "Scale \(UUID().uuidString.prefix(8))", creator: nil)
         let (_, scaleKey) = try await services.apiKeys.create(nil, workspaceId: scaleWorkspace.id, name: "admin", scope: .admin)
+        let (_, scaleTrackKey) = try await services.apiKeys.create(nil, workspaceId: scaleWorkspace.id, name: "track", scope: .track)
         let loadBegan = clock.now
         let scaleWorkspaceId = scaleWorkspace.id
+        let visitors = options.scaleRounds * options.mergeEvents
         let customerIds = try await bulkLoad(services: services, database: database, workspaceId: scaleWorkspace.id,
-                                             customers: options.scaleCustomers, events: options.scaleEvents, start: start)
+                                             customers: options.scaleCustomers, visitors: visitors, events: options.scaleEvents,
+                                             start: start)
         let loadSeconds = seconds(clock.now - loadBegan)
         if database.kind == .postgres {
             // Fresh statistics, as autovacuum gathers them in production shortly after a load; without them the
@@ -391,6 +402,17 @@ struct RapportBench {
         print(String(format: "loaded %d customers and %d events in %.0f s", options.scaleCustomers, options.scaleEvents, loadSeconds))
         let app2 = Application(router: try await buildRouter(services: services), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                                logger: logger)
+        var large: LargeWorkspaceResult?
+        if options.scaleRounds > 0 {
+            var result = try await LargeWorkspace.run(
+                app: app2, services: services, database: database, workspaceId: scaleWorkspaceId,
+                trackAuth: "Basic " + Data("\(scaleTrackKey):".utf8).base64EncodedString(), adminKey: scaleKey,
+                customers: options.scaleCustomers, visitors: visitors, events: options.scaleIngestEvents, rounds: options.scaleRounds,
+                clients: clients, limit: limit, start: start)
+            result.smallWorkspaceKnown = ingest.steady.ingest
+            result.smallWorkspacePeople = options.customers
+            large = result
+        }
         let clientClock = ContinuousClock()
         let latency = try await app2.test(.live) { client in
             let clock = clientClock
@@ -461,7 +483,7 @@ struct RapportBench {
         let report = Report(database: url.kind.rawValue, events: options.events, customers: options.customers, clients: options.clients,
                             messageBytes: averageMessage, ingest: ingest, aims: aims,
                             scaleCustomers: options.scaleCustomers, scaleEvents: options.scaleEvents, loadSeconds: loadSeconds,
-                            latency: latency)
+                            latency: latency, large: large)
         print(report.markdown)
         if let output = options.output { try report.markdown.write(toFile: output, atomically: true, encoding: .utf8) }
         await database.shutdown()
@@ -505,9 +527,10 @@ struct RapportBench {
 
     /// Writes customers (with identifiers and search entries) and their events, in customer order so that the
     /// indexes grow at their ends (a bulk load in random order spent an hour on page misses at 10M events); every
-    /// customer gets the same number of events at random times within a day.
-    static func bulkLoad(services: AppServices, database: DatabaseClient, workspaceId: String, customers: Int, events: Int,
-                         start: Int64) async throws -> [String] {
+    /// customer gets the same number of events at random times within a day. Then `visitors` anonymous visitors
+    /// (a profile holding only an anonymousId, and one page view), whom LargeWorkspace's merge rounds log in.
+    static func bulkLoad(services: AppServices, database: DatabaseClient, workspaceId: String, customers: Int, visitors: Int,
+                         events: Int, start: Int64) async throws -> [String] {
         var ids: [String] = []
         let store = SQLDataStore(database: database)
         for chunk in stride(from: 0, to: customers, by: 1000) {
@@ -521,8 +544,10 @@ struct RapportBench {
                                         traits: ["email": .string("person\(n)@example.com"), "name": .string("Person \(n)")],
                                         createdAt: start, updatedAt: start, firstSeenAt: start, lastSeenAt: start)
                 profiles.append(customer)
-                identifiers += [(id, Identifier(.userId, "scale-\(n)")), (id, Identifier(.email, "person\(n)@example.com"))]
-                search.append((id, [customer.name, customer.email, customer.phone, "scale-\(n)", "person\(n)@example.com"]))
+                identifiers += [(id, Identifier(.userId, LargeWorkspace.userId(n))), (id, Identifier(.email, "person\(n)@example.com")),
+                                (id, Identifier(.anonymousId, LargeWorkspace.deviceId(n)))]
+                search.append((id, [customer.name, customer.email, customer.phone, LargeWorkspace.userId(n), "person\(n)@example.com",
+                                    LargeWorkspace.deviceId(n)]))
             }
             let rows = profiles, owned = identifiers, entries = search
             try await store.write { repos in
@@ -546,6 +571,27 @@ struct RapportBench {
                 let rows = pending
                 pending = []
                 try await store.write { try await $0.activities.insert(rows) }
+            }
+        }
+        for chunk in stride(from: 0, to: visitors, by: 1000) {
+            var profiles: [Customer] = [], identifiers: [(customerId: String, identifier: Identifier)] = []
+            var search: [(customerId: String, values: [String?])] = [], views: [Activity] = []
+            for k in chunk..<min(chunk + 1000, visitors) {
+                let id = services.core.ids.next()
+                profiles.append(Customer(id: id, workspaceId: workspaceId, createdAt: start, updatedAt: start, firstSeenAt: start,
+                                         lastSeenAt: start))
+                identifiers.append((id, Identifier(.anonymousId, LargeWorkspace.visitorId(k))))
+                search.append((id, [LargeWorkspace.visitorId(k)]))
+                views.append(Activity(id: services.core.ids.next(), workspaceId: workspaceId, customerId: id, kind: .page,
+                                      name: "Home", occurredAt: start, receivedAt: start, messageId: nil,
+                                      properties: ["url": "https://shop.example.com/"], context: context))
+            }
+            let rows = profiles, owned = identifiers, entries = search, timeline = views
+            try await store.write { repos in
+                try await repos.customers.upsert(rows)
+                try await repos.customers.addIdentifiers(workspaceId: workspaceId, owned, at: start)
+                try await repos.customers.writeSearch(workspaceId: workspaceId, entries)
+                try await repos.activities.insert(timeline)
             }
         }
         return ids
@@ -581,6 +627,7 @@ struct Report {
     let aims: AimsResult
     let scaleCustomers: Int, scaleEvents: Int, loadSeconds: Double
     let latency: Latency
+    let large: LargeWorkspaceResult?
 
     var markdown: String {
         func ms(_ v: Double) -> String { String(format: "%.2f ms", v) }
@@ -612,6 +659,7 @@ struct Report {
             Bulk load of the scale data set: \(String(format: "%.0f", loadSeconds)) s.
 
             \(aims.markdown(events: events, customers: customers, clients: clients))
+            \(large.map { "\n" + $0.markdown(clients: clients) } ?? "")
             """
     }
 }
