@@ -84,12 +84,35 @@ extension ProfileWriter {
         [customerId] + (absorbed[customerId] ?? [])
     }
 
+    /// Reads, in one statement, the stored user ids of every profile that one of `identifierSets` (a message's
+    /// identifiers each) finds together with another, so that `conflictingOwner` does not read them merge by merge:
+    /// on PostgreSQL that read, a round trip per merge, was the largest item of a batch of logins.
+    /// Profiles that only come together during the batch (an identifier given to a profile by an earlier message)
+    /// are still read when they meet.
+    mutating func prefetchUserIds(of identifierSets: [[Identifier]]) async throws {
+        var wanted = Set<String>()
+        for identifiers in identifierSets {
+            let holders = Set(identifiers.compactMap { owners[$0].map(root) })
+            if holders.count > 1 { wanted.formUnion(holders.flatMap(storedIds)) }
+        }
+        try await loadStoredUserIds(wanted.filter { storedUserIds[$0] == nil })
+    }
+
+    /// Reads the user ids stored under `ids` into `storedUserIds` (an empty set for an id that holds none).
+    private mutating func loadStoredUserIds(_ ids: Set<String>) async throws {
+        guard !ids.isEmpty else { return }
+        let found = try await repos.customers.userIds(workspaceId: workspaceId, of: ids.sorted())
+        for id in ids { storedUserIds[id] = found[id] ?? [] }
+    }
+
     /// When the candidates carry different user ids, the one of `userId` (else nil: merge).
     mutating func conflictingOwner(_ candidates: [String], userId: String?) async throws -> String? {
-        // The user ids the candidates hold: those stored (one read for all, with the profiles they absorbed in this
-        // transaction, whose rows move at flush) and those of this transaction.
+        // The user ids the candidates hold: those stored (with the profiles they absorbed in this transaction, whose
+        // rows move at flush; read by `prefetchUserIds`, or here for profiles it did not foresee) and those of this
+        // transaction.
         let stored = candidates.flatMap(storedIds)
-        var distinct = Set(try await repos.customers.userIds(workspaceId: workspaceId, of: stored).values.flatMap { $0 })
+        try await loadStoredUserIds(Set(stored.filter { storedUserIds[$0] == nil }))
+        var distinct = Set(stored.flatMap { storedUserIds[$0] ?? [] })
         for candidate in candidates { distinct.formUnion(userIdsByProfile[candidate] ?? []) }
         guard distinct.count > 1 else { return nil }
         if let userId, let owner = owners[Identifier(.userId, userId)] { return root(owner) }

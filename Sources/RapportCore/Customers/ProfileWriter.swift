@@ -30,6 +30,9 @@ struct ProfileWriter {
     /// `absorbed` names those of each survivor; a read of a profile's stored rows meanwhile goes through
     /// `storedIds(of:)` (`conflictingOwner`, the survey-response import's duplicate check).
     var absorbed: [String: [String]] = [:]
+    /// The user ids stored under a profile id as the transaction found them (`prefetchUserIds`, `conflictingOwner`);
+    /// valid until flush, which moves and adds identifier rows.
+    var storedUserIds: [String: Set<String>] = [:]
     /// Identifiers first seen in this batch, written at flush (to the survivor, should their profile be merged).
     var newIdentifiers: [(customerId: String, identifier: Identifier)] = []
     /// Webhook events of this transaction, emitted at `flush` (with the survivor's id, should a profile be merged).
@@ -142,6 +145,7 @@ struct ProfileWriter {
         }
         try await repos.customers.reassign(workspaceId: workspaceId, merges.map { ($0.mergedId, $0.survivorId) })
         absorbed = [:]
+        storedUserIds = [:]
         try await repos.customers.upsert(changed)
         try await repos.customers.updateSeen(workspaceId: workspaceId, seen)
         try await repos.customers.addIdentifiers(workspaceId: workspaceId,

@@ -65,9 +65,9 @@ extension ProfileWriter {
         var seenInBatch: Set<String> = []
         // Each message's identifiers, worked out once (normalising them is not free).
         let named = messages.map { $0.message.identifiers }
-        var allIdentifiers = Set<Identifier>()
-        for (offset, (_, message)) in messages.enumerated() { allIdentifiers.formUnion(resolutionIdentifiers(message, named[offset])) }
-        try await lookUp(Array(allIdentifiers))
+        let finding = messages.indices.map { resolutionIdentifiers(messages[$0].message, named[$0]) }
+        try await lookUp(Array(Set(finding.joined())))
+        try await prefetchUserIds(of: finding)
         var outcomes: [IngestOutcome] = []
         for (offset, (index, message)) in messages.enumerated() {
             if existing.contains(message.messageId) || !seenInBatch.insert(message.messageId).inserted {
