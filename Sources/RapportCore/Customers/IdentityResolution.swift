@@ -90,19 +90,21 @@ extension ProfileWriter {
     /// Profiles that only come together during the batch (an identifier given to a profile by an earlier message)
     /// are still read when they meet.
     mutating func prefetchUserIds(of identifierSets: [[Identifier]]) async throws {
-        var wanted = Set<String>()
+        var wanted: [String] = []
         for identifiers in identifierSets {
-            let holders = Set(identifiers.compactMap { owners[$0].map(root) })
-            if holders.count > 1 { wanted.formUnion(holders.flatMap(storedIds)) }
+            let holders = identifiers.compactMap { owners[$0].map(root) }
+            if let first = holders.first, holders.contains(where: { $0 != first }) { wanted += holders.flatMap(storedIds) }
         }
-        try await loadStoredUserIds(wanted.filter { storedUserIds[$0] == nil })
+        try await loadStoredUserIds(wanted)
     }
 
-    /// Reads the user ids stored under `ids` into `storedUserIds` (an empty set for an id that holds none).
-    private mutating func loadStoredUserIds(_ ids: Set<String>) async throws {
-        guard !ids.isEmpty else { return }
-        let found = try await repos.customers.userIds(workspaceId: workspaceId, of: ids.sorted())
-        for id in ids { storedUserIds[id] = found[id] ?? [] }
+    /// Reads the user ids stored under those of `ids` not read yet into `storedUserIds` (an empty set for an id that
+    /// holds none).
+    private mutating func loadStoredUserIds(_ ids: [String]) async throws {
+        let missing = Set(ids.filter { storedUserIds[$0] == nil })
+        guard !missing.isEmpty else { return }
+        let found = try await repos.customers.userIds(workspaceId: workspaceId, of: missing.sorted())
+        for id in missing { storedUserIds[id] = found[id] ?? [] }
     }
 
     /// When the candidates carry different user ids, the one of `userId` (else nil: merge).
@@ -111,7 +113,7 @@ extension ProfileWriter {
         // rows move at flush; read by `prefetchUserIds`, or here for profiles it did not foresee) and those of this
         // transaction.
         let stored = candidates.flatMap(storedIds)
-        try await loadStoredUserIds(Set(stored.filter { storedUserIds[$0] == nil }))
+        try await loadStoredUserIds(stored)
         var distinct = Set(stored.flatMap { storedUserIds[$0] ?? [] })
         for candidate in candidates { distinct.formUnion(userIdsByProfile[candidate] ?? []) }
         guard distinct.count > 1 else { return nil }
