@@ -16,6 +16,16 @@ extension HonestyRounds {
     }
 }
 
+/// A ratio against its aim, as the reports print it: `0.42 (aim ≥ 0.50: not met)`.
+func verdict(_ value: Double, _ aim: Double) -> String {
+    String(format: "%.2f (aim ≥ %.2f: ", value, aim) + (value >= aim ? "met)" : "not met)")
+}
+
+/// Counts of the rounds as one number when they agree, else their range (`2000`, `1998–2000`).
+func spread(_ counts: [Int]) -> String {
+    counts.min() == counts.max() ? "\(counts.first ?? 0)" : "\(counts.min() ?? 0)–\(counts.max() ?? 0)"
+}
+
 /// Issue 9's aims for ingest (point 15), each as a ratio: batched ingest ≥ 0.5 of the physical limit and ≥ 20,000
 /// events/s on SQLite; merge-heavy rounds ≥ 0.25 of the known-people rate; single events ≥ 10,000 requests/s.
 struct AimsResult {
@@ -31,9 +41,6 @@ struct AimsResult {
 
     func markdown(events: Int, customers: Int, clients: Int) -> String {
         func rate(_ v: Double) -> String { String(format: "%.0f", v) }
-        func verdict(_ value: Double, _ aim: Double) -> String {
-            String(format: "%.2f (aim ≥ %.2f: ", value, aim) + (value >= aim ? "met)" : "not met)")
-        }
         let r = rounds, known = steadyMedian(ingest), n = steady.count
         var lines = [
             "#### Against the aims of issue 9 (\(database.rawValue), median of \(n) round\(n == 1 ? "" : "s") of known people)",
@@ -50,7 +57,7 @@ struct AimsResult {
         if !r.merge.isEmpty {
             let ratio = median(steady.filter { $0 < r.merge.count }.map { r.merge[$0] / ingest[$0] })
             let merges = steady.filter { $0 < r.mergesRecorded.count }.map { r.mergesRecorded[$0] }
-            lines.append("| merge-heavy round (anonymous visitors who log in: each message names the userId of one stored profile and the anonymousId of another; \(merges.min() ?? 0)–\(merges.max() ?? 0) merges recorded a round) | \(rate(steadyMedian(r.merge))) events/s | known-people ingest, same round: \(rate(known)) events/s | \(verdict(ratio, 0.25)) |")
+            lines.append("| merge-heavy round (anonymous visitors who log in: each message names the userId of one stored profile and the anonymousId of another; \(spread(merges)) merges recorded a round) | \(rate(steadyMedian(r.merge))) events/s | known-people ingest, same round: \(rate(known)) events/s | \(verdict(ratio, 0.25)) |")
         }
         if !r.retryHandled.isEmpty {
             let ratio = median(steady.filter { $0 < r.retryHandled.count }.map { r.retryHandled[$0] / ingest[$0] })

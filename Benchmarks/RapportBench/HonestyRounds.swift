@@ -196,6 +196,15 @@ enum RoundMessages {
         }
     }
 
+    /// The timeline row a track message becomes (its name, properties and context, as the server stores them), for
+    /// the references that write the same rows; ids, workspace and profile are the caller's to fill in.
+    static func timelineRow(of message: [String: Any], occurredAt: Int64, receivedAt: Int64) throws -> Activity {
+        let json = JSONValue.parse(String(decoding: try JSONSerialization.data(withJSONObject: message), as: UTF8.self)) ?? [:]
+        return Activity(id: "", workspaceId: "", customerId: "", kind: .track, name: json["event"]?.stringValue,
+                        occurredAt: occurredAt, receivedAt: receivedAt, messageId: nil,
+                        properties: json["properties"] ?? [:], context: json["context"] ?? [:])
+    }
+
     static func batches(_ messages: [[String: Any]]) throws -> [[UInt8]] {
         try stride(from: 0, to: messages.count, by: 100).map { chunk in
             let batch = Array(messages[chunk..<min(chunk + 100, messages.count)])

@@ -22,9 +22,6 @@ struct LargeWorkspaceResult {
 
     func markdown(clients: Int) -> String {
         func rate(_ v: Double) -> String { String(format: "%.0f", v) }
-        func verdict(_ value: Double, _ aim: Double) -> String {
-            String(format: "%.2f (aim ≥ %.2f: ", value, aim) + (value >= aim ? "met)" : "not met)")
-        }
         let known = median(self.known), rounds = self.known.count
         var lines = [
             "#### A workspace of \(customers) people and \(visitors) anonymous visitors (issue 9, point 15; median of \(rounds) round\(rounds == 1 ? "" : "s"))",
@@ -39,8 +36,7 @@ struct LargeWorkspaceResult {
         }
         if !merge.isEmpty {
             let ratio = median(zip(merge, self.known).map { $0 / $1 })
-            let recorded = merges.min() == merges.max() ? "\(merges.first ?? 0)" : "\(merges.min() ?? 0)–\(merges.max() ?? 0)"
-            lines.append("| merge-heavy (each message names the userId of one of the people and the anonymousId of a stored visitor: \(recorded) merges recorded a round) | \(rate(median(merge))) events/s | known people in this workspace, same round: \(rate(known)) events/s | \(verdict(ratio, 0.25)) |")
+            lines.append("| merge-heavy (each message names the userId of one of the people and the anonymousId of a stored visitor: \(spread(merges)) merges recorded a round) | \(rate(median(merge))) events/s | known people in this workspace, same round: \(rate(known)) events/s | \(verdict(ratio, 0.25)) |")
         }
         if !profileAPI.isEmpty {
             for p in [0.5, 0.95] {
@@ -74,10 +70,9 @@ enum LargeWorkspace {
             message["userId"] = userId(person)
             message["anonymousId"] = deviceId(person)
             messages.append(message)
-            let json = JSONValue.parse(String(decoding: try JSONSerialization.data(withJSONObject: message), as: UTF8.self)) ?? [:]
-            rows.append(Activity(id: "", workspaceId: "", customerId: "limit-\(person)", kind: .track, name: json["event"]?.stringValue,
-                                 occurredAt: start + Int64(n), receivedAt: start, messageId: nil,
-                                 properties: json["properties"] ?? [:], context: json["context"] ?? [:]))
+            var row = try RoundMessages.timelineRow(of: message, occurredAt: start + Int64(n), receivedAt: start)
+            row.customerId = "limit-\(person)"
+            rows.append(row)
         }
         return (try RoundMessages.batches(messages), rows)
     }

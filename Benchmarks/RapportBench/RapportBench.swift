@@ -213,10 +213,9 @@ struct RapportBench {
                 totalBytes += data.count
                 bodies.append([UInt8](data))
                 for (person, n, message) in messages {
-                    let json = JSONValue.parse(String(decoding: try JSONSerialization.data(withJSONObject: message), as: UTF8.self)) ?? [:]
-                    rows.append((person, Activity(id: "", workspaceId: workspaceId, customerId: "", kind: .track,
-                                                  name: json["event"]?.stringValue, occurredAt: start + Int64(n), receivedAt: start,
-                                                  messageId: nil, properties: json["properties"] ?? [:], context: json["context"] ?? [:])))
+                    var row = try RoundMessages.timelineRow(of: message, occurredAt: start + Int64(n), receivedAt: start)
+                    row.workspaceId = workspaceId
+                    rows.append((person, row))
                 }
             }
             averageMessage = totalBytes / max(1, options.events)
