@@ -42,7 +42,9 @@ struct JobWorkerTests {
         return logger
     }
 
-    static func settings(concurrency: Int = 2, leaseMillis: Int64 = 30_000, grace: Duration = .seconds(5),
+    /// A lease of two minutes unless a test is about leases: while the whole suite runs in parallel on two cores, a
+    /// worker can wait tens of seconds for a thread, and a 30 s lease then expired under a job that was still running.
+    static func settings(concurrency: Int = 2, leaseMillis: Int64 = 120_000, grace: Duration = .seconds(5),
                          retry: JobRetryPolicy = JobRetryPolicy(baseMillis: 10, capMillis: 40, random: { $0.upperBound }))
         -> JobWorkerSettings {
         var settings = JobWorkerSettings()
@@ -71,8 +73,9 @@ struct JobWorkerTests {
         }
     }
 
-    /// Waits until `condition` holds, failing the test after `timeout`.
-    static func eventually(_ what: String, timeout: Duration = .seconds(30),
+    /// Waits until `condition` holds, failing the test after `timeout` (generous: the whole suite runs in parallel on
+    /// two cores, where a worker polling every 20 ms was once seen to wait over 30 s for ten polls).
+    static func eventually(_ what: String, timeout: Duration = .seconds(120),
                            _ condition: @Sendable () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while try await !condition() {
@@ -176,7 +179,7 @@ struct JobWorkerTests {
                         for id in ids[chunk..<chunk + 50] { _ = try await repos.jobs.enqueue(Self.newJob(id)) }
                     }
                 }
-                try await Self.eventually("every job succeeded", timeout: .seconds(120)) {
+                try await Self.eventually("every job succeeded") {
                     try await store.read { try await $0.jobs.counts(workspaceId: nil) } == [JobCount(kind: "test", state: .succeeded, count: 200)]
                 }
             }
