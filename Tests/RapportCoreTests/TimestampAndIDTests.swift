@@ -35,6 +35,25 @@ struct TimestampAndIDTests {
         #expect(UInt64(prefix, radix: 16) == 1_764_072_000_000)
     }
 
+    /// Ids made within one millisecond, or after the clock stepped back, still sort in the order they were made:
+    /// trait changes and timeline rows written by one batch are listed newest first by id. (Before, only the
+    /// millisecond was ordered and 60 changes written at once came back in random order.)
+    @Test func uuidV7IdsOfOneMillisecondOrAClockStepBackKeepTheirOrder() {
+        let millis = LockedCounter()
+        let times: [Int64] = [1_764_072_000_000, 1_764_072_000_000, 1_764_072_000_000, 1_764_071_999_000, 1_764_072_000_001]
+        let clock = WallClock { Date(timeIntervalSince1970: Double(times[min(millis.next() - 1, times.count - 1)]) / 1000) }
+        let ids = IDGenerator.uuidV7(clock: clock)
+        let made = (0..<2_000).map { _ in ids.next() }
+        #expect(made == made.sorted())
+        #expect(Set(made).count == made.count)
+        for id in made {
+            let chars = Array(id)
+            #expect(chars[14] == "7" && "89ab".contains(chars[19]), "\(id)")
+        }
+        let prefixes = Set(made.prefix(4).map { UInt64(String($0.replacingOccurrences(of: "-", with: "").prefix(12)), radix: 16) })
+        #expect(prefixes == [1_764_072_000_000], "the step back keeps the latest time rather than going back with the clock")
+    }
+
     @Test func cursorsAreTheLastIdAndMustBeUUIDs() throws {
         let id = "01a2129c-31c0-7ad0-b304-1212722d08ad"
         #expect(Cursor.decode(Cursor.encode(id)) == id)
