@@ -11,6 +11,17 @@ public struct CustomerProfile: Sendable {
     /// The latest trait changes, newest first.
     public var traitHistory: [TraitChange]
 
+    public init(customer: Customer, identifiers: [Identifier], purchases: PurchaseStats, accounts: [Account],
+                merges: [CustomerMerge], consents: [ConsentRecord], traitHistory: [TraitChange]) {
+        self.customer = customer
+        self.identifiers = identifiers
+        self.purchases = purchases
+        self.accounts = accounts
+        self.merges = merges
+        self.consents = consents
+        self.traitHistory = traitHistory
+    }
+
     /// Where the person stands: `visitor` (only anonymous ids), `lead` (identified, no order), `customer` (one
     /// completed order) or `repeat_customer` (two or more).
     public var lifecycleStage: String {
@@ -64,15 +75,7 @@ public struct CustomerService: Sendable {
         try principal.require(Permission.readData.leastRole)
         let workspaceId = principal.workspaceId
         return try await deps.store.read { repos in
-            let customer = try await Self.live(repos, workspaceId: workspaceId, id: id)
-            return CustomerProfile(
-                customer: customer,
-                identifiers: try await repos.customers.identifiers(workspaceId: workspaceId, customerId: customer.id),
-                purchases: try await repos.orders.stats(workspaceId: workspaceId, customerId: customer.id),
-                accounts: try await repos.accounts.accounts(workspaceId: workspaceId, customerId: customer.id),
-                merges: try await repos.customers.merges(workspaceId: workspaceId, customerId: customer.id),
-                consents: try await repos.consents.history(workspaceId: workspaceId, customerId: customer.id),
-                traitHistory: try await repos.customers.traitHistory(workspaceId: workspaceId, customerId: customer.id, limit: 50))
+            try await repos.customers.profile(of: try await Self.live(repos, workspaceId: workspaceId, id: id), traitHistoryLimit: 50)
         }
     }
 

@@ -56,6 +56,10 @@ public protocol CustomerRepository: Sendable {
     /// changes keep their order.
     func appendTraitHistory(workspaceId: String, _ changes: [(customerId: String, change: TraitChange)]) async throws
     func traitHistory(workspaceId: String, customerId: String, limit: Int) async throws -> [TraitChange]
+    /// What a profile page shows besides `customer` itself: its identifiers, purchases, accounts, merges, consent
+    /// history and latest `traitHistoryLimit` trait changes, as the separate reads above would return them (one
+    /// statement).
+    func profile(of customer: Customer, traitHistoryLimit: Int) async throws -> CustomerProfile
     /// Removes the search entries of profiles (merged away).
     func removeSearch(workspaceId: String, customerIds: [String]) async throws
     /// Rebuilds the search entries of profiles from their traits and identifiers (a fixed number of statements).

@@ -52,6 +52,7 @@ public enum Migrations {
         metricRollups0033,
         metricSegmentDays0034,
         webhookSecretRotation0035,
+        accountMembersByCustomer0036,
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

@@ -38,11 +38,20 @@ struct SQLAccountRepository: AccountRepository {
     }
 
     func accounts(workspaceId: String, customerId: String) async throws -> [Account] {
-        try await db.raw("""
-            SELECT \(unsafeRaw: Self.columns) FROM accounts a JOIN account_members m
-              ON m.workspace_id = a.workspace_id AND m.account_id = a.id
-            WHERE a.workspace_id = \(bind: workspaceId) AND m.customer_id = \(bind: customerId) ORDER BY a.id
-            """).all().map(Self.account)
+        try await db.raw(Self.accountsQuery(workspaceId: workspaceId, customerId: customerId)).all().map(Self.account)
+            .sorted { $0.id < $1.id }
+    }
+
+    static let accountColumns = ["workspace_id", "id", "group_id", "traits", "created_at", "updated_at"]
+
+    /// The accounts a customer belongs to (unsorted), from `account_members_by_customer_account` then each account by key.
+    /// Filtered by the account's workspace and sorted by its id, SQLite walked every account of the workspace.
+    static func accountsQuery(workspaceId: String, customerId: String) -> SQLQueryString {
+        """
+        SELECT \(unsafeRaw: columns) FROM account_members m CROSS JOIN accounts a
+        WHERE m.workspace_id = \(bind: workspaceId) AND m.customer_id = \(bind: customerId)
+          AND a.workspace_id = m.workspace_id AND a.id = m.account_id
+        """
     }
 
     func memberCount(workspaceId: String, accountId: String) async throws -> Int {
@@ -84,14 +93,24 @@ struct SQLConsentRepository: ConsentRepository {
     }
 
     func history(workspaceId: String, customerId: String) async throws -> [ConsentRecord] {
-        try await db.raw("""
-            SELECT id, customer_id, purpose, channel, status, source, recorded_at FROM consents
-            WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) ORDER BY recorded_at, id
-            """).all().map { row in
-                ConsentRecord(id: try row.string("id"), workspaceId: workspaceId, customerId: try row.string("customer_id"),
-                              purpose: try row.string("purpose"), channel: try row.string("channel"),
-                              status: ConsentRecord.Status(rawValue: try row.string("status")) ?? .withdrawn,
-                              source: try row.string("source"), recordedAt: try row.int64("recorded_at"))
-            }
+        try await db.raw(Self.historyQuery(workspaceId: workspaceId, customerId: customerId)).all()
+            .map { try Self.record($0, workspaceId: workspaceId) }
+    }
+
+    static let recordColumns = ["id", "customer_id", "purpose", "channel", "status", "source", "recorded_at"]
+
+    /// A customer's consent records, oldest first.
+    static func historyQuery(workspaceId: String, customerId: String) -> SQLQueryString {
+        """
+        SELECT id, customer_id, purpose, channel, status, source, recorded_at FROM consents
+        WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) ORDER BY recorded_at, id
+        """
+    }
+
+    static func record(_ row: any SQLRow, workspaceId: String) throws -> ConsentRecord {
+        ConsentRecord(id: try row.string("id"), workspaceId: workspaceId, customerId: try row.string("customer_id"),
+                      purpose: try row.string("purpose"), channel: try row.string("channel"),
+                      status: ConsentRecord.Status(rawValue: try row.string("status")) ?? .withdrawn,
+                      source: try row.string("source"), recordedAt: try row.int64("recorded_at"))
     }
 }

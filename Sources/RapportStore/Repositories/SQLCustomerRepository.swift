@@ -194,10 +194,15 @@ struct SQLCustomerRepository: CustomerRepository {
     }
 
     func identifiers(workspaceId: String, customerId: String) async throws -> [Identifier] {
-        try await db.raw(Self.identifiersQuery(workspaceId: workspaceId, customerId: customerId)).all().compactMap { row in
-                guard let kind = IdentifierKind(rawValue: try row.string("kind")) else { return nil }
-                return Identifier(kind, try row.string("value"), namespace: try row.string("namespace"))
-            }
+        try await db.raw(Self.identifiersQuery(workspaceId: workspaceId, customerId: customerId)).all().compactMap(Self.identifier)
+    }
+
+    static let identifierColumns = ["kind", "namespace", "value"]
+
+    /// An identifier row; `nil` for a kind this version does not know.
+    static func identifier(_ row: any SQLRow) throws -> Identifier? {
+        guard let kind = IdentifierKind(rawValue: try row.string("kind")) else { return nil }
+        return Identifier(kind, try row.string("value"), namespace: try row.string("namespace"))
     }
 
     func userIds(workspaceId: String, of customerIds: [String]) async throws -> [String: Set<String>] {
@@ -248,37 +253,34 @@ struct SQLCustomerRepository: CustomerRepository {
     }
 
     func merges(workspaceId: String, customerId: String) async throws -> [CustomerMerge] {
-        // Merges into this profile, and into profiles that were later merged into it: one indexed lookup per
-        // generation of merged profiles (usually one or two), never the workspace's whole merge history.
-        var found: [String: CustomerMerge] = [:]
-        var members: Set<String> = [customerId]
-        var frontier = [customerId]
-        while !frontier.isEmpty {
-            var next: [String] = []
-            for start in stride(from: 0, to: frontier.count, by: 500) {
-                let chunk = Array(frontier[start..<min(start + 500, frontier.count)])
-                for row in try await db.raw(Self.mergesQuery(workspaceId: workspaceId, survivorIds: chunk, postgres: isPostgres)).all() {
-                    let merge = CustomerMerge(
-                        id: try row.string("id"), workspaceId: workspaceId, survivorId: try row.string("survivor_id"),
-                        mergedId: try row.string("merged_id"), reason: try row.string("reason"),
-                        identifiers: JSONValue.parse(try row.string("identifiers"))?.arrayValue?.compactMap(\.stringValue) ?? [],
-                        mergedAt: try row.int64("merged_at"))
-                    found[merge.id] = merge
-                    if members.insert(merge.mergedId).inserted { next.append(merge.mergedId) }
-                }
-            }
-            frontier = next
-        }
-        return found.values.sorted { $0.id < $1.id }
+        try await db.raw(Self.mergesQuery(workspaceId: workspaceId, customerId: customerId)).all()
+            .map { try Self.merge($0, workspaceId: workspaceId) }.sorted { $0.id < $1.id }
     }
 
-    /// The merges into `survivorIds`, by `customer_merges_by_survivor`; sorted by the caller (an `ORDER BY id` here
-    /// would tempt the planner to walk the primary key, as it did for identifiers).
-    static func mergesQuery(workspaceId: String, survivorIds: [String], postgres: Bool) -> SQLQueryString {
+    static let mergeColumns = ["id", "survivor_id", "merged_id", "reason", "identifiers", "merged_at"]
+
+    /// Merges into this profile, and into profiles that were later merged into it, walked by
+    /// `customer_merges_by_survivor` one generation at a time (usually one or two), never the workspace's whole merge
+    /// history (`CROSS JOIN` keeps SQLite from putting the merges table outside the loop). Unsorted: an `ORDER BY id` here would tempt the planner to walk the primary key, as it did for
+    /// identifiers. `UNION` (not `UNION ALL`) ends the walk should merges ever form a loop.
+    static func mergesQuery(workspaceId: String, customerId: String) -> SQLQueryString {
         """
-        SELECT id, survivor_id, merged_id, reason, identifiers, merged_at FROM customer_merges
-        WHERE workspace_id = \(bind: workspaceId) AND survivor_id \(isIn: survivorIds, postgres: postgres)
+        WITH RECURSIVE found (id, survivor_id, merged_id, reason, identifiers, merged_at) AS (
+            SELECT id, survivor_id, merged_id, reason, identifiers, merged_at FROM customer_merges
+            WHERE workspace_id = \(bind: workspaceId) AND survivor_id = \(bind: customerId)
+            UNION
+            SELECT m.id, m.survivor_id, m.merged_id, m.reason, m.identifiers, m.merged_at
+            FROM found f CROSS JOIN customer_merges m WHERE m.workspace_id = \(bind: workspaceId) AND m.survivor_id = f.merged_id
+        )
+        SELECT id, survivor_id, merged_id, reason, identifiers, merged_at FROM found
         """
+    }
+
+    static func merge(_ row: any SQLRow, workspaceId: String) throws -> CustomerMerge {
+        CustomerMerge(id: try row.string("id"), workspaceId: workspaceId, survivorId: try row.string("survivor_id"),
+                      mergedId: try row.string("merged_id"), reason: try row.string("reason"),
+                      identifiers: JSONValue.parse(try row.string("identifiers"))?.arrayValue?.compactMap(\.stringValue) ?? [],
+                      mergedAt: try row.int64("merged_at"))
     }
 
     func appendTraitHistory(workspaceId: String, _ changes: [(customerId: String, change: TraitChange)]) async throws {
@@ -296,13 +298,23 @@ struct SQLCustomerRepository: CustomerRepository {
     }
 
     func traitHistory(workspaceId: String, customerId: String, limit: Int) async throws -> [TraitChange] {
-        try await db.raw("""
-            SELECT trait, value, source, recorded_at FROM trait_history
-            WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) ORDER BY id DESC LIMIT \(unsafeRaw: String(limit))
-            """).all().map { row in
-                TraitChange(trait: try row.string("trait"), value: JSONValue.parse(try row.string("value")) ?? .null,
-                            source: try row.string("source"), recordedAt: try row.int64("recorded_at"))
-            }
+        try await db.raw(Self.traitHistoryQuery(workspaceId: workspaceId, customerId: customerId, limit: limit)).all()
+            .map(Self.traitChange)
+    }
+
+    static let traitChangeColumns = ["trait", "value", "source", "recorded_at"]
+
+    /// A profile's latest `limit` trait changes, newest first (`id` is a UUIDv7: its order is the order of changes).
+    static func traitHistoryQuery(workspaceId: String, customerId: String, limit: Int) -> SQLQueryString {
+        """
+        SELECT id, trait, value, source, recorded_at FROM trait_history
+        WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) ORDER BY id DESC LIMIT \(unsafeRaw: String(limit))
+        """
+    }
+
+    static func traitChange(_ row: any SQLRow) throws -> TraitChange {
+        TraitChange(trait: try row.string("trait"), value: JSONValue.parse(try row.string("value")) ?? .null,
+                    source: try row.string("source"), recordedAt: try row.int64("recorded_at"))
     }
 
     static func timesText(_ times: [String: Int64]) -> String {

@@ -48,16 +48,25 @@ struct SQLOrderRepository: OrderRepository {
     }
 
     func stats(workspaceId: String, customerId: String) async throws -> PurchaseStats {
-        let rows = try await db.raw("""
-            SELECT currency, COUNT(*) AS n, CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) AS revenue, MIN(occurred_at) AS first_at, MAX(occurred_at) AS last_at
-            FROM orders WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) AND status = 'completed'
-            GROUP BY currency
-            """).all()
-        return PurchaseStats(byCurrency: try rows.map { row in
-            PurchaseStats.CurrencyTotal(currency: try row.string("currency"), orderCount: try row.int("n"),
-                                        revenueMinorUnits: try row.int64("revenue"),
-                                        firstOrderAt: try row.int64("first_at"), lastOrderAt: try row.int64("last_at"))
-        })
+        PurchaseStats(byCurrency: try await db.raw(Self.statsQuery(workspaceId: workspaceId, customerId: customerId)).all()
+            .map(Self.currencyTotal))
+    }
+
+    static let currencyTotalColumns = ["currency", "n", "revenue", "first_at", "last_at"]
+
+    /// A customer's completed orders, one row per currency.
+    static func statsQuery(workspaceId: String, customerId: String) -> SQLQueryString {
+        """
+        SELECT currency, COUNT(*) AS n, CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) AS revenue, MIN(occurred_at) AS first_at, MAX(occurred_at) AS last_at
+        FROM orders WHERE workspace_id = \(bind: workspaceId) AND customer_id = \(bind: customerId) AND status = 'completed'
+        GROUP BY currency
+        """
+    }
+
+    static func currencyTotal(_ row: any SQLRow) throws -> PurchaseStats.CurrencyTotal {
+        PurchaseStats.CurrencyTotal(currency: try row.string("currency"), orderCount: try row.int("n"),
+                                    revenueMinorUnits: try row.int64("revenue"),
+                                    firstOrderAt: try row.int64("first_at"), lastOrderAt: try row.int64("last_at"))
     }
 
     func repeatPurchaseRate(workspaceId: String) async throws -> RepeatPurchaseRate {
