@@ -25,30 +25,25 @@ extension SQLCustomerRepository {
             traitHistory: try rows("trait_history", Self.traitChangeColumns).map(Self.traitChange))
     }
 
-    /// The statement behind `profile(of:traitHistoryLimit:)`.
+    /// The statement behind `profile(of:traitHistoryLimit:)`: one column per list, named as `profile` reads it.
     static func profileQuery(workspaceId: String, customerId: String, traitHistoryLimit: Int, postgres: Bool) -> SQLQueryString {
+        let (w, c) = (workspaceId, customerId)
+        let lists: [(name: String, query: SQLQueryString, columns: [String], orderBy: String)] = [
+            ("identifiers", identifiersQuery(workspaceId: w, customerId: c), identifierColumns, "p.kind, p.namespace, p.value"),
+            ("purchases", SQLOrderRepository.statsQuery(workspaceId: w, customerId: c), SQLOrderRepository.currencyTotalColumns,
+             "p.currency"),
+            ("accounts", SQLAccountRepository.accountsQuery(workspaceId: w, customerId: c), SQLAccountRepository.accountColumns, "p.id"),
+            ("merges", mergesQuery(workspaceId: w, customerId: c), mergeColumns, "p.id"),
+            ("consents", SQLConsentRepository.historyQuery(workspaceId: w, customerId: c), SQLConsentRepository.recordColumns,
+             "p.recorded_at, p.id"),
+            ("trait_history", traitHistoryQuery(workspaceId: w, customerId: c, limit: traitHistoryLimit), traitChangeColumns, "p.id DESC"),
+        ]
         var sql = SQLQueryString("SELECT ")
-        sql.appendInterpolation(JSONRows.aggregate(identifiersQuery(workspaceId: workspaceId, customerId: customerId),
-                                                   columns: identifierColumns, orderBy: "p.kind, p.namespace, p.value",
-                                                   postgres: postgres))
-        sql.appendInterpolation(unsafeRaw: " AS identifiers, ")
-        sql.appendInterpolation(JSONRows.aggregate(SQLOrderRepository.statsQuery(workspaceId: workspaceId, customerId: customerId),
-                                                   columns: SQLOrderRepository.currencyTotalColumns, orderBy: "p.currency",
-                                                   postgres: postgres))
-        sql.appendInterpolation(unsafeRaw: " AS purchases, ")
-        sql.appendInterpolation(JSONRows.aggregate(SQLAccountRepository.accountsQuery(workspaceId: workspaceId, customerId: customerId),
-                                                   columns: SQLAccountRepository.accountColumns, orderBy: "p.id", postgres: postgres))
-        sql.appendInterpolation(unsafeRaw: " AS accounts, ")
-        sql.appendInterpolation(JSONRows.aggregate(mergesQuery(workspaceId: workspaceId, customerId: customerId),
-                                                   columns: mergeColumns, orderBy: "p.id", postgres: postgres))
-        sql.appendInterpolation(unsafeRaw: " AS merges, ")
-        sql.appendInterpolation(JSONRows.aggregate(SQLConsentRepository.historyQuery(workspaceId: workspaceId, customerId: customerId),
-                                                   columns: SQLConsentRepository.recordColumns, orderBy: "p.recorded_at, p.id",
-                                                   postgres: postgres))
-        sql.appendInterpolation(unsafeRaw: " AS consents, ")
-        sql.appendInterpolation(JSONRows.aggregate(traitHistoryQuery(workspaceId: workspaceId, customerId: customerId, limit: traitHistoryLimit),
-                                                   columns: traitChangeColumns, orderBy: "p.id DESC", postgres: postgres))
-        sql.appendInterpolation(unsafeRaw: " AS trait_history")
+        for (offset, list) in lists.enumerated() {
+            if offset > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
+            sql.appendInterpolation(JSONRows.aggregate(list.query, columns: list.columns, orderBy: list.orderBy, postgres: postgres))
+            sql.appendInterpolation(unsafeRaw: " AS \(list.name)")
+        }
         return sql
     }
 }

@@ -261,8 +261,9 @@ struct SQLCustomerRepository: CustomerRepository {
 
     /// Merges into this profile, and into profiles that were later merged into it, walked by
     /// `customer_merges_by_survivor` one generation at a time (usually one or two), never the workspace's whole merge
-    /// history (`CROSS JOIN` keeps SQLite from putting the merges table outside the loop). Unsorted: an `ORDER BY id` here would tempt the planner to walk the primary key, as it did for
-    /// identifiers. `UNION` (not `UNION ALL`) ends the walk should merges ever form a loop.
+    /// history (`CROSS JOIN` keeps SQLite from putting the merges table outside the loop). Unsorted: an `ORDER BY id`
+    /// here would tempt the planner to walk the primary key, as it did for identifiers. `UNION` (not `UNION ALL`) ends
+    /// the walk should merges ever form a loop.
     static func mergesQuery(workspaceId: String, customerId: String) -> SQLQueryString {
         """
         WITH RECURSIVE found (id, survivor_id, merged_id, reason, identifiers, merged_at) AS (
